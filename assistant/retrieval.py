@@ -1,0 +1,63 @@
+"""Hybrid retrieval (dense + sparse fused by Qdrant RRF in one query) and context assembly."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from .embedding import Embedder
+from .models import Hit
+from .query import AnalyzedQuery
+from .sparse import query_vector
+from .store import QdrantStore, SearchFilter, payload_to_hit
+
+
+@dataclass
+class Context:
+    """What a hit needs to be understood: its neighbours in the same section."""
+
+    hit: Hit
+    before: list[Hit]  # the lead-in paragraph of a list, the previous item
+    after: list[Hit]
+
+
+class HybridRetriever:
+    def __init__(self, store: QdrantStore, embedder: Embedder, candidates: int = 50) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.candidates = candidates
+        self._doc_chunks: dict[tuple[str, str], list[Hit]] = {}
+        self._lock = threading.Lock()
+
+    def retrieve(self, query: AnalyzedQuery, k: int = 8, flt: SearchFilter | None = None) -> list[Hit]:
+        dense = self.embedder.embed_query(query.text)
+        sparse = query_vector(query.text)
+        return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
+
+    def document_chunks(self, doc_id: str, version: str) -> list[Hit]:
+        key = (doc_id, version)
+        with self._lock:
+            if key not in self._doc_chunks:
+                if len(self._doc_chunks) > 256:
+                    self._doc_chunks.clear()
+                self._doc_chunks[key] = [payload_to_hit(p, 0.0) for p in self.store.chunks_of(doc_id)]
+            return self._doc_chunks[key]
+
+    def context(self, hit: Hit) -> Context:
+        """The list's lead-in sentence and adjacent items of the same section."""
+        chunks = self.document_chunks(hit.doc_id, hit.version)
+        idx = next((i for i, c in enumerate(chunks) if c.chunk_id == hit.chunk_id), None)
+        if idx is None:
+            return Context(hit, [], [])
+        before: list[Hit] = []
+        j = idx - 1
+        parent = hit.headings
+        while j >= 0 and len(before) < 2:
+            c = chunks[j]
+            if c.headings != parent and c.headings != parent[:-1]:
+                break
+            before.insert(0, c)
+            if not c.text.startswith(("-", "–", "+", "•", "(")):
+                break  # reached the paragraph that introduces the list
+            j -= 1
+        after = [c for c in chunks[idx + 1 : idx + 3] if c.headings == parent]
+        return Context(hit, before, after)

