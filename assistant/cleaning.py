@@ -179,7 +179,7 @@ def _join_block(block: list[str]) -> list[str]:
     paragraphs: list[str] = []
     current = [block[0]]
     for prev, ln in zip(block, block[1:]):
-        first_line = len(current) == 1
+        first_line = len(current) == 1 and not (MARKER.match(prev) and ln[:1].isupper())
         short = len(prev) < 0.6 * width and not prev.endswith(("-", "–", ","))
         breaks = (
             _ends_paragraph(prev, ln)
