@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .models import Hit
 from .query import AnalyzedQuery, content_terms
 from .retrieval import Context
-from .textutil import fold, split_sentences, words
+from .textutil import fold, has_diacritics, split_sentences, words
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
 
@@ -134,72 +135,157 @@ class ExtractiveAnswerer:
         self.max_hits = max_hits
 
     # -- scoring ---------------------------------------------------------------------------
-    def _query_terms(self, q: AnalyzedQuery) -> dict[str, float]:
-        base = " ".join(q.expansions) if q.english else q.resolved + " " + " ".join(q.expansions)
-        terms = {}
-        for t in content_terms(base):
-            w = self.weights.weight(t)
-            if self.weights.df.get(t, 0) == 0:
-                w = 0.5 if q.english else 1.0  # unseen words: typos or English, weak evidence
+    def query_terms(self, q: AnalyzedQuery) -> dict[str, float]:
+        """Folded content syllables of the question with IDF weights. A word the corpus has
+        never seen weighs the most: the documents cannot be about it."""
+        max_w = self.weights.weight("\x00unseen")
+        terms: dict[str, float] = {}
+        if q.english:
+            # English words are not evidence; names typed without accents and the translated
+            # domain words are
+            candidates = [t for t in content_terms(q.resolved) if self.weights.df.get(t, 0) > 0]
+            candidates += content_terms(" ".join(q.expansions))
+        else:
+            candidates = content_terms(q.resolved + " " + " ".join(q.expansions))
+        for t in candidates:
+            w = self.weights.weight(t) if self.weights.df.get(t, 0) else max_w
             terms[t] = max(terms.get(t, 0.0), w)
         return terms
 
-    def confidence(self, q: AnalyzedQuery, hits: list[Hit]) -> tuple[float, float]:
-        """(confidence in [0, 1], best lexical coverage) of the top evidence."""
+    def question_words(self, q: AnalyzedQuery) -> dict[str, float]:
+        """The question's words (compounds from the segmenter, folded: "hoc phi") with weights.
+        Unanswerable questions usually combine words that each occur somewhere in the corpus
+        but never together: matching whole words in one paragraph tells them apart."""
+        from .sparse import segment
+
+        max_w = self.weights.weight("\x00unseen")
+        out: dict[str, float] = {}
+        if q.english:
+            texts = [" ".join(q.expansions)]
+            names = _name_phrases(q.resolved, self.weights)
+            named = set(" ".join(names).split())
+            unknown = [w for w in english_content_words(q.resolved) if w not in named]
+        else:
+            texts = [q.resolved]
+            names, unknown = [], []
+        for text in texts:
+            stop = _STOP_FOLDED if q.no_diacritics else _STOP_WORDS
+            for w in segment(text):
+                parts = [x for x in w.split("_") if (fold(x) if q.no_diacritics else x) not in stop]
+                sylls = [fold(x) for x in parts]
+                if not sylls:
+                    continue
+                weight = sum(self._weight(x, max_w) for x in sylls) / len(sylls)
+                out[" ".join(sylls)] = weight
+        for t in names:
+            out[t] = sum(self.weights.weight(x) for x in t.split()) / len(t.split())
+        for w in unknown:
+            out["\x00" + w] = 0.5 * max_w  # an English concept we cannot translate: never matched
+        for e in q.expansions:  # "THCS" or "trung học cơ sở": either form counts (see _ALIASES)
+            key = " ".join(fold(x) for x in words(e))
+            if key in out and not q.english:
+                out.pop(key, None)
+        return out
+
+    def _weight(self, syllable: str, max_w: float) -> float:
+        if re.fullmatch(r"(?:19|20)\d\d", syllable):
+            return 1.0  # a year qualifies the question; it is rarely what it is about
+        return self.weights.weight(syllable) if self.weights.df.get(syllable, 0) else max_w
+
+    def confidence(self, q: AnalyzedQuery, hits: list[Hit]) -> float:
+        """How well one paragraph (with its headings and document name) covers the question's
+        words, blended with the dense similarity; in [0, 1]."""
         if not hits:
-            return 0.0, 0.0
-        qt = self._query_terms(q)
-        best_cov = 0.0
+            return 0.0
+        qw = self.question_words(q)
+        seg = not q.no_diacritics
+        best = 0.0
         for h in hits[:3]:
-            best_cov = max(best_cov, _coverage(qt, h.text + " " + " ".join(h.headings)))
-        cos = max(h.score for h in hits[:3])
-        dense = min(1.0, max(0.0, (cos - 0.78) / (0.90 - 0.78)))
-        return 0.6 * best_cov + 0.4 * dense, best_cov
+            frame = " ".join([*h.headings, h.doc_type, h.doc_number, h.issuer, h.province, h.doc_title])
+            cov = 0.0
+            for a, z in _units(h.text):
+                c = _word_coverage(qw, h.text[a:z] + " | " + frame, q.expansions, seg)
+                if not _answers_kind(q.kind, q.resolved, h.text[a:z]):
+                    c *= 0.5
+                cov = max(cov, c)
+            dense = min(1.0, max(0.0, (h.score - 0.78) / (0.90 - 0.78)))
+            best = max(best, 0.8 * cov + 0.2 * dense)
+        return best
 
     def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context]) -> list[Unit]:
-        qt = self._query_terms(q)
+        qt = self.query_terms(q)
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
-            head_cov = _coverage(qt, " ".join(h.headings))
+            content = _without(qt, doc_terms(h))
+            head_cov = _coverage(content, " ".join(h.headings))
+            doc_cov = _coverage(qt, " ".join([h.doc_type, h.doc_number, h.issuer, h.province]))
             for a, z in _units(h.text):
                 text = h.text[a:z]
-                own = _coverage(qt, text)
+                own = _coverage(content, text)
                 if own <= 0:
                     continue
-                score = 0.65 * own + 0.15 * head_cov + 0.2 / (1 + rank)
+                bonus = 0.0
+                if q.kind == "when" and _DATE_EXPR.search(text):
+                    bonus = 0.12
+                elif q.kind == "number" and _has_number(text):
+                    bonus = 0.12
+                score = 0.6 * own + 0.15 * head_cov + 0.1 * doc_cov + 0.15 / (1 + rank) + bonus
                 units.append(Unit(rank, a, z, text, own, score))
         if not units:
             return []
         units.sort(key=lambda u: -u.score)
         best = units[0]
-        limit = 6 if q.kind == "list" else 3
-        chosen: list[Unit] = []
-        docs = {hits[best.hit_rank].doc_id}
-        for u in units:
+        if q.kind == "list":
+            listed = self._section_list(q, hits, content_of=lambda h: _without(qt, doc_terms(h)), best=best)
+            if listed:
+                return listed
+        limit = 5 if q.kind == "list" else 2
+        chosen: list[Unit] = [best]
+        best_doc = hits[best.hit_rank].doc_id
+        for u in units[1:]:
             if len(chosen) >= limit:
                 break
-            if u.score < 0.72 * best.score or u.own < 0.5 * best.own:
-                continue
-            if hits[u.hit_rank].doc_id not in docs and len(docs) >= 2:
+            same_doc = hits[u.hit_rank].doc_id == best_doc
+            floor = 0.8 if same_doc else 0.95
+            if u.score < floor * best.score or u.own < 0.7 * best.own:
                 continue
             if any(_similar(u.text, c.text) for c in chosen):
                 continue
             chosen.append(u)
-            docs.add(hits[u.hit_rank].doc_id)
         # a list question whose best unit introduces a list: bring its items
         if q.kind == "list" and best.text.rstrip().endswith(":"):
             ctx = contexts[best.hit_rank] if best.hit_rank < len(contexts) else None
             if ctx:
                 for c in ctx.after:
                     hits.append(c)
-                    r = len(hits) - 1
-                    chosen.append(Unit(r, 0, len(c.text), c.text, best.own, best.score))
+                    chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
         return chosen
+
+    def _section_list(self, q: AnalyzedQuery, hits: list[Hit], content_of, best: Unit) -> list[Unit]:
+        """"Nội dung làm việc gồm những gì?" names a heading: its items are the answer."""
+        top = None
+        for rank, h in enumerate(hits[:3]):
+            if not h.headings:
+                continue
+            cov = _coverage(content_of(h), h.headings[-1])
+            if cov >= 0.6 and cov > best.own + 0.1 and (top is None or cov > top[1]):
+                top = (rank, cov)
+        if top is None:
+            return []
+        anchor = hits[top[0]]
+        items = [(r, h) for r, h in enumerate(hits) if h.doc_id == anchor.doc_id and h.headings == anchor.headings]
+        if len(items) < 2:
+            return []
+        out = []
+        for r, h in sorted(items, key=lambda x: x[1].position)[:8]:
+            a, z = _units(h.text)[0]
+            out.append(Unit(r, a, z, h.text[a:z], top[1], top[1]))
+        return out
 
     # -- writing ---------------------------------------------------------------------------
     def answer(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context]) -> tuple[str, list[Citation], bool, float]:
-        conf, cov = self.confidence(q, hits)
-        if conf < self.threshold or cov < 0.25:
+        conf = self.confidence(q, hits)
+        if conf < self.threshold:
             return abstain_text(hits), [], True, conf
         units = self.select(q, hits, contexts)
         if not units:
@@ -237,6 +323,127 @@ class ExtractiveAnswerer:
         return "\n\n".join(parts), citations, False, conf
 
 
+# Question words and glue: never evidence. Accented forms, so "thì" (then) does not also drop
+# "thi" (exam); the folded set is used only for questions typed without diacritics.
+_STOP_WORDS = frozenset(
+    "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
+    "để từ đến này đó như làm hãy biết nêu hỏi những các một mỗi vào ra diễn gồm đã sẽ đang hiện nay".split())
+_STOP_FOLDED = frozenset(fold(w) for w in _STOP_WORDS)
+_EN_STOP = frozenset(
+    "what which when who whom how many much must should shall will would can could does do did is are was were be "
+    "been the a an of to in on at for from by with about after before during into over under and or not no yes "
+    "there their they them it its this that these those say says said tell me please according give list "
+    "include includes included all any some each other than then also work works".split())
+
+
+def english_content_words(text: str) -> list[str]:
+    """English words of a question that carry meaning and that the glossary does not cover."""
+    from .query import GLOSSARY
+
+    low = text.lower()
+    for en, _ in GLOSSARY:
+        low = re.sub(r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b", " ", low)
+    return [w for w in re.findall(r"[a-z]{3,}", low) if w not in _EN_STOP and not has_diacritics(w)]
+
+
+def _name_phrases(text: str, weights: TermWeights) -> list[str]:
+    """Runs of words an English question shares with the corpus: "Ninh Thuan" -> "ninh thuan"."""
+    phrases, run = [], []
+    for w in words(text) + [""]:
+        f = fold(w)
+        if f and f not in _EN_STOP and weights.df.get(f, 0) and len(f) > 1:
+            run.append(f)
+        else:
+            if run:
+                phrases.append(" ".join(run))
+            run = []
+    return phrases
+
+
+def _aliases() -> dict[str, list[str]]:
+    from .query import ABBREVIATIONS
+
+    out: dict[str, list[str]] = {}
+    for short, long in ABBREVIATIONS.items():
+        a, b = " ".join(fold(x) for x in words(short)), " ".join(fold(x) for x in words(long))
+        out.setdefault(a, []).append(b)
+        out.setdefault(b, []).append(a)
+    return out
+
+
+_ALIASES = _aliases()
+
+
+def _word_coverage(qw: dict[str, float], text: str, expansions: list[str], segmented: bool = True) -> float:
+    """Weighted share of the question's words found in text. With ``segmented``, text is split
+    into words first, so "giá" (price) does not match inside "đánh giá" (evaluate)."""
+    if not qw:
+        return 0.0
+    spaced, joined = _forms(text) if segmented else (" " + " ".join(fold(w) for w in words(text)) + " ", "")
+    total = sum(qw.values())
+    got = 0.0
+    for k, w in qw.items():
+        if k.startswith("\x00"):
+            continue
+        if " " in k:
+            hit = f" {k} " in spaced
+        elif segmented:
+            hit = f" {k} " in joined
+        else:
+            hit = f" {k} " in spaced
+        hit = hit or any(f" {alt} " in spaced for alt in _ALIASES.get(k, ()))
+        if hit:
+            got += w
+    return got / total if total else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _forms(text: str) -> tuple[str, str]:
+    """(" hoc phi ... ", " hoc_phi ... "): folded words, and folded segmenter tokens."""
+    from .sparse import segment
+
+    tokens = [fold(t) for t in segment(text)]
+    joined = " " + " ".join(tokens) + " "
+    spaced = " " + " ".join(t.replace("_", " ") for t in tokens) + " "
+    return spaced, joined
+
+
+_ENTITY_SEQ = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)+|\b[A-ZĐ]{2,}[A-ZĐ&]*\b")
+
+
+def _answers_kind(kind: str, question: str, text: str) -> bool:
+    """A "who" answer names someone the question did not; a "how many" answer has a number
+    the question did not."""
+    fq = " " + " ".join(fold(w) for w in words(question)) + " "
+    if kind == "who":
+        for m in _ENTITY_SEQ.finditer(text):
+            ent = " ".join(fold(w) for w in words(m.group()))
+            if ent and f" {ent} " not in fq:
+                return True
+        return False
+    if kind == "number":
+        for m in _NUMBER_EXPR.finditer(text):
+            num = m.group().split()[0]
+            if not re.fullmatch(r"(?:19|20)\d\d", num) and f" {fold(num)} " not in fq:
+                return True
+        return False
+    return True
+
+
+def doc_terms(h: Hit) -> set[str]:
+    """Folded words that name the document rather than say something in it."""
+    return set(fold(w) for w in words(" ".join([h.doc_type, h.doc_number, h.issuer, h.province])))
+
+
+def _without(qt: dict[str, float], drop: set[str]) -> dict[str, float]:
+    kept = {t: w for t, w in qt.items() if t not in drop}
+    return kept or qt
+
+
+def _has_number(text: str) -> bool:
+    return any(not re.fullmatch(r"(?:19|20)\d\d", m.group().split()[0]) for m in _NUMBER_EXPR.finditer(text))
+
+
 def abstain_text(hits: list[Hit]) -> str:
     titles = []
     for h in hits[:5]:
@@ -263,16 +470,25 @@ def _coverage(qt: dict[str, float], text: str) -> float:
 
 def _units(text: str) -> list[tuple[int, int]]:
     """Sentences of a paragraph; a list item stays whole unless it is long."""
-    if len(text) < 260 and text.lstrip()[:1] in "-–+•(":
-        return [(0, len(text))]
-    spans = split_sentences(text)
-    # glue very short fragments ("1.") to the next sentence
     out: list[tuple[int, int]] = []
-    for a, z in spans:
-        if out and (out[-1][1] - out[-1][0] < 25):
-            out[-1] = (out[-1][0], z)
-        else:
-            out.append((a, z))
+    pos = 0
+    for para in text.split("\n\n"):
+        base = pos
+        pos += len(para) + 2
+        if not para.strip():
+            continue
+        if len(para) < 260 and para.lstrip()[:1] in "-–+•(":
+            out.append((base, base + len(para)))
+            continue
+        spans = split_sentences(para)
+        local: list[tuple[int, int]] = []
+        for a, z in spans:
+            # glue very short fragments ("1.") to the next sentence
+            if local and (local[-1][1] - local[-1][0] < 25):
+                local[-1] = (local[-1][0], z)
+            else:
+                local.append((a, z))
+        out.extend((base + a, base + z) for a, z in local)
     return out
 
 
@@ -304,19 +520,15 @@ _NUMBER_EXPR = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|đại biểu|người|trư�
 def _lead(q: AnalyzedQuery, units: list[Unit], hits: list[Hit]) -> str:
     """"Khi nào" questions lead with the date, "bao nhiêu" questions with the number."""
     if q.kind == "when":
-        found: list[str] = []
-        for u in units:
-            for m in _DATE_EXPR.finditer(u.text):
-                d = m.group().strip()
-                if d not in found:
-                    found.append(d)
-        if found:
-            return "Thời gian: " + "; ".join(found[:3]) + "."
+        for u in sorted(units, key=lambda u: -u.score):
+            found = list(dict.fromkeys(m.group().strip() for m in _DATE_EXPR.finditer(u.text)))
+            if found:
+                return "Thời gian: " + "; ".join(found[:2]) + "."
     if q.kind == "number":
         qset = set(fold(w) for w in words(q.resolved))
         best = ""
         best_score = -1.0
-        for u in units[:2]:
+        for u in sorted(units, key=lambda u: -u.score)[:1]:
             for m in _NUMBER_EXPR.finditer(u.text):
                 val = m.group().strip()
                 if re.fullmatch(r"\d{4}", val) or re.fullmatch(r"(19|20)\d\d", val.split()[0]):

@@ -18,7 +18,7 @@ from .sparse import passage_vector
 from .store import DocumentRecord, QdrantStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
-PIPELINE_VERSION = "3"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "4"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 EMBED_BATCH = 32
 
 
@@ -85,6 +85,15 @@ def make_document(raw: RawFile, pipeline_version: str = PIPELINE_VERSION) -> tup
         raise LoadError(f"{raw.path.name}: không tách được đoạn nào từ nội dung")
     articles = sum(1 for b in parsed.blocks if b.kind == "dieu")
     return doc, chunks, articles
+
+
+def doc_label(doc: Document) -> str:
+    """Words that identify the document. Added to every chunk's sparse terms, so a question
+    naming the document ("Chỉ thị 04 của An Giang…") lifts all its paragraphs equally and the
+    paragraph's own content decides between them."""
+    m = doc.meta
+    return " ".join(x for x in (m.doc_type, m.number.replace("/", " ").replace("-", " "), m.issuer, m.province,
+                                m.place) if x)
 
 
 def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
@@ -188,7 +197,8 @@ class Ingestor:
             batch = chunks[i : i + EMBED_BATCH]
             texts = [c.embed_text() for c in batch]
             dense = self.embedder.embed_passages(texts)
-            sparse = [passage_vector(t) for t in texts]
+            label = doc_label(doc)
+            sparse = [passage_vector(t + "\n" + label) for t in texts]
             self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
                                      [chunk_payload(doc, c) for c in batch])
             if chunk_bar is not None:

@@ -70,7 +70,12 @@ GLOSSARY: list[tuple[str, str]] = [
     ("vaccination", "tiêm chủng vắc-xin"), ("planning", "quy hoạch"), ("law", "luật"),
     ("education", "giáo dục"), ("must", "phải"), ("requirement", "yêu cầu"), ("objective", "mục tiêu"),
     ("task", "nhiệm vụ"), ("tuition", "học phí"), ("fee", "phí khoản thu"), ("ethnic", "dân tộc"),
-    ("boarding", "nội trú"), ("library", "thư viện"), ("question bank", "ngân hàng đề thi"),
+    ("boarding", "nội trú"), ("management", "quản lý"), ("system", "hệ thống"), ("module", "phân hệ"),
+    ("enroll", "tuyển sinh"), ("enrolled", "tuyển sinh"), ("motto", "phương châm"), ("pandemic", "dịch"),
+    ("effect", "hiệu lực"), ("effective", "hiệu lực"), ("phone", "điện thoại"), ("contact", "liên hệ"),
+    ("inspection", "thanh tra kiểm tra"), ("salary", "lương"), ("wage", "lương"), ("exam", "thi"),
+    ("graduation", "tốt nghiệp"), ("uniform", "đồng phục"), ("weather", "thời tiết"), ("price", "giá"),
+    ("minister", "Bộ trưởng"), ("work with", "làm việc với"), ("delegates", "đại biểu"), ("library", "thư viện"), ("question bank", "ngân hàng đề thi"),
 ]
 
 _ENGLISH_HINT = re.compile(

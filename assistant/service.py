@@ -66,7 +66,7 @@ class Assistant:
             self._retriever = HybridRetriever(store, self.embedder)
         return self._retriever
 
-    def weights(self) -> TermWeights:
+    def weights(self) -> TermWeights:  # noqa: D401 - IDF over the indexed chunks
         with self._lock:
             if self._weights is None:
                 texts = []

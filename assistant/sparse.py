@@ -60,16 +60,30 @@ def passage_terms(text: str) -> list[str]:
 
 
 def query_terms(text: str) -> list[str]:
-    """A query with diacritics matches the accented terms; one without, the folded ones."""
+    """Accented words match the accented terms; words typed without diacritics (a whole query
+    without them, or names in an English question) match the folded ones."""
+    terms: list[str] = []
     if has_diacritics(text):
-        terms: list[str] = []
         for w in segment(text):
-            terms.append(w)
-            if "_" in w:
-                terms.extend(w.split("_"))
-        return terms
-    syl = [fold(s) for s in _TOKEN.findall(text.lower())]
-    return ["~" + s for s in syl] + [f"~{a}_{b}" for a, b in zip(syl, syl[1:])]
+            if has_diacritics(w):
+                terms.append(w)
+                if "_" in w:
+                    terms.extend(w.split("_"))
+    run: list[str] = []
+    runs: list[list[str]] = []
+    for tok in _TOKEN.findall(text.lower()):
+        if has_diacritics(tok):
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(fold(tok))
+    if run:
+        runs.append(run)
+    for r in runs:
+        terms.extend("~" + s for s in r)
+        terms.extend(f"~{a}_{b}" for a, b in zip(r, r[1:]))
+    return terms
 
 
 def passage_vector(text: str) -> SparseVector:

@@ -197,9 +197,10 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
             and prev[0][-1].path == b.path
             and prev[0][-1].kind == b.kind
             and not prev[0][-1].has_children
-            and prev[2] - prev[1] + len(b.text) < 600
-            and all(len(x.text) < MIN_CHUNK_CHARS for x in prev[0])
+            and prev[2] - prev[1] + len(b.text) < 900
         ):
+            # a tiny paragraph ("Thời gian vào lúc 8h00 ngày 18/04/2022") means little alone:
+            # it joins the paragraph before it in the same section
             units[-1] = (prev[0] + [b], prev[1], b.end)
             continue
         if len(b.text) > MAX_CHUNK_CHARS:
