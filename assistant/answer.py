@@ -213,30 +213,41 @@ class ExtractiveAnswerer:
         return best
 
     def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context]) -> list[Unit]:
-        qt = self.query_terms(q)
+        qw = self.question_words(q)
+        seg = not q.no_diacritics
+        named = _named_places(q.resolved)
+        asks_recipients = bool(re.search(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient",
+                                         q.resolved, re.I))
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
-            content = _without(qt, doc_terms(h))
-            head_cov = _coverage(content, " ".join(h.headings))
-            doc_cov = _coverage(qt, " ".join([h.doc_type, h.doc_number, h.issuer, h.province]))
+            if named and h.province and h.province not in named and any(x.province in named for x in hits[:5]):
+                continue  # the question names a province: its documents answer it
+            if h.section == "Nơi nhận" and not re.search(r"nơi nhận|gửi|noi nhan|gui", q.resolved, re.I):
+                continue
+            if asks_recipients and h.section not in ("Kính gửi", "Nơi nhận") and any(
+                    x.section in ("Kính gửi", "Nơi nhận") for x in hits[: self.max_hits]):
+                continue
+            dt = doc_terms(h)
+            content = {k: w for k, w in qw.items() if not set(k.split()) <= dt} or qw
+            head_cov = _word_coverage(content, " ".join(h.headings), q.expansions, seg)
             for a, z in _units(h.text):
                 text = h.text[a:z]
-                own = _coverage(content, text)
+                own = _word_coverage(content, text, q.expansions, seg)
                 if own <= 0:
                     continue
-                bonus = 0.0
-                if q.kind == "when" and _DATE_EXPR.search(text):
-                    bonus = 0.12
-                elif q.kind == "number" and _has_number(text):
-                    bonus = 0.12
-                score = 0.6 * own + 0.15 * head_cov + 0.1 * doc_cov + 0.15 / (1 + rank) + bonus
+                bonus = _kind_bonus(q.kind, text)
+                if not _answers_kind(q.kind, q.resolved, text):
+                    bonus -= 0.15
+                length_penalty = 0.08 * math.log(len(text) / 300) if len(text) > 300 else 0.0
+                score = 0.6 * own + 0.2 * head_cov + 0.12 / (1 + rank) + bonus - length_penalty
                 units.append(Unit(rank, a, z, text, own, score))
         if not units:
             return []
         units.sort(key=lambda u: -u.score)
         best = units[0]
         if q.kind == "list":
-            listed = self._section_list(q, hits, content_of=lambda h: _without(qt, doc_terms(h)), best=best)
+            listed = self._section_list(q, hits, content_of=lambda h: _without(self.query_terms(q), doc_terms(h)),
+                                        best=best)
             if listed:
                 return listed
         limit = 5 if q.kind == "list" else 2
@@ -245,9 +256,11 @@ class ExtractiveAnswerer:
         for u in units[1:]:
             if len(chosen) >= limit:
                 break
+            if q.kind != "list" and u.hit_rank != best.hit_rank:
+                continue  # a single fact: at most a second sentence of the same paragraph
             same_doc = hits[u.hit_rank].doc_id == best_doc
-            floor = 0.8 if same_doc else 0.95
-            if u.score < floor * best.score or u.own < 0.7 * best.own:
+            floor = (0.8 if q.kind == "list" else 0.92) if same_doc else 0.97
+            if u.score < floor * best.score or u.own < 0.75 * best.own:
                 continue
             if any(_similar(u.text, c.text) for c in chosen):
                 continue
@@ -267,7 +280,7 @@ class ExtractiveAnswerer:
         for rank, h in enumerate(hits[:3]):
             if not h.headings:
                 continue
-            cov = _coverage(content_of(h), h.headings[-1])
+            cov = _coverage(content_of(h), " ".join(h.headings))
             if cov >= 0.6 and cov > best.own + 0.1 and (top is None or cov > top[1]):
                 top = (rank, cov)
         if top is None:
@@ -376,25 +389,27 @@ _ALIASES = _aliases()
 
 def _word_coverage(qw: dict[str, float], text: str, expansions: list[str], segmented: bool = True) -> float:
     """Weighted share of the question's words found in text. With ``segmented``, text is split
-    into words first, so "giá" (price) does not match inside "đánh giá" (evaluate)."""
+    into words first, so "giá" (price) does not match inside "đánh giá" (evaluate); question
+    syllables that stand next to each other in the text too ("Tư" "Nghĩa") match as a phrase."""
     if not qw:
         return 0.0
     spaced, joined = _forms(text) if segmented else (" " + " ".join(fold(w) for w in words(text)) + " ", "")
-    total = sum(qw.values())
-    got = 0.0
-    for k, w in qw.items():
+    keys = list(qw)
+    matched = [False] * len(keys)
+    for i, k in enumerate(keys):
         if k.startswith("\x00"):
             continue
-        if " " in k:
+        if " " in k or not segmented:
             hit = f" {k} " in spaced
-        elif segmented:
-            hit = f" {k} " in joined
         else:
-            hit = f" {k} " in spaced
-        hit = hit or any(f" {alt} " in spaced for alt in _ALIASES.get(k, ()))
-        if hit:
-            got += w
-    return got / total if total else 0.0
+            hit = f" {k} " in joined
+        matched[i] = hit or any(f" {alt} " in spaced for alt in _ALIASES.get(k, ()))
+    for i in range(len(keys) - 1):  # adjacent single syllables found together
+        a, b = keys[i], keys[i + 1]
+        if not (matched[i] and matched[i + 1]) and " " not in a and " " not in b and f" {a} {b} " in spaced:
+            matched[i] = matched[i + 1] = True
+    total = sum(qw.values())
+    return sum(qw[k] for k, m in zip(keys, matched) if m) / total if total else 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -408,6 +423,9 @@ def _forms(text: str) -> tuple[str, str]:
     return spaced, joined
 
 
+_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
+             "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
+_PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
 _ENTITY_SEQ = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)+|\b[A-ZĐ]{2,}[A-ZĐ&]*\b")
 
 
@@ -415,6 +433,8 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
     """A "who" answer names someone the question did not; a "how many" answer has a number
     the question did not."""
     fq = " " + " ".join(fold(w) for w in words(question)) + " "
+    if kind == "person":
+        return bool(_PERSON.search(text))
     if kind == "who":
         for m in _ENTITY_SEQ.finditer(text):
             ent = " ".join(fold(w) for w in words(m.group()))
@@ -428,6 +448,32 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
                 return True
         return False
     return True
+
+
+def _named_places(question: str) -> set[str]:
+    from .header import PROVINCES
+
+    fq = " " + " ".join(fold(w) for w in words(question)) + " "
+    return {p for p in PROVINCES if f" {' '.join(fold(w) for w in words(p))} " in fq}
+
+
+_FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b")
+_MONTH_DATE = re.compile(r"\b(?:[Qq]uý [IV]+/\d{4}|tháng \d{1,2}/\d{4}|học kỳ [IV]+|\d{1,2}/\d{4})\b")
+
+
+def _kind_bonus(kind: str, text: str) -> float:
+    """A "khi nào" answer has a date (the more precise, the better); "bao nhiêu" a number."""
+    if kind == "when":
+        if _FULL_DATE.search(text):
+            return 0.3
+        if _MONTH_DATE.search(text):
+            return 0.25
+        if re.search(r"\b(?:sau|trong|trước) \d+ ngày\b|\bhiệu lực\b", text):
+            return 0.15
+        return 0.04 if _DATE_EXPR.search(text) else 0.0
+    if kind == "number" and _has_number(text):
+        return 0.12
+    return 0.0
 
 
 def doc_terms(h: Hit) -> set[str]:
@@ -477,7 +523,7 @@ def _units(text: str) -> list[tuple[int, int]]:
         pos += len(para) + 2
         if not para.strip():
             continue
-        if len(para) < 260 and para.lstrip()[:1] in "-–+•(":
+        if len(para) < 420 and para.lstrip()[:1] in "-–+•(":
             out.append((base, base + len(para)))
             continue
         spans = split_sentences(para)

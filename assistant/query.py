@@ -116,7 +116,11 @@ def question_kind(text: str) -> str:
         return "when"
     if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
         return "number"
-    if re.search(r"\b(ai|who|don vi nao|co quan nao|nguoi nao)\b", f):
+    if re.search(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|nhung [a-z]+ nao)\b", f):
+        return "list"
+    if re.search(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b", f):
+        return "person"
+    if re.search(r"\b(ai|who|don vi nao|co quan nao)\b", f):
         return "who"
     if re.search(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|nao|what|which|list|cac)\b", f):
         return "list"

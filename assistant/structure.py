@@ -188,7 +188,7 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
     """Blocks -> chunks: headings fold into their children, tiny leaves merge, long ones split."""
     units: list[tuple[list[Block], int, int]] = []  # blocks, start, end
     for b in blocks:
-        if b.has_children and len(b.text) <= HEADING_ONLY_CHARS:
+        if b.has_children and len(b.text) <= HEADING_ONLY_CHARS and not b.text.rstrip().endswith((".", ";", "./.")):
             continue  # a bare heading: it travels in its children's headings
         prev = units[-1] if units else None
         if (
