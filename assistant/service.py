@@ -20,7 +20,9 @@ from .store import DocumentRecord, IndexMissingError, QdrantStore, SearchFilter
 
 
 class QuestionError(ValueError):
-    pass
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Assistant:
@@ -208,7 +210,7 @@ def check_question(q: str, max_chars: int) -> None:
     if not q or not q.strip():
         raise QuestionError("Câu hỏi đang trống. Hãy nhập nội dung cần hỏi.")
     if len(q) > max_chars:
-        raise QuestionError(f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Hãy rút gọn câu hỏi.")
+        raise QuestionError(f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Hãy rút gọn câu hỏi.", 413)
 
 
 def safe_filename(name: str) -> str:

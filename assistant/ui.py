@@ -1,0 +1,185 @@
+"""The chat UI for teachers and officers (Gradio, mounted in the FastAPI app).
+
+All conversation state lives in per-session ``gr.State``: two browsers never share it.
+Document text is escaped before it is shown.
+"""
+from __future__ import annotations
+
+import html
+import threading
+from typing import Any
+from urllib.parse import quote
+
+import gradio as gr
+
+from .answer import format_date
+from .api import append_feedback
+from .drafting import draft_reply
+from .service import Assistant, QuestionError
+from .settings import Settings
+from .store import SearchFilter, StoreError
+
+EXAMPLES = [
+    "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+    "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?",
+    "Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
+    "Quảng Ninh phấn đấu tỷ lệ trường đạt chuẩn quốc gia bao nhiêu phần trăm vào năm 2024?",
+    "what must THCS schools report after 2024-2025?",
+]
+
+CSS = """
+#sources .src {border:1px solid #ddd;border-radius:8px;padding:.6em .8em;margin:.5em 0;background:#fafafa}
+#sources .src h4 {margin:0 0 .2em 0;font-size:.95em}
+#sources .sec {color:#666;font-size:.85em;margin-bottom:.3em}
+#sources mark {background:#ffe066;padding:0 .1em}
+#sources p {white-space:pre-wrap;margin:.3em 0}
+"""
+
+
+def cite_links(answer: dict[str, Any]) -> str:
+    """Turn each [n] into a link to the cited paragraph, with the source as its hover title."""
+    text = answer["answer"]
+    for c in answer.get("citations", []):
+        url = f"/documents/{quote(c['doc_id'])}/view?chunk={quote(c['chunk_id'])}"
+        title = f"{c['doc_type']} {c['doc_number']} — {c['section'] or 'mở đầu'}".replace('"', "'")
+        text = text.replace(f"[{c['n']}]", f'[[{c["n"]}]]({url} "{title}")')
+    return text
+
+
+def highlight(text: str, spans: list[list[int]]) -> str:
+    out, pos = [], 0
+    for a, b in sorted(spans):
+        if a < pos:
+            continue
+        out.append(html.escape(text[pos:a]))
+        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        pos = b
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+def sources_html(answer: dict[str, Any] | None) -> str:
+    if not answer:
+        return "<p>Nguồn trích dẫn sẽ hiện ở đây.</p>"
+    if answer.get("abstained") or not answer.get("citations"):
+        near = "".join(f"<li>{html.escape(r['doc_title'])}</li>" for r in answer.get("retrieved", [])[:3])
+        return f"<p>Không có trích dẫn.</p><p>Văn bản gần nhất:</p><ul>{near}</ul>"
+    cards = []
+    for c in answer["citations"]:
+        head = " · ".join(html.escape(x) for x in (
+            f"{c['doc_type']} {c['doc_number']}".strip(), c["issuer"], format_date(c["doc_date"])) if x)
+        url = f"/documents/{quote(c['doc_id'])}/view?chunk={quote(c['chunk_id'])}"
+        cards.append(
+            f'<div class="src" id="src-{c["n"]}"><h4>[{c["n"]}] {head}</h4>'
+            f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}</div>'
+            f'<p>{highlight(c["text"], c.get("quote_spans") or [])}</p>'
+            f'<a href="{url}" target="_blank">Mở toàn văn tại đoạn này ↗</a></div>')
+    return "".join(cards)
+
+
+def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
+    lock = threading.Lock()
+    try:
+        docs = svc.documents()
+    except StoreError:
+        docs = []
+    doc_choices = [(f"{d.meta.doc_type} {d.meta.number} — {d.meta.issuer}".strip(), d.doc_id) for d in docs]
+    types = sorted({d.meta.doc_type for d in docs if d.meta.doc_type})
+    provinces = sorted({d.meta.province for d in docs if d.meta.province})
+
+    with gr.Blocks(title="Trợ lý văn bản giáo dục") as demo:
+        state = gr.State({"history": [], "last": None})
+        gr.Markdown("## Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục\n"
+                    "Hỏi bằng tiếng Việt (hoặc tiếng Anh). Mỗi ý trả lời đều dẫn nguồn tới đúng đoạn văn bản.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Hội thoại", height=460, elem_id="chat", buttons=["copy"],
+                                  feedback_options=None)
+                with gr.Row():
+                    box = gr.Textbox(placeholder="Nhập câu hỏi, ví dụ: Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+                                     show_label=False, scale=5, elem_id="question")
+                    send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
+                gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu")
+                with gr.Row():
+                    good = gr.Button("👍 Đúng", size="sm")
+                    bad = gr.Button("👎 Sai", size="sm")
+                    nosrc = gr.Button("⚠️ Thiếu nguồn", size="sm")
+                    clear = gr.Button("Cuộc hội thoại mới", size="sm")
+                status = gr.Markdown("")
+            with gr.Column(scale=2):
+                with gr.Accordion("Bộ lọc", open=False):
+                    f_docs = gr.Dropdown(doc_choices, multiselect=True, label="Văn bản")
+                    f_types = gr.Dropdown(types, multiselect=True, label="Loại văn bản")
+                    f_prov = gr.Dropdown([""] + provinces, value="", label="Tỉnh/thành")
+                    with gr.Row():
+                        f_from = gr.Textbox(label="Từ ngày", placeholder="2023 hoặc 2023-06")
+                        f_to = gr.Textbox(label="Đến ngày", placeholder="2025-12-31")
+                gr.Markdown("### Nguồn trích dẫn")
+                sources = gr.HTML(sources_html(None), elem_id="sources")
+                with gr.Accordion("Soạn công văn trả lời", open=False):
+                    to = gr.Textbox(label="Kính gửi", placeholder="Các trường THCS trên địa bàn huyện")
+                    sender = gr.Textbox(label="Đơn vị soạn", placeholder="Phòng Giáo dục và Đào tạo huyện …")
+                    draft_btn = gr.Button("Soạn công văn trả lời", elem_id="draft")
+                    draft = gr.Textbox(label="Bản thảo (sao chép để dùng)", lines=14, buttons=["copy"],
+                                       elem_id="draft-text")
+
+        def respond(message, st, docs_sel, types_sel, prov, dfrom, dto):
+            message = (message or "").strip()
+            history = list(st["history"])
+            shown = [{"role": m["role"], "content": m["shown"]} for m in history]
+            if not message:
+                yield shown, st, gr.update(), "Hãy nhập câu hỏi."
+                return
+            flt = SearchFilter(list(docs_sel or []), list(types_sel or []), None, prov or None,
+                               (dfrom or "").strip() or None, (dto or "").strip() or None)
+            try:
+                answer = svc.ask(message, [{"role": m["role"], "content": m["content"]} for m in history],
+                                 flt).to_dict()
+            except (QuestionError, StoreError) as e:
+                yield shown + [{"role": "user", "content": message}, {"role": "assistant", "content": str(e)}], \
+                    st, gr.update(), ""
+                return
+            full = cite_links(answer)
+            shown.append({"role": "user", "content": message})
+            # stream the answer out in pieces, as the API's SSE does
+            words = full.split(" ")
+            for i in range(0, len(words), 12):
+                yield shown + [{"role": "assistant", "content": " ".join(words[: i + 12])}], st, gr.update(), ""
+            history += [{"role": "user", "content": message, "shown": message},
+                        {"role": "assistant", "content": answer["answer"], "shown": full}]
+            new_state = {"history": history, "last": answer}
+            yield shown + [{"role": "assistant", "content": full}], new_state, sources_html(answer), ""
+
+        inputs = [box, state, f_docs, f_types, f_prov, f_from, f_to]
+        outputs = [chat, state, sources, status]
+        send.click(respond, inputs, outputs).then(lambda: "", None, box)
+        box.submit(respond, inputs, outputs).then(lambda: "", None, box)
+
+        def new_conversation():
+            return [], {"history": [], "last": None}, sources_html(None), "", ""
+
+        clear.click(new_conversation, None, [chat, state, sources, status, draft])
+
+        def make_draft(st, recipient, who):
+            if not st.get("last"):
+                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời."
+            return draft_reply(st["last"], recipient or "", who or "")
+
+        draft_btn.click(make_draft, [state, to, sender], draft)
+
+        def rate(label):
+            def _rate(st):
+                last = st.get("last")
+                if not last:
+                    return "Chưa có câu trả lời để đánh giá."
+                append_feedback(settings.feedback_path, {
+                    "rating": label, "question": last["question"], "answer": last["answer"],
+                    "citations": [{k: c[k] for k in ("n", "chunk_id", "doc_id", "section", "quote")}
+                                  for c in last["citations"]], "comment": ""}, lock)
+                return f"Đã ghi nhận đánh giá: **{label}**. Cảm ơn thầy/cô!"
+            return _rate
+
+        good.click(rate("đúng"), state, status)
+        bad.click(rate("sai"), state, status)
+        nosrc.click(rate("thiếu nguồn"), state, status)
+    return demo
