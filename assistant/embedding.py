@@ -64,10 +64,13 @@ class SentenceTransformerEmbedder:
                 f"Không tải được mô hình sentence-transformers '{name_or_path}': {e}. "
                 "Hãy trỏ tới một thư mục mô hình có sẵn trên máy (không có mạng tới model hub)."
             ) from e
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim or len(self._model.encode(["x"])[0]))
         self._e5 = "e5" in name_or_path.lower()
-        self.model_id = f"sentence-transformers:{Path(name_or_path).name or name_or_path}"
+        p = Path(name_or_path)
+        label = f"{p.parent.name}/{p.name}" if p.exists() else name_or_path
+        self.model_id = f"sentence-transformers:{label}"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -127,7 +130,9 @@ class EmbeddingCache:
             self._db.commit()
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
 
 
 class CachedEmbedder:
@@ -164,3 +169,8 @@ class CachedEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.inner.embed_query(text)
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.close()
+            self.cache = None

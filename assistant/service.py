@@ -204,6 +204,10 @@ class Assistant:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None
+            self._retriever = None
 
 
 def check_question(q: str, max_chars: int) -> None:

@@ -15,9 +15,9 @@ from .models import Block, Chunk, DocumentMeta
 from .textutil import split_sentences
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
-    ("phan", re.compile(r"^Phần\s+(?:thứ\s+\w+|[IVXLCDM\d]+)\b")),
-    ("chuong", re.compile(r"^Chương\s+[IVXLCDM\d]+\b")),
-    ("muc", re.compile(r"^Mục\s+\d+\b")),
+    ("phan", re.compile(r"^(?:Phần|PHẦN)\s+(?:thứ\s+\w+|THỨ\s+\w+|[IVXLCDM\d]+)\b")),
+    ("chuong", re.compile(r"^(?:Chương|CHƯƠNG)\s+[IVXLCDM\d]+\b")),
+    ("muc", re.compile(r"^(?:Mục|MỤC)\s+\d+\b")),
     ("dieu", re.compile(r"^Điều\s+\d+[a-zđ]?\.")),
     ("roman", re.compile(r"^[IVXLC]+\.\s")),
     ("num3", re.compile(r"^\d+\.\d+\.\d+\.?\s")),
@@ -95,8 +95,11 @@ def parse_document(text: str) -> ParsedDocument:
             break
 
     appendix_start = _appendix_start(paragraphs, header)
-    body = list(range(header.body_start, header.footer_start)) + list(range(appendix_start, len(paragraphs)))
-    blocks.extend(_tree_blocks(text, spans, body))
+    blocks.extend(_tree_blocks(text, spans, list(range(header.body_start, header.footer_start))))
+    if appendix_start < len(paragraphs):
+        title = paragraphs[appendix_start]
+        root = "Phụ lục: " + label_of(title, 80) if title.upper() == title else "Phụ lục"
+        blocks.extend(_tree_blocks(text, spans, list(range(appendix_start, len(paragraphs))), root))
 
     if header.footer_start < len(paragraphs):
         for j in range(header.footer_start, min(appendix_start, len(paragraphs))):
@@ -118,8 +121,8 @@ def _appendix_start(paragraphs: list[str], header: HeaderParse) -> int:
     return len(paragraphs)
 
 
-def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int]) -> list[Block]:
-    stack: list[tuple[str, str]] = []  # (kind, label)
+def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], root: str = "") -> list[Block]:
+    stack: list[tuple[str, str]] = [("root", root)] if root else []  # (kind, label); "root" is never closed
     blocks: list[Block] = []
     skip_next = False
     for n, i in enumerate(indices):
@@ -137,27 +140,32 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int]) ->
                 e = ne
                 para = para + ". " + title if not para.endswith(".") else para + " " + title
                 skip_next = True
+        items = list(_INLINE_ITEM.finditer(para)) if "(i1)" in para and "(i2)" in para else []
         if kind == "plain":
             while stack and stack[-1][0] in ("dash", "bullet"):
                 stack.pop()
-            blocks.append(Block(text[s:e], s, e, kind, "", [lbl for _, lbl in stack]))
-            continue
-        while stack and _RANK[stack[-1][0]] >= _RANK[kind]:
-            stack.pop()
+            if not items:
+                blocks.append(Block(text[s:e], s, e, kind, "", [lbl for _, lbl in stack]))
+                continue
+        else:
+            while stack and _RANK.get(stack[-1][0], -1) >= _RANK[kind]:
+                stack.pop()
         path = [lbl for _, lbl in stack]
-        items = list(_INLINE_ITEM.finditer(para)) if "(i1)" in para and "(i2)" in para else []
         if items:
             # "… như sau: (i1) …; (i2) …" — each item is its own citable unit
             lead_end = items[0].start()
             lead = text[s : s + lead_end].rstrip()
             blocks.append(Block(lead, s, s + len(lead), kind, marker, path))
             stack.append((kind, label_of(lead)))
+            stack_mark = len(stack) - 1
             for k, m in enumerate(items):
                 a = s + m.start()
                 b = s + (items[k + 1].start() if k + 1 < len(items) else len(para))
                 item = text[a:b].rstrip()
                 blocks.append(Block(item, a, a + len(item), "item", m.group().strip(),
                                     [lbl for _, lbl in stack]))
+            if kind == "plain":
+                del stack[stack_mark:]  # a plain lead-in opens no section for what follows
             continue
         label = label_of(para.replace("\n", " ")) if kind not in _TITLED else label_of(para, 140)
         blocks.append(Block(text[s:e], s, e, kind, marker, path))

