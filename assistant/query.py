@@ -81,8 +81,10 @@ GLOSSARY: list[tuple[str, str]] = [
 _ENGLISH_HINT = re.compile(
     r"\b(what|which|when|who|how|must|should|does|do|is|are|the|of|after|before|schools?|report)\b", re.I)
 _YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
-_FOLLOW_UP = re.compile(r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$|\?$",
-                        re.I)
+_FOLLOW_UP = re.compile(
+    r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
+    r"|\b(?:văn bản|công văn|kế hoạch|chỉ thị|thông báo|quy định|nội dung|việc|trường hợp) (?:đó|này|ấy|trên)\b"
+    r"|\b(?:it|that one|this one|there)\b", re.I)
 _ENTITY = re.compile(
     r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
     r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)

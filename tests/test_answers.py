@@ -1,0 +1,95 @@
+"""The default (extractive) answerer over the real seed index."""
+import pytest
+
+from assistant.answer import NOT_FOUND
+from assistant.query import analyze, expand_abbreviations, normalize_years, question_kind, resolve_follow_up
+
+BINH_SON = "quang-ngai-binh-son-2025-quy-hoach-tinh"
+REPORT_ITEM = "Học bạ điện tử, số hóa hồ sơ chuyên môn, đăng ký tuyển sinh đầu cấp"
+
+
+def test_query_understanding():
+    assert "trung học cơ sở" in expand_abbreviations("Trường THCS báo cáo gì?")
+    assert "THCS" in expand_abbreviations("trường trung học cơ sở")
+    assert "Giáo dục và Đào tạo" in expand_abbreviations("Sở GD&ĐT")
+    assert "trung học cơ sở" in expand_abbreviations("truong thcs bao cao gi")
+    assert normalize_years("năm học 2024–2025") == "năm học 2024 - 2025" == normalize_years("năm học 2024-2025")
+    assert question_kind("Khi nào nộp báo cáo?") == "when"
+    assert question_kind("Có bao nhiêu đại biểu?") == "number"
+    assert question_kind("Gồm những nội dung gì?") == "list"
+    assert analyze("what must THCS schools report after 2024-2025?").english
+    assert analyze("truong thcs bao cao gi").no_diacritics
+    hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
+            {"role": "assistant", "content": "Quý II/2023."}]
+    assert resolve_follow_up("Còn huyện Tư Nghĩa thì sao?", hist) == "Sở GDĐT làm việc với huyện Tư Nghĩa vào thời gian nào?"
+    assert resolve_follow_up("Trường THCS phải báo cáo gì?", hist) == "Trường THCS phải báo cáo gì?"
+
+
+@pytest.mark.parametrize("question", [
+    "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+    "what must THCS schools report after 2024-2025?",
+    "truong thcs phai bao cao gi sau nam hoc 2024 - 2025",
+])
+def test_thcs_report_question(seed_service, question):
+    a = seed_service.ask(question)
+    assert not a.abstained
+    for fact in ("Học bạ điện tử", "số hóa hồ sơ chuyên môn", "đăng ký tuyển sinh đầu cấp", "học kỳ II"):
+        assert fact.lower() in a.answer.lower()
+    cited = [c for c in a.citations if c.doc_id == BINH_SON and REPORT_ITEM in c.text]
+    assert cited, "must cite the Bình Sơn paragraph"
+    c = cited[0]
+    assert f"[{c.n}]" in a.answer
+    assert c.section == "4. Ứng dụng công nghệ và tăng cường chuyển đổi số trong giáo dục > -"
+    assert (c.doc_type, c.doc_number, c.doc_date) == ("Công văn", "/PGDDĐT", "2025-02")
+    assert a.answer.startswith("Theo Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn")
+    for a_, b_ in c.quote_spans:
+        assert c.text[a_:b_] in c.quote
+
+
+def test_every_marker_points_to_a_citation(seed_service):
+    import re
+
+    a = seed_service.ask("Kế hoạch chuyển đổi số của các đơn vị phải gửi về Sở GDĐT Ninh Thuận trước ngày nào?")
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
+    assert markers == {c.n for c in a.citations}
+    assert a.answer.startswith("Thời gian: ") and "30/04/2022" in a.answer
+
+
+def test_number_question_leads_with_number(seed_service):
+    a = seed_service.ask("Có bao nhiêu đại biểu tham dự hội nghị của Sở GDĐT Quảng Ninh tại Hạ Long?")
+    assert a.answer.startswith("Con số: 550")
+
+
+def test_follow_up_is_resolved(seed_service):
+    hist = [{"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"},
+            {"role": "assistant", "content": "Quý II/2023."}]
+    a = seed_service.ask("Còn huyện Tư Nghĩa thì sao?", hist)
+    assert "Tư Nghĩa" in a.resolved_question and "Quý III/2023" in a.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Mức lương tối thiểu vùng năm 2024 là bao nhiêu?",
+    "Ai là Bộ trưởng Bộ Giáo dục và Đào tạo hiện nay?",
+    "Thời tiết Quảng Ninh tuần tới thế nào?",
+])
+def test_abstains_when_documents_do_not_say(seed_service, question):
+    a = seed_service.ask(question)
+    assert a.abstained and a.answer.startswith(NOT_FOUND) and not a.citations
+    assert a.retrieved, "the closest evidence is still returned"
+
+
+def test_filters_reach_answers(seed_service):
+    from assistant.store import SearchFilter
+
+    a = seed_service.ask("học bạ điện tử", flt=SearchFilter(province="Ninh Thuận"))
+    assert all(r["doc_id"].startswith("ninh-thuan") for r in a.retrieved)
+
+
+def test_answer_object_contract(seed_service):
+    d = seed_service.ask("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?").to_dict()
+    assert set(d) >= {"answer", "abstained", "citations", "retrieved", "timings_ms"}
+    c = d["citations"][0]
+    assert set(c) >= {"n", "chunk_id", "doc_id", "source", "doc_title", "doc_number", "doc_date", "issuer",
+                      "section", "text", "quote", "score"}
+    assert "10 ngày" in d["answer"]
+    assert d["timings_ms"]["total"] > 0

