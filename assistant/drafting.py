@@ -45,7 +45,8 @@ def draft_reply(answer: dict[str, Any], recipient: str = "", sender: str = "", s
     for c in citations:
         quote = c.get("quote") or c.get("text") or ""
         quote = re.sub(r"^\s*(?:[-–+•]|\((?:\d+|i\d+)\)|[a-zđ]\)|\d+(?:\.\d+)*\.)\s*", "", quote).strip()
-        section = f", mục {c['section']}" if c.get("section") and c["section"] not in ("Kính gửi", "Nơi nhận") else ""
+        sec = re.sub(r"(?: > (?:[-–+•]|\((?:\d+|i\d+)\)))+$", "", c.get("section") or "")
+        section = f", mục {sec}" if sec and sec not in ("Kính gửi", "Nơi nhận") else ""
         lines.append(f"- {quote.rstrip('.;')} (theo {refs[c['doc_id']]}{section}).")
     lines += ["", f"{sender.strip() or '[Tên đơn vị]'} trân trọng thông báo để Quý cơ quan biết, thực hiện./.", "",
               "Nơi nhận:", "- Như trên;", "- Lưu: VT."]

@@ -101,9 +101,9 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                     send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
                 gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu")
                 with gr.Row():
-                    good = gr.Button("👍 Đúng", size="sm")
-                    bad = gr.Button("👎 Sai", size="sm")
-                    nosrc = gr.Button("⚠️ Thiếu nguồn", size="sm")
+                    good = gr.Button("Đúng", size="sm")
+                    bad = gr.Button("Sai", size="sm")
+                    nosrc = gr.Button("Thiếu nguồn", size="sm")
                     clear = gr.Button("Cuộc hội thoại mới", size="sm")
                 status = gr.Markdown("")
             with gr.Column(scale=2):
