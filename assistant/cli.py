@@ -251,6 +251,21 @@ def bench_query(
     run(_service(index), questions, out, repeat)
 
 
+@bench_app.command("load")
+def bench_load_cmd(
+    index: Path = typer.Option(Path("index"), "--index", help="Chỉ mục máy chủ sẽ dùng (không được đang mở)."),
+    questions: Path = typer.Option(Path("eval/dev.jsonl"), "--questions"),
+    concurrency: list[int] = typer.Option([1, 4, 16], "--concurrency", "-c"),
+    requests: int = typer.Option(120, "--requests", help="Số yêu cầu tối đa mỗi mức."),
+    max_seconds: float = typer.Option(60, "--max-seconds", help="Thời gian tối đa mỗi mức."),
+    out: Path = typer.Option(Path("eval/bench-load.json"), "--out"),
+) -> None:
+    """Đo tải /v1/ask với 1, 4, 16 client đồng thời (máy chủ là tiến trình riêng trên 127.0.0.1)."""
+    from .bench import bench_load
+
+    bench_load(index, questions, out, concurrency, requests, max_seconds)
+
+
 @app.command()
 def serve(
     index: Optional[Path] = IndexOpt,

@@ -1,0 +1,223 @@
+"""Benchmarks: ingest throughput against the raw embedder, query latency, HTTP load.
+
+They print figures and write JSON under eval/; the tests check correctness, not these timings.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .settings import load_settings
+
+EDUCATION_LAW_GLOB = "*iao-duc*"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _pct(values: list[float], p: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))] if s else 0.0
+
+
+def _files(corpus: Path, laws: Path) -> dict[str, list[Path]]:
+    sets = {"seeds": sorted(corpus.glob("*.txt"))}
+    edu = sorted(laws.glob(EDUCATION_LAW_GLOB)) if laws.exists() else []
+    if edu:
+        sets["education laws"] = edu
+    return sets
+
+
+def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
+    """Ingest each set into a fresh index with a cold embedding cache, then embed the same chunk
+    texts with the bare embedder: the difference is what the pipeline costs on top."""
+    from .embedding import make_embedder
+    from .ingest import make_document
+    from .loading import read_file
+    from .service import Assistant
+
+    settings = load_settings()
+    if index.exists():
+        shutil.rmtree(index)
+    results = []
+    svc = Assistant(settings.model_copy(update={"index_dir": index}))
+    for name, files in _files(settings.corpus_dir, laws).items():
+        staging = index.parent / f".{index.name}-{name.replace(' ', '-')}"
+        for f in files:  # one folder per set, so the set is walked as a user would
+            staging.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, staging / f.name)
+        cache_before = svc.embedder.embedded_chars
+        from .sparse import segment
+
+        segment("khởi động")  # load the segmenter and the model before timing, as the raw run does
+        t0 = time.perf_counter()
+        report = svc.ingest([staging], progress=True)
+        pipeline_s = time.perf_counter() - t0
+        texts = []
+        for f in sorted(staging.iterdir()):
+            _, chunks, _ = make_document(read_file(f, staging))
+            texts.extend(c.embed_text() for c in chunks)
+        raw = make_embedder(settings.embedder)
+        t1 = time.perf_counter()
+        for i in range(0, len(texts), 32):
+            raw.embed_passages(texts[i : i + 32])
+        raw_s = time.perf_counter() - t1
+        embed_chars = sum(len(t) for t in texts)
+        d = report.to_dict()
+        results.append({
+            "set": name, "documents": d["documents"], "chunks": d["chunks"], "chars": d["chars"],
+            "embedded_chars": svc.embedder.embedded_chars - cache_before, "seconds": round(pipeline_s, 2),
+            "documents_per_s": round(d["documents"] / pipeline_s, 2), "chunks_per_s": round(d["chunks"] / pipeline_s, 1),
+            "chars_per_s": round(embed_chars / pipeline_s), "raw_embed_seconds": round(raw_s, 2),
+            "raw_embed_chars_per_s": round(embed_chars / raw_s),
+            "overhead_pct": round(100 * (pipeline_s / raw_s - 1), 1),
+        })
+        shutil.rmtree(staging)
+    summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "index": str(index), "embedder": svc.embedder.model_id,
+               "results": results, "peak_rss_mb": round(_peak_mb(), 1), "target_overhead_pct": 15}
+    svc.close()
+    t = Table("set", "docs", "chunks", "s", "docs/s", "chunks/s", "chars/s", "raw embed chars/s", "overhead",
+              title="assistant bench ingest (cold embedding cache)")
+    for r in results:
+        t.add_row(r["set"], str(r["documents"]), str(r["chunks"]), f"{r['seconds']:.1f}", f"{r['documents_per_s']:.2f}",
+                  f"{r['chunks_per_s']:.1f}", f"{r['chars_per_s']:,}", f"{r['raw_embed_chars_per_s']:,}",
+                  f"{r['overhead_pct']:+.1f}%")
+    Console(width=160).print(t)
+    print(f"Bộ nhớ đỉnh: {summary['peak_rss_mb']} MB. Chỉ mục để đo truy vấn: {index} "
+          f"(`assistant bench query --index {index}`).")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return summary
+
+
+def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, Any]:
+    from .evaluation import load_questions
+
+    qs = load_questions(questions)
+    svc.require_index()
+    svc.ask("khởi động")  # warm: model, term statistics, caches
+    search_ms: list[float] = []
+    ask_ms: list[float] = []
+    for _ in range(repeat):
+        for q in qs:
+            t0 = time.perf_counter()
+            svc.search(q.question, 8, history=q.history)
+            search_ms.append((time.perf_counter() - t0) * 1000)
+            t1 = time.perf_counter()
+            svc.ask(q.question, q.history)
+            ask_ms.append((time.perf_counter() - t1) * 1000)
+    health = svc.health()
+    summary = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": health["documents"], "chunks": health["chunks"],
+        "questions": len(qs), "repeat": repeat,
+        "search_p50_ms": round(_pct(search_ms, 50), 1), "search_p95_ms": round(_pct(search_ms, 95), 1),
+        "ask_p50_ms": round(_pct(ask_ms, 50), 1), "ask_p95_ms": round(_pct(ask_ms, 95), 1),
+        "ask_mean_ms": round(statistics.mean(ask_ms), 1), "peak_rss_mb": round(_peak_mb(), 1),
+        "targets": {"ask_p50_ms": 150, "ask_p95_ms": 300},
+    }
+    t = Table("corpus", "search p50", "search p95", "ask p50", "ask p95", "peak RSS",
+              title=f"assistant bench query ({len(qs)} câu × {repeat}, tiến trình đã khởi động)")
+    t.add_row(f"{summary['documents']} văn bản / {summary['chunks']} đoạn", f"{summary['search_p50_ms']} ms",
+              f"{summary['search_p95_ms']} ms", f"{summary['ask_p50_ms']} ms", f"{summary['ask_p95_ms']} ms",
+              f"{summary['peak_rss_mb']} MB")
+    Console(width=160).print(t)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return summary
+
+
+def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], requests: int,
+               max_seconds: float) -> dict[str, Any]:
+    """Start `assistant serve` as a second process on 127.0.0.1 and drive /v1/ask with 1, 4, 16
+    concurrent clients; each level is bounded by a request count and a time limit."""
+    import socket
+
+    import httpx
+
+    from .evaluation import load_questions
+
+    qs = [q for q in load_questions(questions)]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--no-ui", "--port", str(port),
+                             "--index", str(index)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError("máy chủ không khởi động được: " + proc.stderr.read().decode()[-500:])
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        health = httpx.get(url + "/healthz").json()
+        httpx.post(url + "/v1/ask", json={"question": "khởi động"}, timeout=60)
+        levels = []
+        for c in concurrency:
+            latencies: list[float] = []
+            errors = 0
+            lock = threading.Lock()
+            counter = iter(range(requests))
+            stop_at = time.time() + max_seconds
+
+            def worker():
+                nonlocal errors
+                with httpx.Client(timeout=60) as client:
+                    while time.time() < stop_at:
+                        with lock:
+                            i = next(counter, None)
+                        if i is None:
+                            return
+                        q = qs[i % len(qs)]
+                        t0 = time.perf_counter()
+                        try:
+                            r = client.post(url + "/v1/ask", json={"question": q.question, "history": q.history})
+                            ok = r.status_code == 200
+                        except httpx.HTTPError:
+                            ok = False
+                        with lock:
+                            latencies.append((time.perf_counter() - t0) * 1000)
+                            errors += 0 if ok else 1
+
+            t0 = time.perf_counter()
+            threads = [threading.Thread(target=worker) for _ in range(c)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            wall = time.perf_counter() - t0
+            levels.append({"concurrency": c, "requests": len(latencies), "errors": errors,
+                           "throughput_rps": round(len(latencies) / wall, 2),
+                           "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1)})
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": health["documents"],
+               "chunks": health["chunks"], "levels": levels}
+    t = Table("clients", "requests", "errors", "req/s", "p50", "p95",
+              title=f"assistant bench load: POST /v1/ask ({health['documents']} văn bản / {health['chunks']} đoạn)")
+    for lv in levels:
+        t.add_row(str(lv["concurrency"]), str(lv["requests"]), str(lv["errors"]), f"{lv['throughput_rps']:.1f}",
+                  f"{lv['p50_ms']} ms", f"{lv['p95_ms']} ms")
+    Console(width=160).print(t)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return summary

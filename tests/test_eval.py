@@ -1,0 +1,108 @@
+"""The evaluation runner: file format, metrics, reports, gating."""
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.evaluation import (EvalFileError, EvalQuestion, aggregate, check, contains, load_questions,
+                                  run_eval_command, score_row)
+from assistant.retrieval import HybridRetriever
+from conftest import ROOT
+
+DEV = ROOT / "eval" / "dev.jsonl"
+THRESHOLDS = ROOT / "eval" / "thresholds.toml"
+
+
+def test_dev_set_is_well_formed():
+    qs = load_questions(DEV)
+    assert len(qs) >= 60
+    assert sum(not q.answerable for q in qs) >= 10
+    kinds = {q.kind for q in qs}
+    assert {"list", "when", "number", "english", "no-diacritics", "follow-up", "unanswerable"} <= kinds
+    assert all(q.evidence and q.facts for q in qs if q.answerable)
+    assert load_questions(ROOT / "eval" / "laws.jsonl")
+
+
+@pytest.mark.parametrize("line,message", [
+    ("{not json", "JSON không hợp lệ"),
+    ('{"id": "a"}', "thiếu trường 'question'"),
+    ('{"question": "q", "facts": ["x"]}', "'facts' phải là danh sách các danh sách"),
+])
+def test_bad_question_files_name_the_line(tmp_path, line, message):
+    f = tmp_path / "q.jsonl"
+    f.write_text('{"id": "ok", "question": "Hỏi?"}\n' + line + "\n", encoding="utf-8")
+    with pytest.raises(EvalFileError) as e:
+        load_questions(f)
+    assert f"{f}:2" in str(e.value) and message in str(e.value)
+
+
+def test_matching_normalisation():
+    assert contains("năm học 2024 - 2025", "Năm học 2024–2025")
+    assert contains("Số 3677/TB-SGDDT", "3677 / tb-sgddt")
+    assert contains("học   bạ\nđiện tử", "Học bạ điện tử")
+    assert not contains("học bạ số", "học bạ điện tử")
+
+
+def _answer(text, cited, retrieved, abstained=False):
+    return {"answer": text, "abstained": abstained,
+            "citations": [{"n": i + 1, "chunk_id": f"c{i}", "text": t} for i, t in enumerate(cited)],
+            "retrieved": [{"chunk_id": f"r{i}", "text": t} for i, t in enumerate(retrieved)]}
+
+
+def test_metrics_per_question_and_aggregate():
+    q = EvalQuestion("a", "Hỏi?", evidence=["học bạ điện tử"], facts=[["học bạ điện tử"], ["học kỳ II"]], kind="list")
+    row = score_row(q, _answer("Báo cáo học bạ điện tử [1]. Một ý khác [2].",
+                               ["Báo cáo học bạ điện tử.", "Đoạn không liên quan."],
+                               ["khác", "khác nữa", "Báo cáo học bạ điện tử."]), 12.0)
+    assert row["evidence_rank"] == 3 and row["hit_at_1"] == 0 and row["hit_at_5"] == 1
+    assert row["mrr_at_10"] == pytest.approx(1 / 3)
+    assert row["fact_recall"] == 0.5 and row["facts_all"] == 0.0 and row["missing_facts"] == ["học kỳ II"]
+    assert row["citation_precision"] == 0.5 and row["citation_recall"] == 1.0
+    u = EvalQuestion("u", "Không có?", answerable=False, kind="unanswerable")
+    rows = [row, score_row(u, _answer("Không tìm thấy.", [], [], abstained=True), 5.0),
+            score_row(EvalQuestion("b", "Hỏi?", evidence=["x"], facts=[["x"]]), _answer("", [], [], True), 7.0)]
+    agg = aggregate(rows)
+    assert agg["abstention_recall"] == 1.0 and agg["abstention_precision"] == 0.5
+    assert agg["false_abstention_rate"] == 0.5 and agg["latency_p50_ms"] == 7.0
+
+
+def test_thresholds_and_regressions():
+    report = {"aggregate": {"hit_at_5": 0.9, "false_abstention_rate": 0.1, "facts_all": 0.8}}
+    th = {"min": {"hit_at_5": 0.95}, "max": {"false_abstention_rate": 0.05}, "regression": {"tolerance": 0.02}}
+    fails = check(report, th, {"aggregate": {"facts_all": 0.9, "hit_at_5": 0.9}})
+    assert any("hit_at_5" in f for f in fails) and any("false_abstention_rate" in f for f in fails)
+    assert any("facts_all giảm" in f for f in fails)
+    assert check({"aggregate": {"hit_at_5": 0.96}}, th, None) == []
+
+
+def test_eval_passes_on_dev_set_and_writes_reports(seed_service, tmp_path):
+    out = tmp_path / "report"
+    code = run_eval_command(seed_service, [DEV], out, None, THRESHOLDS, as_json=True)
+    report = json.loads((out / "report.json").read_text())
+    assert code == 0, report["gate"]
+    assert report["aggregate"]["questions"] == len(load_questions(DEV))
+    assert report["rows"][0]["retrieved"] and "by_kind" in report
+    assert "| hit@5 |" in (out / "report.md").read_text()
+    # compare with itself as baseline: no regression
+    assert run_eval_command(seed_service, [DEV], tmp_path / "again", out / "report.json", THRESHOLDS,
+                            as_json=True) == 0
+
+
+class BrokenRetriever(HybridRetriever):
+    """Deliberately broken: returns the least relevant candidates first."""
+
+    def retrieve(self, query, k=8, flt=None):
+        hits = super().retrieve(query, 40, flt)
+        return list(reversed(hits))[:k]
+
+
+def test_broken_retriever_fails_the_gate(seed_service, tmp_path):
+    good = tmp_path / "good"
+    assert run_eval_command(seed_service, [DEV], good, None, THRESHOLDS, as_json=True) == 0
+    seed_service._retriever = BrokenRetriever(seed_service.store, seed_service.embedder)
+    code = run_eval_command(seed_service, [DEV], tmp_path / "bad", good / "report.json", THRESHOLDS, as_json=True)
+    report = json.loads((tmp_path / "bad" / "report.json").read_text())
+    assert code == 1
+    assert any("hit_at_5" in f for f in report["gate"]["failures"])
+    assert any("giảm" in f for f in report["gate"]["failures"]), "regression against the baseline is reported"
+    seed_service._retriever = None
