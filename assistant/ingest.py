@@ -15,7 +15,7 @@ from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
 from .models import Chunk, Document
 from .sparse import passage_vector
-from .store import DocumentRecord, QdrantStore, date_bounds, point_id
+from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
 PIPELINE_VERSION = "5"  # bump when cleaning/parsing/chunking changes: every file re-ingests
@@ -109,7 +109,7 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
 
 
 class Ingestor:
-    def __init__(self, store: QdrantStore | None, embedder: CachedEmbedder | None,
+    def __init__(self, store: VectorStore | None, embedder: CachedEmbedder | None,
                  progress: bool = True, on_file: Callable[[FileResult], None] | None = None) -> None:
         self.store = store
         self.embedder = embedder

