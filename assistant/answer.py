@@ -340,7 +340,7 @@ class ExtractiveAnswerer:
 # "thi" (exam); the folded set is used only for questions typed without diacritics.
 _STOP_WORDS = frozenset(
     "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
-    "để từ đến này đó như làm hãy biết nêu hỏi những các một mỗi vào ra diễn gồm đã sẽ đang hiện nay".split())
+    "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay".split())
 _STOP_FOLDED = frozenset(fold(w) for w in _STOP_WORDS)
 _EN_STOP = frozenset(
     "what which when who whom how many much must should shall will would can could does do did is are was were be "
@@ -457,7 +457,7 @@ def _named_places(question: str) -> set[str]:
     return {p for p in PROVINCES if f" {' '.join(fold(w) for w in words(p))} " in fq}
 
 
-_FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b")
+_FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b|\bngày \d{1,2} tháng \d{1,2}(?: năm \d{4})?")
 _MONTH_DATE = re.compile(r"\b(?:[Qq]uý [IV]+/\d{4}|tháng \d{1,2}/\d{4}|học kỳ [IV]+|\d{1,2}/\d{4})\b")
 
 
@@ -557,7 +557,8 @@ def _statement(text: str) -> str:
 
 
 _DATE_EXPR = re.compile(
-    r"(?:trước |từ |đến |sau |trong )?(?:ngày \d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}/\d{1,2}/\d{4}|tháng \d{1,2}/\d{4}"
+    r"(?:trước |từ |đến |sau |trong )?(?:ngày \d{1,2} tháng \d{1,2}(?: hằng năm| năm \d{4})?|sau \d+ ngày"
+    r"|ngày \d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}/\d{1,2}/\d{4}|tháng \d{1,2}/\d{4}"
     r"|[Qq]uý [IV]+/\d{4}|học kỳ [IV]+ năm học \d{4}\s*-\s*\d{4}|năm học \d{4}\s*-\s*\d{4}"
     r"|\d{1,2}h\d{2} ngày \d{1,2}/\d{1,2}/\d{4}|năm \d{4})")
 _NUMBER_EXPR = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|đại biểu|người|trường|đơn vị|ngày|tháng|năm|buổi|phân hệ|quan điểm|nội dung)?")
