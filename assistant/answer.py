@@ -230,15 +230,22 @@ class ExtractiveAnswerer:
             dt = doc_terms(h)
             content = {k: w for k, w in qw.items() if not set(k.split()) <= dt} or qw
             head_cov = _word_coverage(content, " ".join(h.headings), q.expansions, seg)
+            prev = ""
             for a, z in _units(h.text):
                 text = h.text[a:z]
                 own = _word_coverage(content, text, q.expansions, seg)
+                if len(text) < 100 and prev:
+                    # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
+                    # sentence before it, which says what it is about
+                    own = max(own, 0.7 * _word_coverage(content, prev + " " + text, q.expansions, seg))
+                prev = text
                 if own <= 0:
                     continue
                 bonus = _kind_bonus(q.kind, text)
                 if not _answers_kind(q.kind, q.resolved, text):
                     bonus -= 0.15
                 length_penalty = 0.08 * math.log(len(text) / 300) if len(text) > 300 else 0.0
+                length_penalty += _boilerplate_penalty(text)
                 score = 0.6 * own + 0.2 * head_cov + 0.12 / (1 + rank) + bonus - length_penalty
                 units.append(Unit(rank, a, z, text, own, score))
         if not units:
@@ -259,8 +266,8 @@ class ExtractiveAnswerer:
             if q.kind != "list" and u.hit_rank != best.hit_rank:
                 continue  # a single fact: at most a second sentence of the same paragraph
             same_doc = hits[u.hit_rank].doc_id == best_doc
-            floor = (0.8 if q.kind == "list" else 0.92) if same_doc else 0.97
-            if u.score < floor * best.score or u.own < 0.75 * best.own:
+            floor = (0.85 if q.kind == "list" else 0.92) if same_doc else 0.97
+            if u.score < floor * best.score or u.own < 0.8 * best.own:
                 continue
             if any(_similar(u.text, c.text) for c in chosen):
                 continue
@@ -461,6 +468,20 @@ _FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b|\b
 _MONTH_DATE = re.compile(r"\b(?:[Qq]uý [IV]+/\d{4}|tháng \d{1,2}/\d{4}|học kỳ [IV]+|\d{1,2}/\d{4})\b")
 
 
+_CLOSING = re.compile(r"^(?:Trên đây là|Đề nghị các (?:đơn vị|trường|thành viên)[^.]{0,80}(?:thực hiện|triển khai)\./\.)")
+_BASIS = re.compile(r"^[-–(]?\s*(?:Căn cứ|Thực hiện|Để tiếp tục triển khai|Theo đề nghị)\b")
+
+
+def _boilerplate_penalty(text: str) -> float:
+    """Closing formulas ("Trên đây là Kế hoạch…") never answer a question; the legal-basis
+    preamble ("Căn cứ…", "Thực hiện Công văn…") rarely does."""
+    if _CLOSING.match(text):
+        return 0.25
+    if _BASIS.match(text):
+        return 0.08
+    return 0.0
+
+
 def _kind_bonus(kind: str, text: str) -> float:
     """A "khi nào" answer has a date (the more precise, the better); "bao nhiêu" a number."""
     if kind == "when":
@@ -516,6 +537,8 @@ def _coverage(qt: dict[str, float], text: str) -> float:
 
 def _units(text: str) -> list[tuple[int, int]]:
     """Sentences of a paragraph; a list item stays whole unless it is long."""
+    if text.startswith(("Kính gửi", "Nơi nhận")):
+        return [(0, len(text))]  # a recipients list is one statement
     out: list[tuple[int, int]] = []
     pos = 0
     for para in text.split("\n\n"):
