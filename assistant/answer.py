@@ -81,19 +81,21 @@ def format_date(iso: str) -> str:
     return ""
 
 
-def source_phrase(hit: Hit) -> str:
+def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str) -> str:
     """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn"."""
-    kind = hit.doc_type or "Văn bản"
-    num = hit.doc_number
-    out = kind
-    if num:
-        out += f" số …{num}" if num.startswith("/") else f" số {num}"
-    date = format_date(hit.doc_date)
+    out = doc_type or "Văn bản"
+    if doc_number:
+        out += f" số …{doc_number}" if doc_number.startswith("/") else f" số {doc_number}"
+    date = format_date(doc_date)
     if date:
         out += f" {date}"
-    if hit.issuer:
-        out += f" của {hit.issuer}"
+    if issuer:
+        out += f" của {issuer}"
     return out
+
+
+def source_phrase(hit: Hit) -> str:
+    return reference_phrase(hit.doc_type, hit.doc_number, hit.doc_date, hit.issuer)
 
 
 @dataclass

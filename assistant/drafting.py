@@ -7,22 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .answer import format_date
+from .answer import reference_phrase
 
 
 def document_reference(c: dict[str, Any]) -> str:
-    """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn"."""
-    kind = c.get("doc_type") or "Văn bản"
-    num = c.get("doc_number") or ""
-    out = kind
-    if num:
-        out += f" số …{num}" if num.startswith("/") else f" số {num}"
-    date = format_date(c.get("doc_date", ""))
-    if date:
-        out += f" {date}"
-    if c.get("issuer"):
-        out += f" của {c['issuer']}"
-    return out
+    return reference_phrase(c.get("doc_type", ""), c.get("doc_number", ""), c.get("doc_date", ""), c.get("issuer", ""))
 
 
 def draft_reply(answer: dict[str, Any], recipient: str = "", sender: str = "", subject: str = "") -> str:

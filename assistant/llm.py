@@ -26,7 +26,19 @@ class LLMError(Exception):
     pass
 
 
-class OpenAICompatibleLLM(CustomLLM):
+class ChatLLM(CustomLLM):
+    """A chat model: completion is a one-message chat (subclasses implement ``chat``)."""
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return CompletionResponse(text=self.chat([ChatMessage(role="user", content=prompt)]).message.content or "")
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
+        yield self.complete(prompt)
+
+
+class OpenAICompatibleLLM(ChatLLM):
     """Chat completions over HTTP: ``POST {base_url}/chat/completions``."""
 
     base_url: str
@@ -56,16 +68,8 @@ class OpenAICompatibleLLM(CustomLLM):
             raise LLMError(f"Máy chủ LLM {self.base_url} không trả lời được: {e}") from e
         return ChatResponse(message=ChatMessage(role="assistant", content=text))
 
-    @llm_completion_callback()
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return CompletionResponse(text=self.chat([ChatMessage(role="user", content=prompt)]).message.content or "")
 
-    @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
-        yield self.complete(prompt)
-
-
-class GGUFLLM(CustomLLM):
+class GGUFLLM(ChatLLM):
     """A local GGUF model, in-process through xllamacpp (a prebuilt llama.cpp)."""
 
     path: str
@@ -109,14 +113,6 @@ class GGUFLLM(CustomLLM):
         except (KeyError, IndexError, TypeError) as e:
             raise LLMError(f"LLM cục bộ trả về dữ liệu lạ: {str(out)[:200]}") from e
         return ChatResponse(message=ChatMessage(role="assistant", content=text))
-
-    @llm_completion_callback()
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return CompletionResponse(text=self.chat([ChatMessage(role="user", content=prompt)]).message.content or "")
-
-    @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any):
-        yield self.complete(prompt)
 
 
 def make_llm(settings: Settings) -> CustomLLM:
