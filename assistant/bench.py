@@ -133,9 +133,21 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
               f"{summary['search_p95_ms']} ms", f"{summary['ask_p50_ms']} ms", f"{summary['ask_p95_ms']} ms",
               f"{summary['peak_rss_mb']} MB")
     Console(width=160).print(t)
+    print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
+
+
+def _process_peak_mb(pid: int) -> float | None:
+    """Peak resident memory of another process (Linux /proc), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
 
 
 def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], requests: int,
@@ -204,6 +216,7 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
             levels.append({"concurrency": c, "requests": len(latencies), "errors": errors,
                            "throughput_rps": round(len(latencies) / wall, 2),
                            "p50_ms": round(_pct(latencies, 50), 1), "p95_ms": round(_pct(latencies, 95), 1)})
+        server_peak_mb = _process_peak_mb(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -211,13 +224,25 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
         except subprocess.TimeoutExpired:
             proc.kill()
     summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": health["documents"],
-               "chunks": health["chunks"], "levels": levels}
+               "chunks": health["chunks"], "levels": levels, "server_peak_rss_mb": server_peak_mb}
     t = Table("clients", "requests", "errors", "req/s", "p50", "p95",
               title=f"assistant bench load: POST /v1/ask ({health['documents']} văn bản / {health['chunks']} đoạn)")
     for lv in levels:
         t.add_row(str(lv["concurrency"]), str(lv["requests"]), str(lv["errors"]), f"{lv['throughput_rps']:.1f}",
                   f"{lv['p50_ms']} ms", f"{lv['p95_ms']} ms")
     Console(width=160).print(t)
+    print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
+
+
+def _process_peak_mb(pid: int) -> float | None:
+    """Peak resident memory of another process (Linux /proc), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None

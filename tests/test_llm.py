@@ -104,3 +104,17 @@ def test_openai_compatible_endpoint_for_real(local_llm):
         _check_all_supported(text, citations)
     raw = llm.complete("Xin chào").text
     assert isinstance(raw, str) and raw
+
+
+def test_llm_judge_over_an_openai_compatible_endpoint(local_llm):
+    from assistant.llm import make_judge
+    from assistant.settings import Settings
+
+    server = local_llm._load()
+    addr = server.listening_address
+    base = (addr if addr.startswith("http") else f"http://{addr}").rstrip("/") + "/v1"
+    judge = make_judge(Settings(llm_base_url=base, llm_max_tokens=8, llm_timeout_s=120))
+    answer = {"answer": "Các trường báo cáo tổng kết học bạ điện tử [1].",
+              "citations": [{"n": 1, "text": HITS[0].text}]}
+    score = judge(answer)
+    assert 0.0 <= score <= 1.0
