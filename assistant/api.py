@@ -18,10 +18,11 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Str
 from pydantic import BaseModel, Field
 
 from .embedding import EmbedderError
+from .errors import LLMError
 from .loading import SUPPORTED, LoadError
 from .service import Assistant, QuestionError
 from .settings import Settings
-from .store import IndexBusyError, IndexMismatchError, IndexMissingError, SearchFilter, StoreError
+from .store import IndexMismatchError, IndexMissingError, SearchFilter, StoreError
 
 
 class ApiError(Exception):
@@ -101,6 +102,10 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.exception_handler(StoreError)
     async def _store(_: Request, e: StoreError):
         return _error(503, "index_unavailable", str(e))
+
+    @app.exception_handler(LLMError)
+    async def _llm(_: Request, e: LLMError):
+        return _error(503, "llm_unavailable", str(e))
 
     @app.exception_handler(EmbedderError)
     async def _embedder(_: Request, e: EmbedderError):
@@ -182,13 +187,13 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.post("/v1/feedback", tags=["feedback"], status_code=201)
     def feedback(req: FeedbackRequest) -> dict[str, Any]:
         """Store a teacher's rating of an answer (đúng / sai / thiếu nguồn) for evaluators."""
-        append_feedback(settings.feedback_path, req.model_dump(), feedback_lock)
+        append_feedback(settings.feedback_file, req.model_dump(), feedback_lock)
         return {"stored": True}
 
     @app.get("/v1/feedback", tags=["feedback"], dependencies=[Depends(require_write)])
     def export_feedback():
         """All stored feedback as JSON Lines (one rating per line)."""
-        path = settings.feedback_path
+        path = settings.feedback_file
         body = path.read_text(encoding="utf-8") if path.exists() else ""
         return PlainTextResponse(body, media_type="application/x-ndjson",
                                  headers={"Content-Disposition": "attachment; filename=feedback.jsonl"})

@@ -133,7 +133,6 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
               f"{summary['search_p95_ms']} ms", f"{summary['ask_p50_ms']} ms", f"{summary['ask_p95_ms']} ms",
               f"{summary['peak_rss_mb']} MB")
     Console(width=160).print(t)
-    print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
@@ -231,6 +230,7 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
         t.add_row(str(lv["concurrency"]), str(lv["requests"]), str(lv["errors"]), f"{lv['throughput_rps']:.1f}",
                   f"{lv['p50_ms']} ms", f"{lv['p95_ms']} ms")
     Console(width=160).print(t)
+    print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -35,13 +35,15 @@ def _fail(message: str, code: int = 1) -> None:
 def _run(fn):
     """Turn our expected errors into one clear line instead of a traceback."""
     from .embedding import EmbedderError
+    from .evaluation import EvalFileError
+    from .errors import LLMError
     from .loading import LoadError
     from .service import QuestionError
     from .store import StoreError
 
     try:
         return fn()
-    except (StoreError, EmbedderError, LoadError, QuestionError) as e:
+    except (StoreError, EmbedderError, LoadError, QuestionError, LLMError, EvalFileError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
         _fail("Đã dừng theo yêu cầu. Chỉ mục vẫn nhất quán; chạy lại lệnh để hoàn tất.", 130)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import statistics
 import time
 import tomllib
 from dataclasses import dataclass, field

@@ -16,14 +16,11 @@ from llama_index.core.llms import ChatMessage, ChatResponse, CompletionResponse,
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from pydantic import PrivateAttr
 
+from .errors import LLMError
 from .answer import Citation, TermWeights, _citation, source_phrase
 from .models import Hit
 from .settings import Settings
 from .textutil import fold, split_sentences, words
-
-
-class LLMError(Exception):
-    pass
 
 
 class ChatLLM(CustomLLM):
@@ -132,6 +129,8 @@ def make_llm(settings: Settings) -> CustomLLM:
             except ImportError as e:
                 raise LLMError("Cần ASSISTANT_LLM_GGUF_PATH trỏ tới một tệp .gguf.") from e
         return GGUFLLM(path=path, max_tokens=settings.llm_max_tokens)
+    if settings.llm == "none":
+        raise LLMError("Chưa cấu hình LLM: đặt ASSISTANT_LLM=openai (kèm ASSISTANT_LLM_BASE_URL) hoặc ASSISTANT_LLM=gguf.")
     raise LLMError(f"Cấu hình LLM không hợp lệ: '{settings.llm}' (dùng none, openai hoặc gguf).")
 
 

@@ -47,7 +47,11 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="required for uploads and deletes when set")
     read_api_key: bool = Field(False, description="also require the API key for reads")
     max_upload_mb: float = 20.0
-    feedback_path: Path = Path("index/feedback.jsonl")
+    feedback_path: Path | None = Field(None, description="default: <index_dir>/feedback.jsonl")
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path or self.index_dir / "feedback.jsonl"
 
     @property
     def max_upload_bytes(self) -> int:

@@ -172,7 +172,7 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                 last = st.get("last")
                 if not last:
                     return "Chưa có câu trả lời để đánh giá."
-                append_feedback(settings.feedback_path, {
+                append_feedback(settings.feedback_file, {
                     "rating": label, "question": last["question"], "answer": last["answer"],
                     "citations": [{k: c[k] for k in ("n", "chunk_id", "doc_id", "section", "quote")}
                                   for c in last["citations"]], "comment": ""}, lock)

@@ -24,7 +24,7 @@ LAWS = ROOT.parent / "shared" / "corpus-extra" / "vn-laws"
 
 
 def settings_for(index: Path, corpus: Path = CORPUS, **kw) -> Settings:
-    return Settings(index_dir=index, corpus_dir=corpus, feedback_path=index / "feedback.jsonl", **kw)
+    return Settings(index_dir=index, corpus_dir=corpus, **kw)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,5 @@
 """The evaluation runner: file format, metrics, reports, gating."""
 import json
-from pathlib import Path
 
 import pytest
 

@@ -35,7 +35,7 @@ def test_docx(tmp_path):
 
 
 def test_pdf_text_layer(tmp_path):
-    reportlab = pytest.importorskip("reportlab")
+    pytest.importorskip("reportlab")
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas

@@ -3,10 +3,9 @@ import unicodedata
 
 import pytest
 
-from assistant.cleaning import clean_text
 from assistant.ingest import make_document
 from assistant.loading import read_file
-from assistant.structure import build_chunks, classify, parse_document
+from assistant.structure import classify
 from conftest import CORPUS, LAWS
 
 

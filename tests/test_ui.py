@@ -1,6 +1,5 @@
 """The chat UI in a real headless Chromium (Debian's package), driven by Playwright."""
 import shutil
-from pathlib import Path
 
 import pytest
 
