@@ -231,7 +231,6 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
                   f"{lv['p50_ms']} ms", f"{lv['p95_ms']} ms")
     Console(width=160).print(t)
     print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
-    print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary
