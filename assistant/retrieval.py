@@ -59,5 +59,10 @@ class HybridRetriever:
             if not c.text.startswith(("-", "–", "+", "•", "(")):
                 break  # reached the paragraph that introduces the list
             j -= 1
-        after = [c for c in chunks[idx + 1 : idx + 3] if c.headings == parent]
+        after: list[Hit] = []
+        for c in chunks[idx + 1 : idx + 7]:  # the items a lead-in introduces sit in or below its section
+            if c.headings[: len(parent)] != parent or (len(after) >= 2 and c.headings == parent
+                                                       and not hit.text.rstrip().endswith(":")):
+                break
+            after.append(c)
         return Context(hit, before, after)
