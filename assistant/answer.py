@@ -229,8 +229,11 @@ class ExtractiveAnswerer:
             if asks_recipients and h.section not in ("Kính gửi", "Nơi nhận") and any(
                     x.section in ("Kính gửi", "Nơi nhận") for x in hits[: self.max_hits]):
                 continue
-            dt = doc_terms(h)
-            content = {k: w for k, w in qw.items() if not set(k.split()) <= dt} or qw
+            dt, tt = doc_terms(h), title_terms(h)
+            # words of the document's name do not tell its paragraphs apart: drop them; words of
+            # its subject line weigh less
+            content = {k: (0.5 * w if set(k.split()) <= tt else w) for k, w in qw.items()
+                       if not set(k.split()) <= dt} or qw
             head_cov = _word_coverage(content, " ".join(h.headings), q.expansions, seg)
             prev = ""
             for a, z in _units(h.text):
@@ -502,6 +505,10 @@ def _kind_bonus(kind: str, text: str) -> float:
 def doc_terms(h: Hit) -> set[str]:
     """Folded words that name the document rather than say something in it."""
     return set(fold(w) for w in words(" ".join([h.doc_type, h.doc_number, h.issuer, h.province])))
+
+
+def title_terms(h: Hit) -> set[str]:
+    return set(fold(w) for w in words(h.doc_title))
 
 
 def _without(qt: dict[str, float], drop: set[str]) -> dict[str, float]:

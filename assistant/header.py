@@ -175,6 +175,8 @@ def _is_caps(s: str) -> bool:
 
 
 def _looks_like_subject(p: str) -> bool:
+    if _NUMBER.search(p) or _DATE.search(p):
+        return False  # "Số: 12/TB-SGDĐT" or the place-and-date line, not a subject
     return len(p) < 800 and not p.startswith(("Căn cứ", "Thực hiện", "Kính gửi", "Ngày")) and (
         _is_caps(p) or p[:1].isupper()
     ) and not re.match(r"^\d+\.|^[IVX]+\.", p)

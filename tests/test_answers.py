@@ -93,3 +93,33 @@ def test_answer_object_contract(seed_service):
                       "section", "text", "quote", "score"}
     assert "10 ngày" in d["answer"]
     assert d["timings_ms"]["total"] > 0
+
+
+def test_uploaded_docx_subject_words_do_not_decide(warm_cache, tmp_path):
+    """The question repeats the subject line ("Ngày hội đọc sách"); the paragraph that answers
+    it ("gửi báo cáo … trước ngày 30/10/2024") must win over the one that repeats the subject."""
+    import docx
+
+    from assistant.service import Assistant
+    from conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    d = docx.Document()
+    for p in ["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "Số: 215/PGDĐT-TH", "Tư Nghĩa, ngày 05 tháng 9 năm 2024",
+              "V/v tổ chức Ngày hội đọc sách năm học 2024-2025", "Kính gửi:", "- Các trường Tiểu học;",
+              "- Các trường THCS.", "1. Thời gian tổ chức",
+              "Các trường tổ chức Ngày hội đọc sách trong tuần từ 21/10/2024 đến 25/10/2024.", "2. Báo cáo",
+              "Các trường gửi báo cáo kết quả về Phòng GDĐT trước ngày 30/10/2024.", "Nơi nhận:", "- Như trên;",
+              "- Lưu: VT.", "TRƯỞNG PHÒNG", "Nguyễn Văn An"]:
+        d.add_paragraph(p)
+    d.save(corpus / "ngay-hoi-doc-sach.docx")
+    svc = Assistant(settings_for(warm_cache, corpus))
+    svc.ingest([corpus], progress=False)
+    doc = svc.documents()[0]
+    assert (doc.meta.number, doc.meta.doc_type, doc.meta.date) == ("215/PGDĐT-TH", "Công văn", "2024-09-05")
+    assert doc.meta.issuer == "Phòng Giáo dục và Đào tạo huyện Tư Nghĩa" and doc.meta.signer == "Nguyễn Văn An"
+    a = svc.ask("Khi nào các trường phải gửi báo cáo Ngày hội đọc sách?")
+    assert a.answer.startswith("Thời gian: trước ngày 30/10/2024.")
+    assert a.citations[0].section == "2. Báo cáo"
+    svc.close()
