@@ -243,6 +243,10 @@ class ExtractiveAnswerer:
                     # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
                     # sentence before it, which says what it is about
                     own = max(own, 0.7 * _word_coverage(content, prev + " " + text, q.expansions, seg))
+                if h.headings and _MARKER.match(text):
+                    # a list item ("a) Có bằng … đối với giáo viên mầm non;") is read with the
+                    # clause that introduces it ("Trình độ chuẩn … được quy định như sau:")
+                    own = max(own, 0.85 * _word_coverage(content, h.headings[-1] + " " + text, q.expansions, seg))
                 prev = text
                 if own <= 0:
                     continue
@@ -251,6 +255,7 @@ class ExtractiveAnswerer:
                     bonus -= 0.15
                 length_penalty = 0.08 * math.log(len(text) / 300) if len(text) > 300 else 0.0
                 length_penalty += _boilerplate_penalty(text)
+                bonus += _phrase_bonus(list(content), text, seg)
                 score = 0.6 * own + 0.2 * head_cov + 0.12 / (1 + rank) + bonus - length_penalty
                 units.append(Unit(rank, a, z, text, own, score))
         if not units:
@@ -369,6 +374,13 @@ def english_content_words(text: str) -> list[str]:
     for en, _ in GLOSSARY:
         low = re.sub(r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b", " ", low)
     return [w for w in re.findall(r"[a-z]{3,}", low) if w not in _EN_STOP and not has_diacritics(w)]
+
+
+def _phrase_bonus(keys: list[str], text: str, segmented: bool) -> float:
+    """Question words that stand together in the text too ("trường mẫu giáo") count a little extra."""
+    spaced = _forms(text)[0] if segmented else " " + " ".join(fold(w) for w in words(text)) + " "
+    pairs = sum(1 for a, b in zip(keys, keys[1:]) if f" {a} {b} " in spaced)
+    return min(0.09, 0.03 * pairs)
 
 
 def _name_phrases(text: str, weights: TermWeights) -> list[str]:
