@@ -8,8 +8,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import threading
-import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Str
 from pydantic import BaseModel, Field
 
 from .embedding import EmbedderError
+from .feedback import append_feedback, read_feedback
 from .errors import LLMError
 from .loading import SUPPORTED, LoadError
 from .service import Assistant, QuestionError
@@ -78,7 +77,6 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 def create_app(settings: Settings, ui: bool = True, service: Assistant | None = None) -> FastAPI:
     svc = service or Assistant(settings)
     svc.store  # open the index now: this process owns it (a second local-mode client is refused)
-    feedback_lock = threading.Lock()
     app = FastAPI(title="Trợ lý văn bản giáo dục — API", version="1.0",
                   description="Hỏi đáp có trích dẫn trên công văn, kế hoạch, chỉ thị, thông báo ngành giáo dục.")
     app.state.assistant = svc
@@ -187,15 +185,13 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.post("/v1/feedback", tags=["feedback"], status_code=201)
     def feedback(req: FeedbackRequest) -> dict[str, Any]:
         """Store a teacher's rating of an answer (đúng / sai / thiếu nguồn) for evaluators."""
-        append_feedback(settings.feedback_file, req.model_dump(), feedback_lock)
+        append_feedback(settings.feedback_file, req.model_dump())
         return {"stored": True}
 
     @app.get("/v1/feedback", tags=["feedback"], dependencies=[Depends(require_write)])
     def export_feedback():
         """All stored feedback as JSON Lines (one rating per line)."""
-        path = settings.feedback_file
-        body = path.read_text(encoding="utf-8") if path.exists() else ""
-        return PlainTextResponse(body, media_type="application/x-ndjson",
+        return PlainTextResponse(read_feedback(settings.feedback_file), media_type="application/x-ndjson",
                                  headers={"Content-Disposition": "attachment; filename=feedback.jsonl"})
 
     @app.get("/documents/{doc_id}/view", response_class=HTMLResponse, include_in_schema=False)
@@ -247,13 +243,6 @@ def _sse(answer: dict[str, Any]):
             buf = ""
     yield event("citations", answer["citations"])
     yield event("done", answer)
-
-
-def append_feedback(path: Path, item: dict[str, Any], lock: threading.Lock) -> None:
-    item = {**item, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with lock, open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(item, ensure_ascii=False) + "\n")
 
 
 def render_document(rec, chunks: list[dict[str, Any]], focus: str | None) -> str:

@@ -6,14 +6,13 @@ Document text is escaped before it is shown.
 from __future__ import annotations
 
 import html
-import threading
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
 from .answer import format_date
-from .api import append_feedback
+from .feedback import append_feedback
 from .drafting import draft_reply
 from .service import Assistant, QuestionError
 from .settings import Settings
@@ -78,7 +77,6 @@ def sources_html(answer: dict[str, Any] | None) -> str:
 
 
 def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
-    lock = threading.Lock()
     try:
         docs = svc.documents()
     except StoreError:
@@ -175,7 +173,7 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                 append_feedback(settings.feedback_file, {
                     "rating": label, "question": last["question"], "answer": last["answer"],
                     "citations": [{k: c[k] for k in ("n", "chunk_id", "doc_id", "section", "quote")}
-                                  for c in last["citations"]], "comment": ""}, lock)
+                                  for c in last["citations"]], "comment": ""})
                 return f"Đã ghi nhận đánh giá: **{label}**. Cảm ơn thầy/cô!"
             return _rate
 
