@@ -27,6 +27,11 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _write_json(out: Path, summary: dict[str, Any]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def _pct(values: list[float], p: float) -> float:
     s = sorted(values)
     return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))] if s else 0.0
@@ -97,8 +102,7 @@ def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
     Console(width=160).print(t)
     print(f"Bộ nhớ đỉnh: {summary['peak_rss_mb']} MB. Chỉ mục để đo truy vấn: {index} "
           f"(`assistant bench query --index {index}`).")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    _write_json(out, summary)
     return summary
 
 
@@ -133,20 +137,9 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
               f"{summary['search_p95_ms']} ms", f"{summary['ask_p50_ms']} ms", f"{summary['ask_p95_ms']} ms",
               f"{summary['peak_rss_mb']} MB")
     Console(width=160).print(t)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    _write_json(out, summary)
     return summary
 
-
-def _process_peak_mb(pid: int) -> float | None:
-    """Peak resident memory of another process (Linux /proc), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
 
 
 def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], requests: int,
@@ -231,8 +224,7 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
                   f"{lv['p50_ms']} ms", f"{lv['p95_ms']} ms")
     Console(width=160).print(t)
     print(f"Bộ nhớ đỉnh của tiến trình máy chủ: {server_peak_mb} MB")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    _write_json(out, summary)
     return summary
 
 
