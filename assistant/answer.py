@@ -263,8 +263,8 @@ class ExtractiveAnswerer:
         units.sort(key=lambda u: -u.score)
         best = units[0]
         if q.kind == "list":
-            listed = self._section_list(q, hits, content_of=lambda h: _without(self.query_terms(q), doc_terms(h)),
-                                        best=best)
+            qt = self.query_terms(q)
+            listed = self._section_list(q, hits, content_of=lambda h: _without(qt, doc_terms(h)), best=best)
             if listed:
                 return listed
         limit = 5 if q.kind == "list" else 2

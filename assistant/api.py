@@ -89,25 +89,14 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     async def _question_error(_: Request, e: QuestionError):
         return _error(e.status, "invalid_question", str(e))
 
-    @app.exception_handler(IndexMissingError)
-    async def _missing(_: Request, e: IndexMissingError):
-        return _error(503, "index_missing", str(e))
-
-    @app.exception_handler(IndexMismatchError)
-    async def _mismatch(_: Request, e: IndexMismatchError):
-        return _error(503, "index_mismatch", str(e))
-
-    @app.exception_handler(StoreError)
-    async def _store(_: Request, e: StoreError):
-        return _error(503, "index_unavailable", str(e))
-
-    @app.exception_handler(LLMError)
-    async def _llm(_: Request, e: LLMError):
-        return _error(503, "llm_unavailable", str(e))
-
-    @app.exception_handler(EmbedderError)
-    async def _embedder(_: Request, e: EmbedderError):
-        return _error(503, "embedder_unavailable", str(e))
+    # the service's own errors, each with its status and code; a subclass needs its own row
+    # (IndexMissingError is a StoreError) because Starlette picks the closest class
+    for error, status, code in ((IndexMissingError, 503, "index_missing"),
+                                (IndexMismatchError, 503, "index_mismatch"),
+                                (StoreError, 503, "index_unavailable"),
+                                (LLMError, 503, "llm_unavailable"),
+                                (EmbedderError, 503, "embedder_unavailable")):
+        app.add_exception_handler(error, _handler(status, code))
 
     def require_write(request: Request) -> None:
         _check_key(request, settings.api_key)
@@ -209,6 +198,13 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         app = gr.mount_gradio_app(app, build_ui(svc, settings), path="/", css=CSS,
                                   footer_links=["api"])
     return app
+
+
+def _handler(status: int, code: str):
+    async def handle(_: Request, e: Exception) -> JSONResponse:
+        return _error(status, code, str(e))
+
+    return handle
 
 
 def _check_key(request: Request, key: str | None) -> None:

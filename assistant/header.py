@@ -163,8 +163,6 @@ def _type_line(p: str) -> tuple[str, str]:
             rest = p[len(caps) :].strip()
             if rest and not rest[:1].isupper() and not rest[:1].islower():
                 continue
-            if name == "Luật" and rest and not _is_caps(rest):
-                return name, rest
             return name, rest
     return "", ""
 

@@ -248,8 +248,3 @@ def _split_long(text: str) -> list[tuple[int, int]]:
         pieces.append((start, end))
     # a single sentence longer than the limit stays whole: cutting it would break a quote
     return pieces
-
-
-def chunk_document(doc_id: str, text: str) -> tuple[DocumentMeta, list[Chunk]]:
-    parsed = parse_document(text)
-    return parsed.meta, build_chunks(doc_id, text, parsed.blocks)
