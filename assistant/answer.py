@@ -447,6 +447,9 @@ def _forms(text: str) -> tuple[str, str]:
     return spaced, joined
 
 
+# "Quyết định số 131/QĐ-TTg", "Nghị quyết 09-NQ/TU", "Luật Giáo dục số 43/2019/QH14"
+_DOC_REF = re.compile(r"\b\d+[a-z]?(?:/\d{4})?[/-][A-ZĐ][\wĐđ&]*(?:[-/][A-ZĐ][\wĐđ&]*)*")
+
 _SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
              "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
 _PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
@@ -459,6 +462,8 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
     fq = " " + " ".join(fold(w) for w in words(question)) + " "
     if kind == "person":
         return bool(_PERSON.search(text))
+    if kind == "document":
+        return bool(_DOC_REF.search(text))
     if kind == "who":
         for m in _ENTITY_SEQ.finditer(text):
             ent = " ".join(fold(w) for w in words(m.group()))
@@ -511,6 +516,8 @@ def _kind_bonus(kind: str, text: str) -> float:
         return 0.04 if _DATE_EXPR.search(text) else 0.0
     if kind == "number" and _has_number(text):
         return 0.12
+    if kind == "document" and _DOC_REF.search(text):
+        return 0.15
     return 0.0
 
 
@@ -615,6 +622,12 @@ def _lead(q: AnalyzedQuery, units: list[Unit], hits: list[Hit]) -> str:
             found = list(dict.fromkeys(m.group().strip() for m in _DATE_EXPR.finditer(u.text)))
             if found:
                 return "Thời gian: " + "; ".join(found[:2]) + "."
+    if q.kind == "document":
+        for u in sorted(units, key=lambda u: -u.score)[:1]:
+            m = re.search(r"(?:(?:Quyết định|Nghị quyết|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Công văn|Luật|Thông báo)"
+                          r"[^\d]{0,40}?)?(?:số\s+)?" + _DOC_REF.pattern[2:] + r"(?:\s+ngày\s+\d{1,2}/\d{1,2}/\d{4})?", u.text)
+            if m:
+                return f"Văn bản: {m.group().strip()}."
     if q.kind == "number":
         qset = set(fold(w) for w in words(q.resolved))
         best = ""

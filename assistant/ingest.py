@@ -14,11 +14,11 @@ from .cleaning import clean_text
 from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
 from .models import Chunk, Document
-from .sparse import passage_vector
+from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
-PIPELINE_VERSION = "6"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "7"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 EMBED_BATCH = 32
 
 
@@ -198,7 +198,7 @@ class Ingestor:
             texts = [c.embed_text() for c in batch]
             dense = self.embedder.embed_passages(texts)
             label = doc_label(doc)
-            sparse = [passage_vector(t + "\n" + label) for t in texts]
+            sparse = [passage_vectors(t + "\n" + label) for t in texts]
             self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
                                      [chunk_payload(doc, c) for c in batch])
             if chunk_bar is not None:

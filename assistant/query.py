@@ -100,7 +100,7 @@ class AnalyzedQuery:
     text: str  # what is searched: resolved + expansions
     english: bool = False
     no_diacritics: bool = False
-    kind: str = "fact"  # "list", "when", "number", "who", "fact"
+    kind: str = "fact"  # "list", "when", "number", "who", "person", "document", "fact"
     expansions: list[str] = field(default_factory=list)
 
 
@@ -120,6 +120,10 @@ def question_kind(text: str) -> str:
         return "number"
     if re.search(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|nhung [a-z]+ nao)\b", f):
         return "list"
+    if re.search(r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
+                 r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
+                 r"decree|circular|directive|plan|law|regulation)\b", f):
+        return "document"  # "quyết định nào": the answer names a document
     if re.search(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b", f):
         return "person"
     if re.search(r"\b(ai|who|don vi nao|co quan nao)\b", f):
@@ -146,13 +150,21 @@ def expand_abbreviations(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Upper-case English abbreviations, matched case-sensitively ("IT", not the pronoun "it").
+ACRONYMS: list[tuple[str, str]] = [("IT", "công nghệ thông tin"), ("ICT", "công nghệ thông tin"),
+                                   ("AI", "trí tuệ nhân tạo"), ("STEM", "giáo dục STEM")]
+
+
 def translate_terms(text: str) -> list[str]:
     low = text.lower()
     out = []
     for en, vi in GLOSSARY:
         if re.search(r"\b" + re.escape(en) + r"s?\b", low):
             out.append(vi)
-    return out
+    for en, vi in ACRONYMS:
+        if re.search(r"\b" + en + r"\b", text):
+            out.append(vi)
+    return list(dict.fromkeys(out))
 
 
 def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:

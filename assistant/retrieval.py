@@ -9,6 +9,7 @@ from .models import Hit
 from .query import AnalyzedQuery
 from .sparse import query_vector
 from .store import VectorStore, SearchFilter, payload_to_hit
+from .textutil import has_diacritics
 
 
 @dataclass
@@ -30,7 +31,7 @@ class HybridRetriever:
 
     def retrieve(self, query: AnalyzedQuery, k: int = 8, flt: SearchFilter | None = None) -> list[Hit]:
         dense = self.embedder.embed_query(query.text)
-        sparse = query_vector(query.text)
+        sparse = query_vector(query.text, folded=not has_diacritics(query.resolved))
         return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
 
     def document_chunks(self, doc_id: str, version: str) -> list[Hit]:

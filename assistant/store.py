@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 
 from .models import DocumentMeta, Hit
-from .sparse import SparseVector
+from .sparse import SPARSE_FIELDS, SparseQuery, SparseVector
 
 _NS = uuid.UUID("6f1c7a52-4a0e-4d8e-9a55-7f2d3b1e9c01")
 _META_ID = str(uuid.uuid5(_NS, "index-meta"))
 DENSE = "dense"
-SPARSE = "sparse"
+SCHEMA = 2  # bump when the collection layout changes: an older index must be rebuilt
 
 
 class StoreError(Exception):
@@ -152,12 +152,12 @@ class VectorStore:
     def _get_record(self, pid: str) -> dict[str, Any] | None: raise NotImplementedError
     def _delete_records(self, pids: list[str]) -> None: raise NotImplementedError
     def _scroll_records(self) -> list[dict[str, Any]]: raise NotImplementedError
-    def _upsert(self, ids: list[str], dense: np.ndarray, sparse: list[SparseVector],
+    def _upsert(self, ids: list[str], dense: np.ndarray, sparse: list[dict[str, SparseVector]],
                 payloads: list[dict[str, Any]]) -> None: raise NotImplementedError
     def _delete_chunks_where(self, must: list[Cond], must_not: list[Cond]) -> None: raise NotImplementedError
     def _scroll_chunks(self, must: list[Cond], fields: list[str] | None) -> list[dict[str, Any]]: raise NotImplementedError
     def _count_chunks(self) -> int: raise NotImplementedError
-    def _hybrid(self, dense: np.ndarray, sparse: SparseVector, limit: int, candidates: int,
+    def _hybrid(self, dense: np.ndarray, sparse: SparseQuery, limit: int, candidates: int,
                 must: list[Cond]) -> list[tuple[dict[str, Any], list[float] | None, float]]: raise NotImplementedError
     def close(self) -> None: raise NotImplementedError
 
@@ -171,7 +171,8 @@ class VectorStore:
             self._create(dim)
             meta = self.index_meta()
             if meta is None:
-                self._put_record(_META_ID, {"kind": "index_meta", "embedder": model_id, "dim": dim})
+                self._put_record(_META_ID, {"kind": "index_meta", "embedder": model_id, "dim": dim,
+                                            "schema": SCHEMA})
             else:
                 self.check_embedder(model_id, dim, meta)
 
@@ -181,6 +182,12 @@ class VectorStore:
 
     def check_embedder(self, model_id: str, dim: int, meta: dict[str, Any] | None = None) -> None:
         meta = meta if meta is not None else self.index_meta()
+        if meta and meta.get("schema", 1) != SCHEMA:
+            raise IndexMismatchError(
+                f"Chỉ mục ở {self.location} được tạo bằng phiên bản cũ của trợ lý (cấu trúc {meta.get('schema', 1)}, "
+                f"cần {SCHEMA}). Hãy tạo lại: `assistant ingest --rebuild` (các đoạn đã nhúng được lấy từ bộ nhớ "
+                f"đệm, nên chỉ mất ít phút)."
+            )
         if meta and (meta.get("embedder") != model_id or meta.get("dim") != dim):
             raise IndexMismatchError(
                 f"Chỉ mục này được tạo bằng embedder '{meta.get('embedder')}' ({meta.get('dim')} chiều), "
@@ -224,7 +231,7 @@ class VectorStore:
             self.delete_chunks(doc_id)
 
     # -- chunks --------------------------------------------------------------------------
-    def upsert_chunks(self, ids: list[str], dense: np.ndarray, sparse: list[SparseVector],
+    def upsert_chunks(self, ids: list[str], dense: np.ndarray, sparse: list[dict[str, SparseVector]],
                       payloads: list[dict[str, Any]]) -> None:
         with self._lock:
             self._upsert(ids, dense, sparse, payloads)
@@ -260,7 +267,7 @@ class VectorStore:
         return sorted(out, key=lambda p: p["position"])
 
     # -- search --------------------------------------------------------------------------
-    def search(self, dense: np.ndarray, sparse: SparseVector, limit: int,
+    def search(self, dense: np.ndarray, sparse: SparseQuery, limit: int,
                flt: SearchFilter | None = None, candidates: int = 50) -> list[Hit]:
         """Hybrid search: dense and sparse candidates fused by Qdrant's RRF in one query.
         Each hit's score is its dense cosine similarity (a calibrated signal; RRF is rank-only)."""
@@ -312,7 +319,7 @@ class QdrantStore(VectorStore):
             self.client.create_collection(
                 self.collection,
                 vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-                sparse_vectors_config={SPARSE: qm.SparseVectorParams(modifier=qm.Modifier.IDF)},
+                sparse_vectors_config={f: qm.SparseVectorParams(modifier=qm.Modifier.IDF) for f in SPARSE_FIELDS},
             )
             for key, schema in (  # used by a server; local mode ignores them (and warns)
                     ("doc_id", qm.PayloadSchemaType.KEYWORD), ("version", qm.PayloadSchemaType.KEYWORD),
@@ -364,8 +371,9 @@ class QdrantStore(VectorStore):
     def _upsert(self, ids, dense, sparse, payloads) -> None:
         from qdrant_client import models as qm
 
-        points = [qm.PointStruct(id=pid, vector={DENSE: dense[i].tolist(), SPARSE: qm.SparseVector(
-            indices=sparse[i].indices, values=sparse[i].values)}, payload=payloads[i]) for i, pid in enumerate(ids)]
+        points = [qm.PointStruct(id=pid, vector={DENSE: dense[i].tolist(), **{
+            f: qm.SparseVector(indices=v.indices, values=v.values) for f, v in sparse[i].items()}},
+            payload=payloads[i]) for i, pid in enumerate(ids)]
         self.client.upsert(self.collection, points, wait=True)
 
     def _qfilter(self, must: list[Cond], must_not: list[Cond] | None = None):
@@ -407,9 +415,10 @@ class QdrantStore(VectorStore):
 
         qfilter = self._qfilter(must)
         prefetch = [qm.Prefetch(query=dense.tolist(), using=DENSE, limit=candidates, filter=qfilter)]
-        if sparse.indices:
-            prefetch.append(qm.Prefetch(query=qm.SparseVector(indices=sparse.indices, values=sparse.values),
-                                        using=SPARSE, limit=candidates, filter=qfilter))
+        if sparse.vector.indices:
+            prefetch.append(qm.Prefetch(query=qm.SparseVector(indices=sparse.vector.indices,
+                                                              values=sparse.vector.values),
+                                        using=sparse.field, limit=candidates, filter=qfilter))
         res = self.client.query_points(self.collection, prefetch=prefetch, query=qm.FusionQuery(fusion=qm.Fusion.RRF),
                                        limit=limit, with_payload=True, with_vectors=[DENSE])
         return [(p.payload or {}, p.vector.get(DENSE) if isinstance(p.vector, dict) else None, float(p.score))
@@ -455,7 +464,8 @@ class EdgeStore(VectorStore):
         qe = self._qe
         self.path.mkdir(parents=True, exist_ok=True)
         cfg = qe.EdgeConfig(vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
-                            sparse_vectors={SPARSE: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)})
+                            sparse_vectors={f: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)
+                                            for f in SPARSE_FIELDS})
         self.shard = self._open(lambda: qe.EdgeShard.create(str(self.path), cfg))
         for key, schema in (("kind", qe.PayloadSchemaType.Keyword), ("doc_id", qe.PayloadSchemaType.Keyword),
                             ("version", qe.PayloadSchemaType.Keyword), ("doc_type", qe.PayloadSchemaType.Keyword),
@@ -514,9 +524,9 @@ class EdgeStore(VectorStore):
 
     def _upsert(self, ids, dense, sparse, payloads) -> None:
         qe = self._qe
-        pts = [qe.Point(pid, {DENSE: dense[i].tolist(), SPARSE: qe.SparseVector(indices=sparse[i].indices,
-                                                                                values=sparse[i].values)},
-                        {**payloads[i], "kind": "chunk"}) for i, pid in enumerate(ids)]
+        pts = [qe.Point(pid, {DENSE: dense[i].tolist(), **{
+            f: qe.SparseVector(indices=v.indices, values=v.values) for f, v in sparse[i].items()}},
+            {**payloads[i], "kind": "chunk"}) for i, pid in enumerate(ids)]
         self.shard.update(qe.UpdateOperation.upsert_points(pts))
 
     def _delete_chunks_where(self, must, must_not) -> None:
@@ -536,9 +546,9 @@ class EdgeStore(VectorStore):
         qe = self._qe
         flt = self._filter(must)
         prefetches = [qe.Prefetch(limit=candidates, query=qe.Query.Nearest(dense.tolist(), using=DENSE), filter=flt)]
-        if sparse.indices:
+        if sparse.vector.indices:
             prefetches.append(qe.Prefetch(limit=candidates, filter=flt, query=qe.Query.Nearest(
-                qe.SparseVector(indices=sparse.indices, values=sparse.values), using=SPARSE)))
+                qe.SparseVector(indices=sparse.vector.indices, values=sparse.vector.values), using=sparse.field)))
         res = self.shard.query(qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=60),
                                                with_payload=True, with_vector=[DENSE]))
         out = []

@@ -30,7 +30,13 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("dash", re.compile(r"^[-–+]\s?")),
     ("bullet", re.compile(r"^[•]\s?")),
 ]
-_RANK = {kind: i for i, (kind, _) in enumerate(_KINDS)}
+# Nesting order, outermost first. It differs from the matching order above, which tries
+# "1.1.1." before "1.1." before "1.": a "1.1." item sits inside "1.", not above it.
+_RANK = {kind: i for i, kind in enumerate(
+    ("phan", "chuong", "muc", "dieu", "roman", "num", "num2", "num3", "num_paren", "letter", "paren", "item",
+     "dash", "bullet"))}
+# numbered items keep their own chunk, however short: their marker is their address
+_NUMBERED = {"phan", "chuong", "muc", "dieu", "roman", "num", "num2", "num3", "num_paren", "letter", "paren", "item"}
 _TITLED = {"phan", "chuong", "muc", "dieu", "roman"}  # their label is the heading itself
 _INLINE_ITEM = re.compile(r"\(i\d+\)\s*")
 
@@ -202,6 +208,7 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
         if (
             prev is not None
             and len(b.text) < MIN_CHUNK_CHARS
+            and b.kind not in _NUMBERED
             and prev[0][-1].path == b.path
             and prev[0][-1].kind == b.kind
             and not prev[0][-1].has_children
