@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .models import Hit
-from .query import AnalyzedQuery, content_terms
+from .query import AnalyzedQuery
 from .retrieval import Context
 from .textutil import fold, has_diacritics, split_sentences, words
 
@@ -137,23 +137,6 @@ class ExtractiveAnswerer:
         self.max_hits = max_hits
 
     # -- scoring ---------------------------------------------------------------------------
-    def query_terms(self, q: AnalyzedQuery) -> dict[str, float]:
-        """Folded content syllables of the question with IDF weights. A word the corpus has
-        never seen weighs the most: the documents cannot be about it."""
-        max_w = self.weights.weight("\x00unseen")
-        terms: dict[str, float] = {}
-        if q.english:
-            # English words are not evidence; names typed without accents and the translated
-            # domain words are
-            candidates = [t for t in content_terms(q.resolved) if self.weights.df.get(t, 0) > 0]
-            candidates += content_terms(" ".join(q.expansions))
-        else:
-            candidates = content_terms(q.resolved + " " + " ".join(q.expansions))
-        for t in candidates:
-            w = self.weights.weight(t) if self.weights.df.get(t, 0) else max_w
-            terms[t] = max(terms.get(t, 0.0), w)
-        return terms
-
     def question_words(self, q: AnalyzedQuery) -> dict[str, float]:
         """The question's words (compounds from the segmenter, folded: "hoc phi") with weights.
         Unanswerable questions usually combine words that each occur somewhere in the corpus
@@ -173,7 +156,11 @@ class ExtractiveAnswerer:
         for text in texts:
             stop = _STOP_FOLDED if q.no_diacritics else _STOP_WORDS
             for w in segment(text):
-                parts = [x for x in w.split("_") if (fold(x) if q.no_diacritics else x) not in stop]
+                parts = w.split("_")
+                kept = [x for x in parts if (fold(x) if q.no_diacritics else x) not in stop]
+                # a compound keeps its glue syllable ("làm_việc" stays "lam viec": the text's
+                # segmenter joins it too); only words made of glue alone are dropped
+                parts = parts if len(parts) > 1 and kept else kept
                 sylls = [fold(x) for x in parts]
                 if not sylls:
                     continue
@@ -214,12 +201,14 @@ class ExtractiveAnswerer:
             best = max(best, 0.8 * cov + 0.2 * dense)
         return best
 
-    def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context]) -> list[Unit]:
+    def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context],
+               outlines: dict[str, list[Hit]] | None = None) -> list[Unit]:
         qw = self.question_words(q)
         seg = not q.no_diacritics
         named = _named_places(q.resolved)
         asks_recipients = bool(re.search(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient",
                                          q.resolved, re.I))
+        actor = _actor_words(q.resolved, qw)
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
             if named and h.province and h.province not in named and any(x.province in named for x in hits[:5]):
@@ -243,9 +232,10 @@ class ExtractiveAnswerer:
                     # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
                     # sentence before it, which says what it is about
                     own = max(own, 0.7 * _word_coverage(content, prev + " " + text, q.expansions, seg))
-                if h.headings and _MARKER.match(text):
+                if h.headings and (_MARKER.match(text) or (a == 0 and len(h.text) < 160)):
                     # a list item ("a) Có bằng … đối với giáo viên mầm non;") is read with the
-                    # clause that introduces it ("Trình độ chuẩn … được quy định như sau:")
+                    # clause that introduces it ("Trình độ chuẩn … được quy định như sau:"); a
+                    # one-line paragraph with its heading ("ĐỀ CƯƠNG BÁO CÁO" > "Kết quả … năm học 2022-2023")
                     own = max(own, 0.85 * _word_coverage(content, h.headings[-1] + " " + text, q.expansions, seg))
                 prev = text
                 if own <= 0:
@@ -256,15 +246,16 @@ class ExtractiveAnswerer:
                 length_penalty = 0.08 * math.log(len(text) / 300) if len(text) > 300 else 0.0
                 length_penalty += _boilerplate_penalty(text)
                 bonus += _phrase_bonus(list(content), text, seg)
+                if actor and a == 0 and _word_coverage(actor, _opening(text), q.expansions, seg) >= 0.99:
+                    bonus += 0.15  # "Giám đốc Sở GDĐT có trách nhiệm gì?": the item that opens with its actor
                 score = 0.6 * own + 0.2 * head_cov + 0.12 / (1 + rank) + bonus - length_penalty
                 units.append(Unit(rank, a, z, text, own, score))
         if not units:
             return []
         units.sort(key=lambda u: -u.score)
         best = units[0]
-        if q.kind == "list":
-            qt = self.query_terms(q)
-            listed = self._section_list(q, hits, content_of=lambda h: _without(qt, doc_terms(h)), best=best)
+        if q.kind == "list" and outlines:
+            listed = self._section_list(q, hits, outlines)
             if listed:
                 return listed
         limit = 5 if q.kind == "list" else 2
@@ -291,33 +282,63 @@ class ExtractiveAnswerer:
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
         return chosen
 
-    def _section_list(self, q: AnalyzedQuery, hits: list[Hit], content_of, best: Unit) -> list[Unit]:
-        """"Nội dung làm việc gồm những gì?" names a heading: its items are the answer."""
-        top = None
-        for rank, h in enumerate(hits[:3]):
-            if not h.headings:
-                continue
-            cov = _coverage(content_of(h), " ".join(h.headings))
-            if cov >= 0.6 and cov > best.own + 0.1 and (top is None or cov > top[1]):
-                top = (rank, cov)
-        if top is None:
+    def _section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: dict[str, list[Hit]]) -> list[Unit]:
+        """"Nội dung làm việc gồm những gì?" names a heading: the items under it are the answer.
+        Every section of the top documents is a candidate; its heading path must cover the
+        question's focus (the words before "khi", "với"…: "Thành phần của Sở GDĐT khi làm việc
+        với UBND huyện" asks about the Sở's delegation, not the district's)."""
+        focus = self.focus_words(q)
+        if not focus:
             return []
-        anchor = hits[top[0]]
-        items = [(r, h) for r, h in enumerate(hits) if h.doc_id == anchor.doc_id and h.headings == anchor.headings]
-        if len(items) < 2:
+        seg = not q.no_diacritics
+        qwords = _question_word_set(q)
+        best: tuple[tuple[float, float, int], list[Hit]] | None = None
+        for doc_id in dict.fromkeys(h.doc_id for h in hits[:3]):
+            chunks = outlines.get(doc_id, [])
+            dt = doc_terms(chunks[0]) if chunks else set()
+            weights = {k: (0.3 * w if _names_document(k, dt) else w) for k, w in focus.items()}
+            paths = dict.fromkeys(tuple(c.headings[:n]) for c in chunks for n in range(1, len(c.headings) + 1))
+            for path in paths:
+                label = path[-1]
+                if label.endswith("…") or label in ("Kính gửi", "Nơi nhận"):
+                    continue  # a long item cut to a label, or the address lists: not a titled section
+                items = [c for c in chunks if tuple(c.headings[: len(path)]) == path]
+                if not 2 <= len(items) <= 12:
+                    continue
+                cov = _word_coverage(weights, " ".join(path), q.expansions, seg)
+                if cov < 0.6 or _word_coverage(weights, label, q.expansions, seg) == 0:
+                    continue
+                key = (round(cov, 3), _label_share(label, qwords), -len(path))
+                if best is None or key > best[0]:
+                    best = (key, items)
+        if best is None:
             return []
+        cov = best[0][0]
         out = []
-        for r, h in sorted(items, key=lambda x: x[1].position)[:8]:
-            a, z = _units(h.text)[0]
-            out.append(Unit(r, a, z, h.text[a:z], top[1], top[1]))
+        for c in best[1]:
+            rank = next((i for i, h in enumerate(hits) if h.chunk_id == c.chunk_id), None)
+            if rank is None:
+                hits.append(c)
+                rank = len(hits) - 1
+            a, z = _units(c.text)[0]
+            out.append(Unit(rank, a, z, c.text[a:z], cov, cov))
         return out
 
+    def focus_words(self, q: AnalyzedQuery) -> dict[str, float]:
+        """Question words before the first clause that only sets the scene ("khi …", "với …")."""
+        qw = self.question_words(q)
+        head = _FOCUS_END.split(q.resolved, maxsplit=1)[0]
+        spaced = " " + " ".join(fold(w) for w in words(head)) + " "
+        return {k: w for k, w in qw.items() if f" {k} " in spaced}
+
     # -- writing ---------------------------------------------------------------------------
-    def answer(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context]) -> tuple[str, list[Citation], bool, float]:
+    def answer(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context],
+               outlines: dict[str, list[Hit]] | None = None) -> tuple[str, list[Citation], bool, float]:
+        """``outlines``: the chunks of the top documents, in order (for questions naming a section)."""
         conf = self.confidence(q, hits)
         if conf < self.threshold:
             return abstain_text(hits), [], True, conf
-        units = self.select(q, hits, contexts)
+        units = self.select(q, hits, contexts, outlines)
         if not units:
             return abstain_text(hits), [], True, conf
         # citation numbers in order of first use; statements in document order per document
@@ -464,6 +485,9 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
         return bool(_PERSON.search(text))
     if kind == "document":
         return bool(_DOC_REF.search(text))
+    if kind == "when":
+        return bool(_DATE_EXPR.search(text) or _FULL_DATE.search(text) or _MONTH_DATE.search(text)
+                    or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
     if kind == "who":
         for m in _ENTITY_SEQ.finditer(text):
             ent = " ".join(fold(w) for w in words(m.group()))
@@ -504,6 +528,47 @@ def _boilerplate_penalty(text: str) -> float:
     return 0.0
 
 
+_ACTOR_Q = re.compile(
+    r"^(?:theo [^,]+,\s*)?(.+?)\s+(?:có |phải |cần |chịu )?(?:trách nhiệm|nhiệm vụ|làm|thực hiện|được giao)\s+(?:gì|những gì|"
+    r"việc gì|như thế nào)|(?:trách nhiệm|nhiệm vụ|việc) (?:của|giao cho) (.+?)(?:\s+(?:là|gồm|trong|theo|khi)\b|\?|$)",
+    re.I)
+
+
+def _actor_words(question: str, qw: dict[str, float]) -> dict[str, float]:
+    """The question words naming who a "what must X do" question is about ("Giám đốc Sở GDĐT")."""
+    m = _ACTOR_Q.search(question.strip())
+    if not m:
+        return {}
+    phrase = " " + " ".join(fold(w) for w in words(m.group(1) or m.group(2))) + " "
+    return {k: w for k, w in qw.items() if f" {k} " in phrase}
+
+
+def _opening(text: str) -> str:
+    """The first words of a unit, after its list marker: where a directive names the actor."""
+    body = _MARKER.sub("", text, count=1)
+    return " ".join(body.split()[:12])
+
+
+_FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
+
+
+def _names_document(key: str, dt: set[str]) -> bool:
+    """A question word that is part of the document's name ("gddt" for "Sở Giáo dục và Đào tạo")."""
+    return any(set(k.split()) <= dt for k in (key, *_ALIASES.get(key, ())))
+
+
+def _question_word_set(q: AnalyzedQuery) -> set[str]:
+    return {fold(w) for w in words(q.resolved + " " + " ".join(q.expansions))}
+
+
+def _label_share(label: str, qwords: set[str]) -> float:
+    """How much of a heading the question mentions: "Thành phần" all of it, "Thời gian, thành
+    phần, địa điểm" a third."""
+    body = [fold(w) for w in words(_MARKER.sub("", label, count=1))]
+    body = [w for w in body if w not in _STOP_FOLDED]
+    return sum(1 for w in body if w in qwords) / len(body) if body else 0.0
+
+
 def _kind_bonus(kind: str, text: str) -> float:
     """A "khi nào" answer has a date (the more precise, the better); "bao nhiêu" a number."""
     if kind == "when":
@@ -511,7 +576,7 @@ def _kind_bonus(kind: str, text: str) -> float:
             return 0.3
         if _MONTH_DATE.search(text):
             return 0.25
-        if re.search(r"\b(?:sau|trong|trước) \d+ ngày\b|\bhiệu lực\b", text):
+        if re.search(r"\b(?:sau|trong|trước) \d+ ngày\b|\bhiệu lực\b|năm học \d{4}\s*-\s*\d{4}", text):
             return 0.15
         return 0.04 if _DATE_EXPR.search(text) else 0.0
     if kind == "number" and _has_number(text):
@@ -528,11 +593,6 @@ def doc_terms(h: Hit) -> set[str]:
 
 def title_terms(h: Hit) -> set[str]:
     return set(fold(w) for w in words(h.doc_title))
-
-
-def _without(qt: dict[str, float], drop: set[str]) -> dict[str, float]:
-    kept = {t: w for t, w in qt.items() if t not in drop}
-    return kept or qt
 
 
 def _has_number(text: str) -> bool:
@@ -553,14 +613,6 @@ def abstain_text(hits: list[Hit]) -> str:
 def _citation(n: int, h: Hit) -> Citation:
     return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
                     h.issuer, h.section, h.text, "", h.score, [], h.start, h.end)
-
-
-def _coverage(qt: dict[str, float], text: str) -> float:
-    if not qt:
-        return 0.0
-    present = set(fold(w) for w in words(text))
-    total = sum(qt.values())
-    return sum(w for t, w in qt.items() if t in present) / total if total else 0.0
 
 
 def _units(text: str) -> list[tuple[int, int]]:

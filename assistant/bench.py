@@ -129,14 +129,18 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
         "search_p50_ms": round(_pct(search_ms, 50), 1), "search_p95_ms": round(_pct(search_ms, 95), 1),
         "ask_p50_ms": round(_pct(ask_ms, 50), 1), "ask_p95_ms": round(_pct(ask_ms, 95), 1),
         "ask_mean_ms": round(statistics.mean(ask_ms), 1), "peak_rss_mb": round(_peak_mb(), 1),
-        "targets": {"ask_p50_ms": 150, "ask_p95_ms": 300},
+        "store": svc.store.backend, "targets": {"ask_p50_ms": 150, "ask_p95_ms": 300},
     }
+    summary["meets_targets"] = summary["ask_p50_ms"] <= 150 and summary["ask_p95_ms"] <= 300
     t = Table("corpus", "search p50", "search p95", "ask p50", "ask p95", "peak RSS",
               title=f"assistant bench query ({len(qs)} câu × {repeat}, tiến trình đã khởi động)")
     t.add_row(f"{summary['documents']} văn bản / {summary['chunks']} đoạn", f"{summary['search_p50_ms']} ms",
               f"{summary['search_p95_ms']} ms", f"{summary['ask_p50_ms']} ms", f"{summary['ask_p95_ms']} ms",
               f"{summary['peak_rss_mb']} MB")
-    Console(width=160).print(t)
+    console = Console(width=160)
+    console.print(t)
+    verdict = "đạt" if summary["meets_targets"] else "CHƯA đạt"
+    console.print(f"Mục tiêu ask p50 ≤ 150 ms, p95 ≤ 300 ms ({summary['store']}): {verdict}.")
     _write_json(out, summary)
     return summary
 

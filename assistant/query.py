@@ -88,9 +88,6 @@ _FOLLOW_UP = re.compile(
 _ENTITY = re.compile(
     r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
     r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)
-_QUESTION_WORDS = frozenset(
-    "gì nào sao ai đâu bao nhiêu giờ khi thế nào những các là có không được phải cần của và với về cho "
-    "theo tại trong ở thì mà để từ đến này đó như làm hãy cho_biết biết nêu hỏi".split())
 
 
 @dataclass
@@ -114,7 +111,8 @@ def is_english(text: str) -> bool:
 
 def question_kind(text: str) -> str:
     f = fold(text)
-    if re.search(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay)\b", f):
+    if re.search(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
+                 r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year)\b", f):
         return "when"
     if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
         return "number"
@@ -203,13 +201,3 @@ def analyze(question: str, history: list[dict[str, str]] | None = None) -> Analy
     )
 
 
-def content_terms(text: str) -> list[str]:
-    """Folded syllables of a question that carry meaning (question words removed)."""
-    from .textutil import words
-
-    return [fold(w) for w in words(text) if w not in _QUESTION_WORDS and fold(w) not in _FOLDED_STOP]
-
-
-_FOLDED_STOP = frozenset(fold(w) for w in _QUESTION_WORDS) | frozenset(
-    "what which when who how must should does do is are the of after before to for in on a an and or what's "
-    "there their they it its be by with from about".split())

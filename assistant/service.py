@@ -162,7 +162,8 @@ class Assistant:
         contexts = [self.retriever.context(h) for h in hits[:5]]
         retrieved = [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]
         answerer = ExtractiveAnswerer(self.weights(), self.settings.abstain_threshold)
-        text, citations, abstained, conf = answerer.answer(aq, list(hits), contexts)
+        outlines = {h.doc_id: self.retriever.document_chunks(h.doc_id, h.version) for h in hits[:3]}
+        text, citations, abstained, conf = answerer.answer(aq, list(hits), contexts, outlines)
         mode = "extractive"
         timings["answer"] = (time.perf_counter() - t2) * 1000
         want_llm = use_llm if use_llm is not None else self.settings.llm != "none"

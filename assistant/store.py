@@ -137,6 +137,7 @@ class VectorStore:
     methods starting with ``_``); the commit protocol and the committed-version filter live here."""
 
     location: str = ""
+    backend: str = ""  # for reports: "qdrant-local", "qdrant-server", "qdrant-edge"
 
     def __init__(self) -> None:
         self._lock = threading.RLock()  # embedded engines are not thread-safe
@@ -296,6 +297,7 @@ class QdrantStore(VectorStore):
         self.collection = collection
         self.documents_collection = f"{collection}_documents"
         self.location = url or str(path)
+        self.backend = "qdrant-server" if url else "qdrant-local"
         self._remote = bool(url)
         if url:
             self.client = QdrantClient(url=url, api_key=api_key, timeout=30)
@@ -442,6 +444,7 @@ class EdgeStore(VectorStore):
 
         self._qe = qe
         self.location = str(path)
+        self.backend = "qdrant-edge"
         self.path = path
         self.shard = None
         if (path / "edge_config.json").exists() or (path / "wal").exists():
