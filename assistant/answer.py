@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .models import Hit
 from .query import AnalyzedQuery
@@ -111,23 +114,41 @@ class Unit:
 
 
 class TermWeights:
-    """Inverse document frequency of folded syllables over the indexed chunks."""
+    """Inverse document frequency of folded syllables over the indexed chunks, and which
+    syllable pairs occur at all (a name the corpus never contains, "Sơn Tịnh", is not made of
+    two common syllables: it is unknown)."""
 
-    def __init__(self, df: dict[str, int], n_docs: int) -> None:
+    def __init__(self, df: dict[str, int], n_docs: int, pairs: np.ndarray | None = None) -> None:
         self.df = df
         self.n = max(n_docs, 1)
+        self.pairs = pairs if pairs is not None else np.zeros(0, dtype=np.uint32)
 
     @classmethod
     def from_texts(cls, texts: list[str]) -> "TermWeights":
         df: dict[str, int] = {}
+        pair_ids: set[int] = set()
         for t in texts:
-            for w in set(fold(x) for x in words(t)):
+            folded = [fold(x) for x in words(t)]
+            for w in set(folded):
                 df[w] = df.get(w, 0) + 1
-        return cls(df, len(texts))
+            pair_ids.update(_pair_id(a, b) for a, b in zip(folded, folded[1:]))
+        return cls(df, len(texts), np.array(sorted(pair_ids), dtype=np.uint32))
 
     def weight(self, term: str) -> float:
         d = self.df.get(term, 0)
         return math.log(1 + (self.n - d + 0.5) / (d + 0.5))
+
+    def has_phrase(self, syllables: list[str]) -> bool:
+        for a, b in zip(syllables, syllables[1:]):
+            pid = _pair_id(a, b)
+            i = int(np.searchsorted(self.pairs, pid))
+            if i >= len(self.pairs) or int(self.pairs[i]) != pid:
+                return False
+        return True
+
+
+def _pair_id(a: str, b: str) -> int:
+    return zlib.crc32(f"{a} {b}".encode())
 
 
 class ExtractiveAnswerer:
@@ -160,11 +181,14 @@ class ExtractiveAnswerer:
                 kept = [x for x in parts if (fold(x) if q.no_diacritics else x) not in stop]
                 # a compound keeps its glue syllable ("làm_việc" stays "lam viec": the text's
                 # segmenter joins it too); only words made of glue alone are dropped
-                parts = parts if len(parts) > 1 and kept else kept
+                if len(parts) == 1 or not kept or any(fold(x) in _QUESTION_SYLLABLES for x in parts):
+                    parts = kept  # "lúc_nào", "là_gì": the question word goes, the rest stays
                 sylls = [fold(x) for x in parts]
                 if not sylls:
                     continue
                 weight = sum(self._weight(x, max_w) for x in sylls) / len(sylls)
+                if len(sylls) > 1 and not self.weights.has_phrase(sylls):
+                    weight = max_w  # a compound or name the documents never contain
                 out[" ".join(sylls)] = weight
         for t in names:
             out[t] = sum(self.weights.weight(x) for x in t.split()) / len(t.split())
@@ -182,23 +206,32 @@ class ExtractiveAnswerer:
         return self.weights.weight(syllable) if self.weights.df.get(syllable, 0) else max_w
 
     def confidence(self, q: AnalyzedQuery, hits: list[Hit]) -> float:
-        """How well one paragraph (with its headings and document name) covers the question's
-        words, blended with the dense similarity; in [0, 1]."""
+        """How well one paragraph (with its headings and document title) covers the question's
+        content words, blended with the dense similarity; in [0, 1]. Words that name the
+        document ("Chỉ thị 04 của An Giang") only have to match its name: they say which
+        document, not that this paragraph answers."""
         if not hits:
             return 0.0
-        qw = self.question_words(q)
+        qw = {k: (0.3 * w if k in _LIGHT_WORDS else w) for k, w in self.question_words(q).items()}
         seg = not q.no_diacritics
         best = 0.0
         for h in hits[:3]:
-            frame = " ".join([*h.headings, h.doc_type, h.doc_number, h.issuer, h.province, h.doc_title])
+            dt = doc_terms(h)
+            naming = {k: w for k, w in qw.items() if _names_document(k, dt)}
+            content = {k: w for k, w in qw.items() if k not in naming}
+            if not content:
+                content, naming = qw, {}
+            identity = (_word_coverage(naming, " ".join([h.doc_type, h.doc_number, h.issuer, h.province]),
+                                       q.expansions, segmented=False) if naming else 1.0)
+            frame = " ".join([*h.headings, h.doc_title])
             cov = 0.0
             for a, z in _units(h.text):
-                c = _word_coverage(qw, h.text[a:z] + " | " + frame, q.expansions, seg)
+                c = _word_coverage(content, h.text[a:z] + " | " + frame, q.expansions, seg)
                 if not _answers_kind(q.kind, q.resolved, h.text[a:z]):
                     c *= 0.5
                 cov = max(cov, c)
             dense = min(1.0, max(0.0, (h.score - 0.78) / (0.90 - 0.78)))
-            best = max(best, 0.8 * cov + 0.2 * dense)
+            best = max(best, (0.8 * cov + 0.2 * dense) * (0.6 + 0.4 * identity))
         return best
 
     def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context],
@@ -209,6 +242,7 @@ class ExtractiveAnswerer:
         asks_recipients = bool(re.search(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient",
                                          q.resolved, re.I))
         actor = _actor_words(q.resolved, qw)
+        slot = _slot_pattern(q.resolved) if q.kind != "list" else None
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
             if named and h.province and h.province not in named and any(x.province in named for x in hits[:5]):
@@ -246,6 +280,8 @@ class ExtractiveAnswerer:
                 length_penalty = 0.08 * math.log(len(text) / 300) if len(text) > 300 else 0.0
                 length_penalty += _boilerplate_penalty(text)
                 bonus += _phrase_bonus(list(content), text, seg)
+                if slot and slot.search(text):
+                    bonus += 0.12  # "năm học nào?" — "năm học 2022-2023": the slot filled with a value
                 if actor and a == 0 and _word_coverage(actor, _opening(text), q.expansions, seg) >= 0.99:
                     bonus += 0.15  # "Giám đốc Sở GDĐT có trách nhiệm gì?": the item that opens with its actor
                 score = 0.6 * own + 0.2 * head_cov + 0.12 / (1 + rank) + bonus - length_penalty
@@ -378,8 +414,14 @@ class ExtractiveAnswerer:
 # "thi" (exam); the folded set is used only for questions typed without diacritics.
 _STOP_WORDS = frozenset(
     "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
-    "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay".split())
+    "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay giữa cuộc nhằm bởi "
+    "nhắc mấy"
+    .split())
+# Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
+# little about whether a paragraph answers, so they weigh less in the confidence.
+_LIGHT_WORDS = frozenset({"yeu cau", "quy dinh", "noi dung", "de nghi"})
 _STOP_FOLDED = frozenset(fold(w) for w in _STOP_WORDS)
+_QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may".split())
 _EN_STOP = frozenset(
     "what which when who whom how many much must should shall will would can could does do did is are was were be "
     "been the a an of to in on at for from by with about after before during into over under and or not no yes "
@@ -495,7 +537,7 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
                 return True
         return False
     if kind == "number":
-        for m in _NUMBER_EXPR.finditer(text):
+        for m in _NUMBER_EXPR.finditer(_MARKER.sub("", text, count=1)):
             num = m.group().split()[0]
             if not re.fullmatch(r"(?:19|20)\d\d", num) and f" {fold(num)} " not in fq:
                 return True
@@ -532,6 +574,21 @@ _ACTOR_Q = re.compile(
     r"^(?:theo [^,]+,\s*)?(.+?)\s+(?:có |phải |cần |chịu )?(?:trách nhiệm|nhiệm vụ|làm|thực hiện|được giao)\s+(?:gì|những gì|"
     r"việc gì|như thế nào)|(?:trách nhiệm|nhiệm vụ|việc) (?:của|giao cho) (.+?)(?:\s+(?:là|gồm|trong|theo|khi)\b|\?|$)",
     re.I)
+
+
+_NOT_SLOTS = {"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"}
+
+
+def _slot_pattern(question: str) -> re.Pattern[str] | None:
+    """"Which X" ("năm học nào", "huyện nào") is answered by "X <value>": the pattern of that."""
+    from .sparse import segment
+
+    toks = segment(question)
+    at = next((i for i, t in enumerate(toks) if t == "nào" and i > 0), None)
+    if at is None or toks[at - 1] in _NOT_SLOTS:
+        return None
+    slot = toks[at - 1].replace("_", " ")
+    return re.compile(r"(?i:" + re.escape(slot) + r")\s+(?:số\s+)?(?:\d|[A-ZĐÀ-Ỹ])")
 
 
 def _actor_words(question: str, qw: dict[str, float]) -> dict[str, float]:
@@ -596,7 +653,9 @@ def title_terms(h: Hit) -> set[str]:
 
 
 def _has_number(text: str) -> bool:
-    return any(not re.fullmatch(r"(?:19|20)\d\d", m.group().split()[0]) for m in _NUMBER_EXPR.finditer(text))
+    """A number in the text other than a year or the list marker ("1. Giám đốc …")."""
+    body = _MARKER.sub("", text, count=1)
+    return any(not re.fullmatch(r"(?:19|20)\d\d", m.group().split()[0]) for m in _NUMBER_EXPR.finditer(body))
 
 
 def abstain_text(hits: list[Hit]) -> str:
@@ -664,7 +723,7 @@ _DATE_EXPR = re.compile(
     r"|ngày \d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}/\d{1,2}/\d{4}|tháng \d{1,2}/\d{4}"
     r"|[Qq]uý [IV]+/\d{4}|học kỳ [IV]+ năm học \d{4}\s*-\s*\d{4}|năm học \d{4}\s*-\s*\d{4}"
     r"|\d{1,2}h\d{2} ngày \d{1,2}/\d{1,2}/\d{4}|năm \d{4})")
-_NUMBER_EXPR = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|đại biểu|người|trường|đơn vị|ngày|tháng|năm|buổi|phân hệ|quan điểm|nội dung)?")
+_NUMBER_EXPR = re.compile(r"(?<![\w-])\d+(?:[.,]\d+)?\s*(?:%|đại biểu|người|trường|đơn vị|ngày|tháng|năm|buổi|phân hệ|quan điểm|nội dung)?")
 
 
 def _lead(q: AnalyzedQuery, units: list[Unit], hits: list[Hit]) -> str:
@@ -685,11 +744,12 @@ def _lead(q: AnalyzedQuery, units: list[Unit], hits: list[Hit]) -> str:
         best = ""
         best_score = -1.0
         for u in sorted(units, key=lambda u: -u.score)[:1]:
-            for m in _NUMBER_EXPR.finditer(u.text):
+            body = _MARKER.sub("", u.text, count=1)
+            for m in _NUMBER_EXPR.finditer(body):
                 val = m.group().strip()
                 if re.fullmatch(r"\d{4}", val) or re.fullmatch(r"(19|20)\d\d", val.split()[0]):
                     continue
-                window = u.text[max(0, m.start() - 60) : m.end() + 30]
+                window = body[max(0, m.start() - 60) : m.end() + 30]
                 s = len(qset & set(fold(w) for w in words(window)))
                 if s > best_score:
                     best, best_score = val, s

@@ -112,7 +112,8 @@ def is_english(text: str) -> bool:
 def question_kind(text: str) -> str:
     f = fold(text)
     if re.search(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
-                 r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year)\b", f):
+                 r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
+                 r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b", f):
         return "when"
     if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
         return "number"

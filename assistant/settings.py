@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # retrieval and answers
     top_k: int = 8
     max_question_chars: int = 1000
-    abstain_threshold: float = Field(0.67, description="minimum evidence score to answer")
+    abstain_threshold: float = Field(0.60, description="minimum evidence score to answer")
 
     # optional LLM generation
     llm: str = Field("none", description='"none", "openai" (any OpenAI-compatible endpoint) or "gguf"')
