@@ -332,13 +332,15 @@ class ExtractiveAnswerer:
         for doc_id in dict.fromkeys(h.doc_id for h in hits[:3]):
             chunks = outlines.get(doc_id, [])
             dt = doc_terms(chunks[0]) if chunks else set()
-            weights = {k: (0.3 * w if _names_document(k, dt) else w) for k, w in focus.items()}
-            paths = dict.fromkeys(tuple(c.headings[:n]) for c in chunks for n in range(1, len(c.headings) + 1))
-            for path in paths:
+            weights = {k: (0.3 * w if _names_document(k, dt) or k in _META_WORDS else w) for k, w in focus.items()}
+            sections: dict[tuple[str, ...], list[Hit]] = {}
+            for c in chunks:  # every heading path and the chunks under it, in document order
+                for n in range(1, len(c.headings) + 1):
+                    sections.setdefault(tuple(c.headings[:n]), []).append(c)
+            for path, items in sections.items():
                 label = path[-1]
                 if label.endswith("…") or label in ("Kính gửi", "Nơi nhận"):
                     continue  # a long item cut to a label, or the address lists: not a titled section
-                items = [c for c in chunks if tuple(c.headings[: len(path)]) == path]
                 if not 2 <= len(items) <= 12:
                     continue
                 cov = _word_coverage(weights, " ".join(path), q.expansions, seg)
@@ -419,7 +421,8 @@ _STOP_WORDS = frozenset(
     .split())
 # Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
 # little about whether a paragraph answers, so they weigh less in the confidence.
-_LIGHT_WORDS = frozenset({"yeu cau", "quy dinh", "noi dung", "de nghi"})
+_META_WORDS = frozenset({"yeu cau", "quy dinh", "de nghi"})  # "Luật … quy định những quyền nào"
+_LIGHT_WORDS = _META_WORDS | {"noi dung"}  # "nội dung" can also be a heading's own word
 _STOP_FOLDED = frozenset(fold(w) for w in _STOP_WORDS)
 _QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may".split())
 _EN_STOP = frozenset(

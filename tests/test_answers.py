@@ -170,3 +170,32 @@ def test_uploaded_docx_subject_words_do_not_decide(warm_cache, tmp_path):
     assert a.answer.startswith("Thời gian: trước ngày 30/10/2024.")
     assert a.citations[0].section == "2. Báo cáo"
     svc.close()
+
+
+def _law_hit(n, text, headings):
+    from assistant.models import Hit
+
+    return Hit(f"law:{n}", "law", 0.9, text, " > ".join(headings), n, 0, len(text), "law.txt", "Luật Giáo dục",
+               "Luật", "43/2019/QH14", "2019-06-14", "Quốc hội", "", headings)
+
+
+def test_section_list_ignores_the_words_that_talk_about_the_law():
+    """"Luật … quy định những quyền nào của nhà giáo?": "quy định" is how the question talks about
+    the law; the section is "Quyền của nhà giáo", not a clause "… được quy định như sau"."""
+    from assistant.answer import ExtractiveAnswerer, TermWeights
+
+    rights = ["Chương IV. NHÀ GIÁO", "Điều 70. Quyền của nhà giáo"]
+    investor = ["Chương III. NHÀ TRƯỜNG", "Điều 54. Nhà đầu tư",
+                "2. Quyền và trách nhiệm của nhà đầu tư được quy định như sau"]
+    chunks = [_law_hit(0, "a) Thông qua kế hoạch phát triển nhà trường;", investor),
+              _law_hit(1, "b) Quyết định tổng vốn góp của nhà đầu tư;", investor),
+              _law_hit(2, "1. Được giảng dạy theo chuyên môn đào tạo.", rights),
+              _law_hit(3, "2. Được đào tạo, bồi dưỡng nâng cao trình độ.", rights),
+              _law_hit(4, "3. Được nghỉ hè theo quy định của Chính phủ.", rights)]
+    texts = [c.text for c in chunks] + rights + investor + [
+        "Luật Giáo dục", "giáo dục mầm non", "giáo dục phổ thông", "Nhà giáo có nhiệm vụ giáo dục", "quyền học tập",
+        "Luật này quy định", "quy định chung"] * 5
+    answerer = ExtractiveAnswerer(TermWeights.from_texts(texts))
+    q = analyze("Luật Giáo dục quy định những quyền nào của nhà giáo?")
+    units = answerer._section_list(q, list(chunks), {"law": chunks})
+    assert [u.text[:6] for u in units] == ["1. Đượ", "2. Đượ", "3. Đượ"]
