@@ -21,6 +21,8 @@ def test_query_understanding():
     assert question_kind("Công văn yêu cầu quán triệt những quyết định nào?") == "list"
     assert question_kind("Báo cáo kết quả năm học nào?") == "when"
     assert question_kind("Làm việc với huyện Trà Bồng vào quý mấy?") == "when"
+    assert question_kind("Theo Luật Giáo dục, cấp học nào là giáo dục bắt buộc?") == "fact"
+    assert question_kind("Gửi đến những trường nào?") == "list"
     assert analyze("what must THCS schools report after 2024-2025?").english
     assert analyze("truong thcs bao cao gi").no_diacritics
     hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
