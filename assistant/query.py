@@ -117,7 +117,7 @@ def question_kind(text: str) -> str:
         return "when"
     if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
         return "number"
-    if re.search(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|nhung [a-z]+ nao)\b", f):
+    if re.search(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?: [a-z]+)? nao)\b", f):
         return "list"
     if re.search(r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
                  r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
