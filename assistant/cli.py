@@ -282,6 +282,7 @@ def serve(
 
     settings = load_settings(index_dir=index, host=host, port=port)
     application = _run(lambda: create_app(settings, ui=not no_ui))
+    _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 

@@ -67,6 +67,16 @@ class Assistant:
             self._retriever = HybridRetriever(store, self.embedder)
         return self._retriever
 
+    def warm(self) -> None:
+        """Load the embedder, the word segmenter and the term statistics now, so the first
+        question is answered as fast as the next ones."""
+        from .sparse import segment
+
+        self.embedder.embed_query("khởi động")
+        segment("khởi động")
+        if self.store.exists() and self.store.documents():
+            self.weights()
+
     def weights(self) -> TermWeights:  # noqa: D401 - IDF over the indexed chunks
         with self._lock:
             if self._weights is None:
