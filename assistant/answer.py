@@ -256,7 +256,7 @@ class ExtractiveAnswerer:
             # words of the document's name do not tell its paragraphs apart: drop them; words of
             # its subject line weigh less
             content = {k: (0.5 * w if set(k.split()) <= tt else w) for k, w in qw.items()
-                       if not set(k.split()) <= dt} or qw
+                       if not _names_document(k, dt)} or qw
             head_cov = _word_coverage(content, " ".join(h.headings), q.expansions, seg)
             prev = ""
             for a, z in _units(h.text):
