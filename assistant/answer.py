@@ -429,7 +429,8 @@ _EN_STOP = frozenset(
     "what which when who whom how many much must should shall will would can could does do did is are was were be "
     "been the a an of to in on at for from by with about after before during into over under and or not no yes "
     "there their they them it its this that these those say says said tell me please according give list "
-    "include includes included all any some each other than then also work works".split())
+    "include includes included all any some each other than then also work works want wants take takes part "
+    "need needs get make use start begin happen according should schools".split())
 
 
 def english_content_words(text: str) -> list[str]:
@@ -540,9 +541,16 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
                 return True
         return False
     if kind == "number":
-        for m in _NUMBER_EXPR.finditer(_MARKER.sub("", text, count=1)):
+        body = _MARKER.sub("", text, count=1)
+        asked = {w for w in fq.split() if w not in _STOP_FOLDED and w not in _QUESTION_SYLLABLES and len(w) > 1}
+        for m in _NUMBER_EXPR.finditer(body):
             num = m.group().split()[0]
-            if not re.fullmatch(r"(?:19|20)\d\d", num) and f" {fold(num)} " not in fq:
+            if re.fullmatch(r"(?:19|20)\d\d", num) or f" {fold(num)} " in fq:
+                continue
+            # the number must stand next to what was asked ("550 đại biểu", "đạt chuẩn … 91,0%"),
+            # not elsewhere in the paragraph ("2 buổi/ngày" for "bao nhiêu trường THPT chuyên")
+            near = body[max(0, m.start() - 50): m.end() + 25]
+            if asked & {fold(w) for w in words(near)}:
                 return True
         return False
     return True

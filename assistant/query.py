@@ -76,6 +76,22 @@ GLOSSARY: list[tuple[str, str]] = [
     ("inspection", "thanh tra kiểm tra"), ("salary", "lương"), ("wage", "lương"), ("exam", "thi"),
     ("graduation", "tốt nghiệp"), ("uniform", "đồng phục"), ("weather", "thời tiết"), ("price", "giá"),
     ("minister", "Bộ trưởng"), ("work with", "làm việc với"), ("delegates", "đại biểu"), ("library", "thư viện"), ("question bank", "ngân hàng đề thi"),
+    ("first quarter", "Quý I"), ("second quarter", "Quý II"), ("third quarter", "Quý III"),
+    ("fourth quarter", "Quý IV"), ("quarter", "quý"), ("visit", "làm việc"), ("international", "quốc tế"),
+    ("assessment", "đánh giá"), ("evaluation", "đánh giá"), ("programme", "chương trình"),
+    ("program", "chương trình"), ("curriculum", "chương trình giáo dục"), ("grade", "lớp"), ("age", "tuổi"),
+    ("old", "tuổi"), ("compulsory", "bắt buộc"), ("universal", "phổ cập"), ("language", "ngôn ngữ"),
+    ("qualification", "trình độ chuẩn bằng"), ("degree", "bằng"), ("diploma", "bằng tốt nghiệp"),
+    ("violence", "bạo lực"), ("bullying", "bạo lực học đường"), ("safety", "an toàn"), ("disabled", "khuyết tật"),
+    ("disability", "khuyết tật"), ("ethnic minority", "dân tộc thiểu số"), ("smart classroom", "lớp học thông minh"),
+    ("classroom", "lớp học"), ("class", "lớp"), ("data", "dữ liệu"), ("database", "cơ sở dữ liệu"),
+    ("software", "phần mềm"), ("platform", "nền tảng"), ("learning materials", "học liệu"),
+    ("responsible", "trách nhiệm"), ("responsibility", "trách nhiệm"), ("propaganda", "tuyên truyền"),
+    ("communication", "truyền thông"), ("reward", "khen thưởng"), ("commend", "khen thưởng"),
+    ("participate", "tham gia"), ("take part", "tham gia"), ("attend", "tham dự"), ("chair", "chủ trì"),
+    ("vice director", "Phó Giám đốc"), ("deputy director", "Phó Giám đốc"), ("director", "Giám đốc"),
+    ("head", "trưởng"), ("office", "văn phòng"), ("private", "ngoài công lập"), ("public", "công lập"),
+    ("quality", "chất lượng"), ("national", "quốc gia"), ("vocational", "nghề nghiệp"),
 ]
 
 _ENGLISH_HINT = re.compile(
