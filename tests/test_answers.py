@@ -23,6 +23,17 @@ def test_query_understanding():
     assert question_kind("Làm việc với huyện Trà Bồng vào quý mấy?") == "when"
     assert question_kind("Theo Luật Giáo dục, cấp học nào là giáo dục bắt buộc?") == "fact"
     assert question_kind("Gửi đến những trường nào?") == "list"
+    assert "Quý III" in analyze("Which districts will they visit in the third quarter of 2023?").expansions
+
+
+def test_a_how_many_answer_has_its_number_next_to_what_was_asked():
+    from assistant.answer import _answers_kind
+
+    q = "Có bao nhiêu đại biểu tham dự hội nghị?"
+    assert _answers_kind("number", q, "Tham dự hội nghị có 550 đại biểu là lãnh đạo các đơn vị.")
+    assert not _answers_kind("number", q, "1. Tổ chức hội nghị trực tuyến phòng, chống COVID-19.")
+    assert not _answers_kind("number", q, "Hội nghị quán triệt nhiệm vụ năm học mới của toàn ngành giáo dục; "
+                                          "nâng tỷ lệ học sinh tiểu học học 2 buổi/ngày.")
     assert analyze("what must THCS schools report after 2024-2025?").english
     assert analyze("truong thcs bao cao gi").no_diacritics
     hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
