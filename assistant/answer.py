@@ -221,8 +221,7 @@ class ExtractiveAnswerer:
             content = {k: w for k, w in qw.items() if k not in naming}
             if not content:
                 content, naming = qw, {}
-            identity = (_word_coverage(naming, " ".join([h.doc_type, h.doc_number, h.issuer, h.province]),
-                                       q.expansions, segmented=False) if naming else 1.0)
+            identity = _word_coverage(naming, _identity_text(h), q.expansions, segmented=False) if naming else 1.0
             frame = " ".join([*h.headings, h.doc_title])
             cov = 0.0
             for a, z in _units(h.text):
@@ -291,7 +290,7 @@ class ExtractiveAnswerer:
         units.sort(key=lambda u: -u.score)
         best = units[0]
         if q.kind == "list" and outlines:
-            listed = self._section_list(q, hits, outlines)
+            listed = self._section_list(q, hits, outlines, qw)
             if listed:
                 return listed
         limit = 5 if q.kind == "list" else 2
@@ -318,12 +317,13 @@ class ExtractiveAnswerer:
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
         return chosen
 
-    def _section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: dict[str, list[Hit]]) -> list[Unit]:
+    def _section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: dict[str, list[Hit]],
+                      qw: dict[str, float] | None = None) -> list[Unit]:
         """"Nội dung làm việc gồm những gì?" names a heading: the items under it are the answer.
         Every section of the top documents is a candidate; its heading path must cover the
         question's focus (the words before "khi", "với"…: "Thành phần của Sở GDĐT khi làm việc
         với UBND huyện" asks about the Sở's delegation, not the district's)."""
-        focus = self.focus_words(q)
+        focus = self.focus_words(q, qw if qw is not None else self.question_words(q))
         if not focus:
             return []
         seg = not q.no_diacritics
@@ -362,11 +362,11 @@ class ExtractiveAnswerer:
             out.append(Unit(rank, a, z, c.text[a:z], cov, cov))
         return out
 
-    def focus_words(self, q: AnalyzedQuery) -> dict[str, float]:
-        """Question words before the first clause that only sets the scene ("khi …", "với …")."""
-        qw = self.question_words(q)
+    def focus_words(self, q: AnalyzedQuery, qw: dict[str, float]) -> dict[str, float]:
+        """The question words (``qw``) before the first clause that only sets the scene ("khi …",
+        "với …")."""
         head = _FOCUS_END.split(q.resolved, maxsplit=1)[0]
-        spaced = " " + " ".join(fold(w) for w in words(head)) + " "
+        spaced = _spaced(head)
         return {k: w for k, w in qw.items() if f" {k} " in spaced}
 
     # -- writing ---------------------------------------------------------------------------
@@ -445,7 +445,7 @@ def english_content_words(text: str) -> list[str]:
 
 def _phrase_bonus(keys: list[str], text: str, segmented: bool) -> float:
     """Question words that stand together in the text too ("trường mẫu giáo") count a little extra."""
-    spaced = _forms(text)[0] if segmented else " " + " ".join(fold(w) for w in words(text)) + " "
+    spaced = _forms(text)[0] if segmented else _spaced(text)
     pairs = sum(1 for a, b in zip(keys, keys[1:]) if f" {a} {b} " in spaced)
     return min(0.09, 0.03 * pairs)
 
@@ -484,7 +484,7 @@ def _word_coverage(qw: dict[str, float], text: str, expansions: list[str], segme
     syllables that stand next to each other in the text too ("Tư" "Nghĩa") match as a phrase."""
     if not qw:
         return 0.0
-    spaced, joined = _forms(text) if segmented else (" " + " ".join(fold(w) for w in words(text)) + " ", "")
+    spaced, joined = _forms(text) if segmented else (_spaced(text), "")
     keys = list(qw)
     matched = [False] * len(keys)
     for i, k in enumerate(keys):
@@ -501,6 +501,11 @@ def _word_coverage(qw: dict[str, float], text: str, expansions: list[str], segme
             matched[i] = matched[i + 1] = True
     total = sum(qw.values())
     return sum(qw[k] for k, m in zip(keys, matched) if m) / total if total else 0.0
+
+
+def _spaced(text: str) -> str:
+    """" hoc phi ... ": folded words between spaces, for whole-word substring tests."""
+    return " " + " ".join(fold(w) for w in words(text)) + " "
 
 
 @lru_cache(maxsize=4096)
@@ -526,7 +531,7 @@ _ENTITY_SEQ = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ
 def _answers_kind(kind: str, question: str, text: str) -> bool:
     """A "who" answer names someone the question did not; a "how many" answer has a number
     the question did not."""
-    fq = " " + " ".join(fold(w) for w in words(question)) + " "
+    fq = _spaced(question)
     if kind == "person":
         return bool(_PERSON.search(text))
     if kind == "document":
@@ -559,7 +564,7 @@ def _answers_kind(kind: str, question: str, text: str) -> bool:
 def _named_places(question: str) -> set[str]:
     from .header import PROVINCES
 
-    fq = " " + " ".join(fold(w) for w in words(question)) + " "
+    fq = _spaced(question)
     return {p for p in PROVINCES if f" {' '.join(fold(w) for w in words(p))} " in fq}
 
 
@@ -607,7 +612,7 @@ def _actor_words(question: str, qw: dict[str, float]) -> dict[str, float]:
     m = _ACTOR_Q.search(question.strip())
     if not m:
         return {}
-    phrase = " " + " ".join(fold(w) for w in words(m.group(1) or m.group(2))) + " "
+    phrase = _spaced(m.group(1) or m.group(2))
     return {k: w for k, w in qw.items() if f" {k} " in phrase}
 
 
@@ -654,9 +659,14 @@ def _kind_bonus(kind: str, text: str) -> float:
     return 0.0
 
 
+def _identity_text(h: Hit) -> str:
+    """What names the document: its type, number, issuer and province."""
+    return " ".join([h.doc_type, h.doc_number, h.issuer, h.province])
+
+
 def doc_terms(h: Hit) -> set[str]:
     """Folded words that name the document rather than say something in it."""
-    return set(fold(w) for w in words(" ".join([h.doc_type, h.doc_number, h.issuer, h.province])))
+    return set(fold(w) for w in words(_identity_text(h)))
 
 
 def title_terms(h: Hit) -> set[str]:

@@ -106,12 +106,15 @@ def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
     return summary
 
 
+QUERY_TARGETS_MS = {"ask_p50_ms": 150, "ask_p95_ms": 300}  # issue 3: extractive, warm, 2 cores
+
+
 def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, Any]:
     from .evaluation import load_questions
 
     qs = load_questions(questions)
     svc.require_index()
-    svc.ask("khởi động")  # warm: model, term statistics, caches
+    svc.warm()
     search_ms: list[float] = []
     ask_ms: list[float] = []
     for _ in range(repeat):
@@ -129,9 +132,9 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
         "search_p50_ms": round(_pct(search_ms, 50), 1), "search_p95_ms": round(_pct(search_ms, 95), 1),
         "ask_p50_ms": round(_pct(ask_ms, 50), 1), "ask_p95_ms": round(_pct(ask_ms, 95), 1),
         "ask_mean_ms": round(statistics.mean(ask_ms), 1), "peak_rss_mb": round(_peak_mb(), 1),
-        "store": svc.store.backend, "targets": {"ask_p50_ms": 150, "ask_p95_ms": 300},
+        "store": svc.store.backend, "targets": QUERY_TARGETS_MS,
     }
-    summary["meets_targets"] = summary["ask_p50_ms"] <= 150 and summary["ask_p95_ms"] <= 300
+    summary["meets_targets"] = all(summary[k] <= v for k, v in QUERY_TARGETS_MS.items())
     t = Table("corpus", "search p50", "search p95", "ask p50", "ask p95", "peak RSS",
               title=f"assistant bench query ({len(qs)} câu × {repeat}, tiến trình đã khởi động)")
     t.add_row(f"{summary['documents']} văn bản / {summary['chunks']} đoạn", f"{summary['search_p50_ms']} ms",
@@ -140,7 +143,8 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
     console = Console(width=160)
     console.print(t)
     verdict = "đạt" if summary["meets_targets"] else "CHƯA đạt"
-    console.print(f"Mục tiêu ask p50 ≤ 150 ms, p95 ≤ 300 ms ({summary['store']}): {verdict}.")
+    console.print(f"Mục tiêu ask p50 ≤ {QUERY_TARGETS_MS['ask_p50_ms']} ms, p95 ≤ {QUERY_TARGETS_MS['ask_p95_ms']} ms "
+                  f"({summary['store']}): {verdict}.")
     _write_json(out, summary)
     return summary
 

@@ -160,8 +160,7 @@ def evaluate(svc, questions: list[EvalQuestion], progress: bool = True, judge=No
     from tqdm import tqdm
 
     rows = []
-    if questions:
-        svc.ask(questions[0].question)  # warm up (models, term statistics): latency is a warm process's
+    svc.warm()  # latency is a warm process's
     for q in tqdm(questions, desc="Đánh giá", unit="câu", disable=not progress):
         t0 = time.perf_counter()
         answer = svc.ask(q.question, q.history).to_dict()

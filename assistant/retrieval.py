@@ -9,7 +9,6 @@ from .models import Hit
 from .query import AnalyzedQuery
 from .sparse import query_vector
 from .store import VectorStore, SearchFilter, payload_to_hit
-from .textutil import has_diacritics
 
 
 @dataclass
@@ -31,7 +30,7 @@ class HybridRetriever:
 
     def retrieve(self, query: AnalyzedQuery, k: int = 8, flt: SearchFilter | None = None) -> list[Hit]:
         dense = self.embedder.embed_query(query.text)
-        sparse = query_vector(query.text, folded=not has_diacritics(query.resolved))
+        sparse = query_vector(query.text, folded=query.no_diacritics or query.english)
         return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
 
     def document_chunks(self, doc_id: str, version: str) -> list[Hit]:

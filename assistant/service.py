@@ -68,14 +68,12 @@ class Assistant:
         return self._retriever
 
     def warm(self) -> None:
-        """Load the embedder, the word segmenter and the term statistics now, so the first
-        question is answered as fast as the next ones."""
-        from .sparse import segment
-
-        self.embedder.embed_query("khởi động")
-        segment("khởi động")
+        """Load the embedder, the word segmenter, the term statistics and the store's caches now
+        (one extractive question), so the first real question is answered as fast as the next."""
         if self.store.exists() and self.store.documents():
-            self.weights()
+            self.ask("khởi động", use_llm=False)
+        else:
+            self.embedder.embed_query("khởi động")  # nothing indexed yet: at least the model
 
     def weights(self) -> TermWeights:  # noqa: D401 - IDF over the indexed chunks
         with self._lock:

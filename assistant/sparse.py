@@ -21,13 +21,14 @@ from .textutil import fold, has_diacritics
 
 K1 = 1.2
 B = 0.75
-AVG_TERMS = {"words": 60.0, "folded": 90.0}  # about half the mean terms per chunk: favours short, citable paragraphs (tuned on eval/dev.jsonl)
 _TOKEN = re.compile(r"[^\W_]+(?:_[^\W_]+)*", re.UNICODE)
 
 
 WORDS = "words"
 FOLDED = "folded"
 SPARSE_FIELDS = (WORDS, FOLDED)
+# about half the mean terms per chunk: favours short, citable paragraphs (tuned on eval/dev.jsonl)
+AVG_TERMS = {WORDS: 60.0, FOLDED: 90.0}
 
 
 @dataclass

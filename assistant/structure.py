@@ -36,7 +36,7 @@ _RANK = {kind: i for i, kind in enumerate(
     ("phan", "chuong", "muc", "dieu", "roman", "num", "num2", "num3", "num_paren", "letter", "paren", "item",
      "dash", "bullet"))}
 # numbered items keep their own chunk, however short: their marker is their address
-_NUMBERED = {"phan", "chuong", "muc", "dieu", "roman", "num", "num2", "num3", "num_paren", "letter", "paren", "item"}
+_NUMBERED = set(_RANK) - {"dash", "bullet"}
 _TITLED = {"phan", "chuong", "muc", "dieu", "roman"}  # their label is the heading itself
 _INLINE_ITEM = re.compile(r"\(i\d+\)\s*")
 
