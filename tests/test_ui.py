@@ -35,6 +35,7 @@ def test_ask_see_citation_open_source(ui_server, browser, tmp_path):
     page = ctx.new_page()
     page.goto(ui_server.url + "/", wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30000)
+    page.get_by_text("Câu hỏi mẫu").wait_for(state="visible", timeout=30000)  # rendered after the textbox
     assert page.get_by_text("Câu hỏi mẫu").is_visible()
     page.locator("#question textarea").fill("Trường THCS phải báo cáo gì sau năm học 2024-2025?")
     page.locator("#send").click()
