@@ -5,100 +5,18 @@ from __future__ import annotations
 
 import math
 import re
-import zlib
 from functools import lru_cache
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
 
+from .citations import Citation, citation_from_hit, source_phrase
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
+from .terms import TermWeights
 from .textutil import fold, has_diacritics, split_sentences, words
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
-
-
-@dataclass
-class Citation:
-    n: int
-    chunk_id: str
-    doc_id: str
-    source: str
-    doc_title: str
-    doc_type: str
-    doc_number: str
-    doc_date: str
-    issuer: str
-    section: str
-    text: str  # the full cited paragraph
-    quote: str  # the supporting span(s)
-    score: float
-    quote_spans: list[list[int]] = field(default_factory=list)  # [start, end) inside text
-    start: int = 0  # offsets of the paragraph inside the cleaned document
-    end: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Answer:
-    question: str
-    answer: str
-    abstained: bool
-    citations: list[Citation]
-    retrieved: list[dict[str, Any]]
-    timings_ms: dict[str, float]
-    resolved_question: str = ""
-    confidence: float = 0.0
-    mode: str = "extractive"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question, "resolved_question": self.resolved_question, "answer": self.answer,
-            "abstained": self.abstained, "confidence": round(self.confidence, 4), "mode": self.mode,
-            "citations": [c.to_dict() for c in self.citations], "retrieved": self.retrieved,
-            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
-        }
-
-
-def hit_to_evidence(hit: Hit, rank: int) -> dict[str, Any]:
-    return {
-        "rank": rank, "chunk_id": hit.chunk_id, "doc_id": hit.doc_id, "source": hit.source,
-        "doc_title": hit.doc_title, "doc_type": hit.doc_type, "doc_number": hit.doc_number,
-        "doc_date": hit.doc_date, "issuer": hit.issuer, "section": hit.section, "text": hit.text,
-        "score": hit.score, "start": hit.start, "end": hit.end,
-    }
-
-
-def format_date(iso: str) -> str:
-    parts = iso.split("-") if iso else []
-    if len(parts) == 3:
-        return f"ngày {parts[2]}/{parts[1]}/{parts[0]}"
-    if len(parts) == 2:
-        return f"tháng {parts[1]}/{parts[0]}"
-    if len(parts) == 1 and parts[0]:
-        return f"năm {parts[0]}"
-    return ""
-
-
-def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str) -> str:
-    """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn"."""
-    out = doc_type or "Văn bản"
-    if doc_number:
-        out += f" số …{doc_number}" if doc_number.startswith("/") else f" số {doc_number}"
-    date = format_date(doc_date)
-    if date:
-        out += f" {date}"
-    if issuer:
-        out += f" của {issuer}"
-    return out
-
-
-def source_phrase(hit: Hit) -> str:
-    return reference_phrase(hit.doc_type, hit.doc_number, hit.doc_date, hit.issuer)
 
 
 @dataclass
@@ -111,44 +29,6 @@ class Unit:
     text: str
     own: float  # weighted share of the question's terms found in the unit
     score: float
-
-
-class TermWeights:
-    """Inverse document frequency of folded syllables over the indexed chunks, and which
-    syllable pairs occur at all (a name the corpus never contains, "Sơn Tịnh", is not made of
-    two common syllables: it is unknown)."""
-
-    def __init__(self, df: dict[str, int], n_docs: int, pairs: np.ndarray | None = None) -> None:
-        self.df = df
-        self.n = max(n_docs, 1)
-        self.pairs = pairs if pairs is not None else np.zeros(0, dtype=np.uint32)
-
-    @classmethod
-    def from_texts(cls, texts: list[str]) -> "TermWeights":
-        df: dict[str, int] = {}
-        pair_ids: set[int] = set()
-        for t in texts:
-            folded = [fold(x) for x in words(t)]
-            for w in set(folded):
-                df[w] = df.get(w, 0) + 1
-            pair_ids.update(_pair_id(a, b) for a, b in zip(folded, folded[1:]))
-        return cls(df, len(texts), np.array(sorted(pair_ids), dtype=np.uint32))
-
-    def weight(self, term: str) -> float:
-        d = self.df.get(term, 0)
-        return math.log(1 + (self.n - d + 0.5) / (d + 0.5))
-
-    def has_phrase(self, syllables: list[str]) -> bool:
-        for a, b in zip(syllables, syllables[1:]):
-            pid = _pair_id(a, b)
-            i = int(np.searchsorted(self.pairs, pid))
-            if i >= len(self.pairs) or int(self.pairs[i]) != pid:
-                return False
-        return True
-
-
-def _pair_id(a: str, b: str) -> int:
-    return zlib.crc32(f"{a} {b}".encode())
 
 
 class ExtractiveAnswerer:
@@ -390,7 +270,7 @@ class ExtractiveAnswerer:
             h = hits[u.hit_rank]
             if h.chunk_id not in numbers:
                 numbers[h.chunk_id] = len(numbers) + 1
-                citations.append(_citation(numbers[h.chunk_id], h))
+                citations.append(citation_from_hit(numbers[h.chunk_id], h))
             cit = citations[numbers[h.chunk_id] - 1]
             cit.quote_spans.append([u.start, u.end])
             cit.quote = " … ".join(h.text[a:b] for a, b in sorted(cit.quote_spans))
@@ -688,11 +568,6 @@ def abstain_text(hits: list[Hit]) -> str:
     if not titles:
         return NOT_FOUND
     return NOT_FOUND + " Các văn bản gần nhất với câu hỏi: " + "; ".join(titles[:2]) + "."
-
-
-def _citation(n: int, h: Hit) -> Citation:
-    return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
-                    h.issuer, h.section, h.text, "", h.score, [], h.start, h.end)
 
 
 def _units(text: str) -> list[tuple[int, int]]:

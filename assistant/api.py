@@ -125,7 +125,7 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.post("/v1/search", tags=["answers"], dependencies=[Depends(require_read)])
     def search(req: SearchRequest) -> dict[str, Any]:
         """Hybrid (dense + sparse) search with filters."""
-        from .answer import hit_to_evidence
+        from .citations import hit_to_evidence
 
         hits = svc.search(req.query, req.k, req.filters.to_filter() if req.filters else None)
         return {"query": req.query, "hits": [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]}

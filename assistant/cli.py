@@ -158,7 +158,7 @@ def search(
     hits = _run(lambda: svc.search(query, k, flt))
     svc.close()
     if as_json:
-        from .answer import hit_to_evidence
+        from .citations import hit_to_evidence
 
         _dump({"query": query, "hits": [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]})
         return

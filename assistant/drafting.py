@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .answer import reference_phrase
+from .citations import reference_phrase
 
 
 def document_reference(c: dict[str, Any]) -> str:

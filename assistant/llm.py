@@ -17,7 +17,8 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from pydantic import PrivateAttr
 
 from .errors import LLMError
-from .answer import Citation, TermWeights, _citation, source_phrase
+from .citations import Citation, citation_from_hit, source_phrase
+from .terms import TermWeights
 from .models import Hit
 from .settings import Settings
 from .textutil import fold, split_sentences, words
@@ -213,7 +214,7 @@ def generate_verified(llm: CustomLLM, question: str, hits: list[Hit], weights: T
         for r in refs:
             if r not in numbers:
                 numbers[r] = len(numbers) + 1
-                citations.append(_citation(numbers[r], hits[r - 1]))
+                citations.append(citation_from_hit(numbers[r], hits[r - 1]))
             c = citations[numbers[r] - 1]
             span = _best_sentence(claim, c.text)
             if span not in c.quote_spans:

@@ -8,7 +8,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .answer import Answer, ExtractiveAnswerer, TermWeights, hit_to_evidence
+from .answer import ExtractiveAnswerer
+from .citations import Answer, hit_to_evidence
+from .terms import TermWeights
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport
 from .loading import SUPPORTED, LoadError, doc_id_for

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from .answer import format_date
+from .citations import format_date
 from .feedback import append_feedback
 from .drafting import draft_reply
 from .service import Assistant, QuestionError

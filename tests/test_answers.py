@@ -195,7 +195,8 @@ def _law_hit(n, text, headings):
 def test_section_list_ignores_the_words_that_talk_about_the_law():
     """"Luật … quy định những quyền nào của nhà giáo?": "quy định" is how the question talks about
     the law; the section is "Quyền của nhà giáo", not a clause "… được quy định như sau"."""
-    from assistant.answer import ExtractiveAnswerer, TermWeights
+    from assistant.answer import ExtractiveAnswerer
+    from assistant.terms import TermWeights
 
     rights = ["Chương IV. NHÀ GIÁO", "Điều 70. Quyền của nhà giáo"]
     investor = ["Chương III. NHÀ TRƯỜNG", "Điều 54. Nhà đầu tư",

@@ -1,0 +1,94 @@
+"""Citation types, the answer object and the reference phrases, shared by the extractive and
+the LLM answer paths (and by the draft reply): one place decides how a source is named."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .models import Hit
+
+
+@dataclass
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    source: str
+    doc_title: str
+    doc_type: str
+    doc_number: str
+    doc_date: str
+    issuer: str
+    section: str
+    text: str  # the full cited paragraph
+    quote: str  # the supporting span(s)
+    score: float
+    quote_spans: list[list[int]] = field(default_factory=list)  # [start, end) inside text
+    start: int = 0  # offsets of the paragraph inside the cleaned document
+    end: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[dict[str, Any]]
+    timings_ms: dict[str, float]
+    resolved_question: str = ""
+    confidence: float = 0.0
+    mode: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "resolved_question": self.resolved_question, "answer": self.answer,
+            "abstained": self.abstained, "confidence": round(self.confidence, 4), "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations], "retrieved": self.retrieved,
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def hit_to_evidence(hit: Hit, rank: int) -> dict[str, Any]:
+    return {
+        "rank": rank, "chunk_id": hit.chunk_id, "doc_id": hit.doc_id, "source": hit.source,
+        "doc_title": hit.doc_title, "doc_type": hit.doc_type, "doc_number": hit.doc_number,
+        "doc_date": hit.doc_date, "issuer": hit.issuer, "section": hit.section, "text": hit.text,
+        "score": hit.score, "start": hit.start, "end": hit.end,
+    }
+
+
+def format_date(iso: str) -> str:
+    parts = iso.split("-") if iso else []
+    if len(parts) == 3:
+        return f"ngày {parts[2]}/{parts[1]}/{parts[0]}"
+    if len(parts) == 2:
+        return f"tháng {parts[1]}/{parts[0]}"
+    if len(parts) == 1 and parts[0]:
+        return f"năm {parts[0]}"
+    return ""
+
+
+def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str) -> str:
+    """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn"."""
+    out = doc_type or "Văn bản"
+    if doc_number:
+        out += f" số …{doc_number}" if doc_number.startswith("/") else f" số {doc_number}"
+    date = format_date(doc_date)
+    if date:
+        out += f" {date}"
+    if issuer:
+        out += f" của {issuer}"
+    return out
+
+
+def source_phrase(hit: Hit) -> str:
+    return reference_phrase(hit.doc_type, hit.doc_number, hit.doc_date, hit.issuer)
+
+
+def citation_from_hit(n: int, h: Hit) -> Citation:
+    return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
+                    h.issuer, h.section, h.text, "", h.score, [], h.start, h.end)
