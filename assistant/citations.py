@@ -26,6 +26,8 @@ class Citation:
     quote_spans: list[list[int]] = field(default_factory=list)  # [start, end) inside text
     start: int = 0  # offsets of the paragraph inside the cleaned document
     end: int = 0
+    doc_name: str = ""  # "Luật Giáo dục" (laws); the type for other documents
+    locator: str = ""  # laws: "Điều 32, khoản 1, điểm a"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -42,11 +44,16 @@ class Answer:
     resolved_question: str = ""
     confidence: float = 0.0
     mode: str = "extractive"
+    # statements to verify and multiple choice: {"label": "Đúng"/"Sai"/letter, "differences", "support"}
+    verdict: dict[str, Any] | None = None
+    # what the question named: {"named": [...], "missing": "...", "doc_ids": [...] or None}
+    scope: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question, "resolved_question": self.resolved_question, "answer": self.answer,
             "abstained": self.abstained, "confidence": round(self.confidence, 4), "mode": self.mode,
+            "verdict": self.verdict, "scope": self.scope,
             "citations": [c.to_dict() for c in self.citations], "retrieved": self.retrieved,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
@@ -57,7 +64,8 @@ def hit_to_evidence(hit: Hit, rank: int) -> dict[str, Any]:
         "rank": rank, "chunk_id": hit.chunk_id, "doc_id": hit.doc_id, "source": hit.source,
         "doc_title": hit.doc_title, "doc_type": hit.doc_type, "doc_number": hit.doc_number,
         "doc_date": hit.doc_date, "issuer": hit.issuer, "section": hit.section, "text": hit.text,
-        "score": hit.score, "start": hit.start, "end": hit.end,
+        "score": hit.score, "start": hit.start, "end": hit.end, "doc_name": hit.doc_name, "article": hit.article,
+        "locator": hit.locator,
     }
 
 
@@ -72,9 +80,10 @@ def format_date(iso: str) -> str:
     return ""
 
 
-def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str) -> str:
-    """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn"."""
-    out = doc_type or "Văn bản"
+def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str, name: str = "") -> str:
+    """"Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn",
+    "Luật Giáo dục số 43/2019/QH14 ngày 14/06/2019 của Quốc hội", "Luật Thanh niên"."""
+    out = name or doc_type or "Văn bản"
     if doc_number:
         out += f" số …{doc_number}" if doc_number.startswith("/") else f" số {doc_number}"
     date = format_date(doc_date)
@@ -86,9 +95,31 @@ def reference_phrase(doc_type: str, doc_number: str, doc_date: str, issuer: str)
 
 
 def source_phrase(hit: Hit) -> str:
-    return reference_phrase(hit.doc_type, hit.doc_number, hit.doc_date, hit.issuer)
+    return reference_phrase(hit.doc_type, hit.doc_number, hit.doc_date, hit.issuer, hit.doc_name)
 
 
 def citation_from_hit(n: int, h: Hit) -> Citation:
     return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
-                    h.issuer, h.section, h.text, "", h.score, [], h.start, h.end)
+                    h.issuer, h.section, h.text, "", h.score, [], h.start, h.end, h.doc_name, h.locator)
+
+
+class CitationBook:
+    """Numbers citations in order of first use, one per paragraph, and collects the supporting
+    spans of each; both the extractive and the LLM path number their [n] markers with it."""
+
+    def __init__(self) -> None:
+        self.citations: list[Citation] = []
+        self._numbers: dict[str, int] = {}
+
+    def cite(self, hit: Hit, span: tuple[int, int] | None = None) -> int:
+        """The citation number of ``hit``'s paragraph; ``span`` (inside its text) joins its quote."""
+        n = self._numbers.get(hit.chunk_id)
+        if n is None:
+            n = self._numbers[hit.chunk_id] = len(self.citations) + 1
+            self.citations.append(citation_from_hit(n, hit))
+        if span is not None:
+            c = self.citations[n - 1]
+            if list(span) not in c.quote_spans:
+                c.quote_spans.append(list(span))
+                c.quote = " … ".join(c.text[a:b] for a, b in sorted(c.quote_spans))
+        return n

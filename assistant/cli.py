@@ -209,6 +209,8 @@ def ask(
 @app.command("eval")
 def eval_cmd(
     questions: list[Path] = typer.Option(None, "--questions", help="Tệp câu hỏi JSONL (mặc định: eval/dev.jsonl)."),
+    sets: list[str] = typer.Option([], "--set", help="Bộ câu hỏi trong eval/sets.toml (tự nạp kho văn bản của bộ "
+                                                      "vào chỉ mục riêng); lặp lại được."),
     index: Optional[Path] = IndexOpt,
     out: Path = typer.Option(Path("eval/reports/latest"), "--out", help="Thư mục ghi báo cáo."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Báo cáo JSON trước đó để so sánh."),
@@ -221,11 +223,57 @@ def eval_cmd(
     """Chạy bộ câu hỏi đánh giá, ghi báo cáo JSON + Markdown, so sánh với baseline."""
     from .evaluation import run_eval_command
 
+    if sets:
+        from .tune import corpus_paths, load_sets
+
+        known = _run(load_sets)
+        code = 0
+        for name in sets:
+            qs = known.get(name)
+            if qs is None:
+                _fail(f"Không có bộ câu hỏi '{name}' trong eval/sets.toml (có: {', '.join(known)}).")
+            paths = corpus_paths(qs)
+            if not paths:
+                _fail(f"Bộ '{name}' cần kho văn bản {', '.join(qs.corpus)}, không tìm thấy "
+                      "(../shared/ chỉ có trong CI của dự án: xem README, mục Dữ liệu).")
+            svc = _service(qs.index, llm=llm)
+            _run(lambda: svc.ingest(paths, progress=not as_json))
+            limits = thresholds if thresholds and thresholds.name != "none" else None
+            per_set = _set_thresholds(limits, name)
+            code |= _run(lambda: run_eval_command(svc, [qs.questions], out / name, baseline, per_set,
+                                                  judge=judge, as_json=as_json)) or 0
+            svc.close()
+        raise typer.Exit(code)
     svc = _service(index, llm=llm)
     code = _run(lambda: run_eval_command(svc, questions or [Path("eval/dev.jsonl")], out, baseline, thresholds,
                                          judge=judge, as_json=as_json))
     svc.close()
     raise typer.Exit(code or 0)
+
+
+def _set_thresholds(path: Optional[Path], name: str) -> Optional[Path]:
+    """eval/thresholds.toml gates the dev set; a set may have its own eval/thresholds-<set>.toml."""
+    if path is None:
+        return None
+    own = path.with_name(f"{path.stem}-{name}{path.suffix}")
+    if own.exists():
+        return own
+    return path if name == "dev" else None
+
+
+@app.command()
+def tune(
+    sets: list[str] = typer.Option(["dev", "laws", "alqac"], "--set", help="Bộ câu hỏi (eval/sets.toml) để khớp trọng số."),
+    folds: int = typer.Option(5, "--folds", help="Số phần của kiểm định chéo (k-fold)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Ghi mô hình trả lời vào tệp này "
+                                                            "(mặc định: chỉ in kết quả; dùng assistant/answer_model.json để cập nhật)."),
+    report: Path = typer.Option(Path("eval/reports/tune.md"), "--report", help="Báo cáo Markdown."),
+    ablation: bool = typer.Option(False, "--ablation", help="Khớp lại khi bỏ từng đặc trưng (bảng ablation)."),
+) -> None:
+    """Khớp trọng số của bước trả lời trên các bộ câu hỏi, có kiểm định chéo k-fold."""
+    from .tune import tune as run
+
+    _run(lambda: run(list(sets), folds, out, ablation, report))
 
 
 @bench_app.command("ingest")

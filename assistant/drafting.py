@@ -11,7 +11,8 @@ from .citations import reference_phrase
 
 
 def document_reference(c: dict[str, Any]) -> str:
-    return reference_phrase(c.get("doc_type", ""), c.get("doc_number", ""), c.get("doc_date", ""), c.get("issuer", ""))
+    return reference_phrase(c.get("doc_type", ""), c.get("doc_number", ""), c.get("doc_date", ""), c.get("issuer", ""),
+                            c.get("doc_name", ""))
 
 
 def draft_reply(answer: dict[str, Any], recipient: str = "", sender: str = "", subject: str = "") -> str:

@@ -15,7 +15,8 @@ from typing import Any
 from .textutil import normalize_for_match
 
 HIGHER_IS_BETTER = ["hit_at_1", "hit_at_5", "mrr_at_10", "fact_recall", "facts_all", "citation_precision",
-                    "citation_recall", "abstention_precision", "abstention_recall", "abstention_f1"]
+                    "citation_recall", "gold_article_cited", "verdict_accuracy", "abstention_precision",
+                    "abstention_recall", "abstention_f1"]
 LOWER_IS_BETTER = ["false_abstention_rate"]
 
 
@@ -32,6 +33,9 @@ class EvalQuestion:
     evidence: list[str] = field(default_factory=list)
     facts: list[list[str]] = field(default_factory=list)
     kind: str = ""
+    # article-level gold (laws): a retrieved paragraph of that law file under that "Điều" is a hit
+    gold_articles: list[dict[str, str]] = field(default_factory=list)
+    gold_answer: str = ""  # "Đúng"/"Sai" or a choice letter: compared with the answer's verdict
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -64,8 +68,14 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         history = d.get("history") or []
         if not all(isinstance(m, dict) and "role" in m and "content" in m for m in history):
             raise EvalFileError(f"{path}:{n}: 'history' phải là danh sách {{role, content}}")
+        gold = d.get("gold_articles") or []
+        if not all(isinstance(g, dict) and isinstance(g.get("file"), str) and str(g.get("article", "")).strip()
+                   for g in gold):
+            raise EvalFileError(f"{path}:{n}: 'gold_articles' phải là danh sách {{file, article}}")
         out.append(EvalQuestion(qid, d["question"], history, bool(d.get("answerable", True)), evidence, facts,
-                                str(d.get("kind", ""))))
+                                str(d.get("kind", "")),
+                                [{"file": g["file"], "article": str(g["article"]).strip()} for g in gold],
+                                str(d.get("gold_answer") or "")))
     return out
 
 
@@ -77,6 +87,24 @@ def contains_any(text: str, needles: list[str]) -> bool:
     return any(contains(text, n) for n in needles)
 
 
+def in_gold_article(item: dict[str, Any], gold: list[dict[str, str]]) -> bool:
+    """A retrieved or cited paragraph lies in one of the gold articles: same law file (by base
+    name) and the same "Điều" number."""
+    name = str(item.get("source", "")).rsplit("/", 1)[-1]
+    article = item.get("article") or _article_from_section(item.get("section", ""))
+    return any(g["file"] == name and g["article"] == article for g in gold)
+
+
+def _article_from_section(section: str) -> str:
+    import re
+
+    m = re.search(r"Điều (\d+[a-zđ]?)\.", section)
+    return m.group(1) if m else ""
+
+
+VERDICTS = ("Đúng", "Sai", "A", "B", "C", "D")
+
+
 def score_row(q: EvalQuestion, answer: dict[str, Any], latency_ms: float) -> dict[str, Any]:
     """Per-question metrics from an answer object (as returned by the API)."""
     retrieved = answer.get("retrieved", [])
@@ -85,14 +113,29 @@ def score_row(q: EvalQuestion, answer: dict[str, Any], latency_ms: float) -> dic
     row: dict[str, Any] = {
         "id": q.id, "kind": q.kind, "question": q.question, "answerable": q.answerable,
         "answer": answer.get("answer", ""), "abstained": abstained, "latency_ms": round(latency_ms, 1),
-        "citations": [{"n": c["n"], "chunk_id": c["chunk_id"], "text": c["text"], "quote": c.get("quote", "")}
-                      for c in citations],
+        "citations": [{"n": c["n"], "chunk_id": c["chunk_id"], "text": c["text"], "quote": c.get("quote", ""),
+                       "locator": c.get("locator", "")} for c in citations],
         "retrieved": [{"chunk_id": r["chunk_id"], "text": r["text"]} for r in retrieved],
     }
     if not q.answerable:
         return row
     rank = None
-    if q.evidence:
+    if q.gold_articles:
+        for i, r in enumerate(retrieved[:10], 1):
+            if in_gold_article(r, q.gold_articles):
+                rank = i
+                break
+        row["evidence_rank"] = rank
+        row["hit_at_1"] = float(rank == 1)
+        row["hit_at_5"] = float(rank is not None and rank <= 5)
+        row["mrr_at_10"] = 1.0 / rank if rank else 0.0
+        if citations and not abstained:
+            supported = [in_gold_article(c, q.gold_articles) for c in citations]
+            row["citation_precision"] = sum(supported) / len(supported)
+            row["citations_supported"] = supported
+        row["gold_article_cited"] = float(not abstained and any(in_gold_article(c, q.gold_articles)
+                                                                for c in citations))
+    elif q.evidence:
         for i, r in enumerate(retrieved[:10], 1):
             if contains_any(r["text"], q.evidence):
                 rank = i
@@ -107,7 +150,11 @@ def score_row(q: EvalQuestion, answer: dict[str, Any], latency_ms: float) -> dic
         row["fact_recall"] = sum(found) / len(found)
         row["facts_all"] = float(all(found))
         row["missing_facts"] = [f[0] for f, ok in zip(q.facts, found) if not ok]
-    if citations and not abstained:
+    if q.gold_answer in VERDICTS:
+        verdict = (answer.get("verdict") or {}).get("label", "")
+        row["verdict"] = verdict
+        row["verdict_accuracy"] = float(verdict == q.gold_answer)
+    if citations and not abstained and not q.gold_articles:
         supported = []
         for c in citations:
             ok = (q.evidence and contains_any(c["text"], q.evidence)) or any(
@@ -139,7 +186,7 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     una = [r for r in rows if not r["answerable"]]
     agg: dict[str, Any] = {"questions": len(rows), "answerable": len(ans), "unanswerable": len(una)}
     for key in ("hit_at_1", "hit_at_5", "mrr_at_10", "fact_recall", "facts_all", "citation_precision",
-                "citation_recall"):
+                "citation_recall", "gold_article_cited", "verdict_accuracy"):
         agg[key] = _mean([r[key] for r in ans if key in r])
     tp = sum(1 for r in una if r["abstained"])
     fp = sum(1 for r in ans if r["abstained"])
@@ -222,6 +269,7 @@ def deltas(report: dict[str, Any], baseline: dict[str, Any]) -> dict[str, tuple[
 _LABELS = [
     ("hit_at_1", "hit@1"), ("hit_at_5", "hit@5"), ("mrr_at_10", "MRR@10"), ("fact_recall", "fact recall"),
     ("facts_all", "all facts"), ("citation_precision", "cit. precision"), ("citation_recall", "cit. recall"),
+    ("gold_article_cited", "gold art. cited"), ("verdict_accuracy", "verdict acc."),
     ("abstention_precision", "abst. precision"), ("abstention_recall", "abst. recall"),
     ("abstention_f1", "abst. F1"), ("false_abstention_rate", "false abst."), ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
@@ -265,6 +313,10 @@ def markdown(report: dict[str, Any], failures: list[str], baseline: dict[str, An
             problems.append("answered an unanswerable question")
         if r.get("citation_precision", 1.0) < 1.0:
             problems.append("unsupported citation")
+        if r.get("gold_article_cited") == 0.0 and not r["abstained"]:
+            problems.append("gold article not cited")
+        if r.get("verdict_accuracy") == 0.0:
+            problems.append(f"verdict {r.get('verdict') or '—'}")
         if problems:
             answer = r["answer"].replace("\n", " ")
             lines.append(f"- `{r['id']}` {r['question']} — {'; '.join(problems)}. Answer: {answer[:300]}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .models import DocumentMeta
+from .models import NATIONAL_ISSUERS, DocumentMeta
 from .textutil import fold, title_case_vi
 
 PROVINCES = [
@@ -22,6 +22,7 @@ PROVINCES = [
 
 # Document types, the form they take as a header line, and the code used in the symbol.
 DOC_TYPES = [
+    ("Hiến pháp", "HIẾN PHÁP", None),
     ("Bộ luật", "BỘ LUẬT", None),
     ("Luật", "LUẬT", "QH"),
     ("Nghị quyết", "NGHỊ QUYẾT", "NQ"),
@@ -270,6 +271,8 @@ def _with_place(org: str, meta: DocumentMeta) -> str:
 
 
 def _province(meta: DocumentMeta, paragraphs: list[str]) -> str:
+    if meta.issuer in NATIONAL_ISSUERS or meta.issuer.startswith("Bộ "):
+        return ""  # a law passed in Hà Nội applies everywhere
     for prov in PROVINCES:
         if meta.place and fold(meta.place) == fold(prov):
             return prov

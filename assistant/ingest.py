@@ -13,12 +13,12 @@ from typing import Any, Callable
 from .cleaning import clean_text
 from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
-from .models import Chunk, Document
+from .models import Chunk, Document, document_name
 from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
-PIPELINE_VERSION = "7"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "8"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 EMBED_BATCH = 32
 
 
@@ -102,9 +102,10 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "chunk_id": chunk.chunk_id, "doc_id": doc.doc_id, "version": doc.version,
         "position": chunk.position, "text": chunk.text, "start": chunk.start, "end": chunk.end,
         "section": chunk.section, "headings": chunk.headings, "source": doc.source,
-        "doc_title": doc.title, "doc_type": doc.meta.doc_type, "doc_number": doc.meta.number,
+        "doc_title": doc.title, "doc_name": document_name(doc.meta), "doc_type": doc.meta.doc_type, "doc_number": doc.meta.number,
         "doc_date": doc.meta.date, "date_min": lo, "date_max": hi, "issuer": doc.meta.issuer,
-        "province": doc.meta.province,
+        "province": doc.meta.province, "block_kind": chunk.kind, "marker": chunk.marker,
+        "outline": [list(x) for x in chunk.outline], "article": chunk.article, "locator": chunk.locator,
     }
 
 

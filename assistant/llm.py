@@ -17,7 +17,7 @@ from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_ca
 from pydantic import PrivateAttr
 
 from .errors import LLMError
-from .citations import Citation, citation_from_hit, source_phrase
+from .citations import Citation, CitationBook, source_phrase
 from .terms import TermWeights
 from .models import Hit
 from .settings import Settings
@@ -206,24 +206,13 @@ def generate_verified(llm: CustomLLM, question: str, hits: list[Hit], weights: T
     statements = verify(raw, hits)
     if not statements:
         return "", []
-    numbers: dict[int, int] = {}
-    citations: list[Citation] = []
+    book = CitationBook()
     out = []
     for claim, refs in statements:
-        marks = []
-        for r in refs:
-            if r not in numbers:
-                numbers[r] = len(numbers) + 1
-                citations.append(citation_from_hit(numbers[r], hits[r - 1]))
-            c = citations[numbers[r] - 1]
-            span = _best_sentence(claim, c.text)
-            if span not in c.quote_spans:
-                c.quote_spans.append(span)
-                c.quote = " … ".join(c.text[a:b] for a, b in sorted(c.quote_spans))
-            marks.append(f"[{numbers[r]}]")
+        marks = [f"[{book.cite(hits[r - 1], tuple(_best_sentence(claim, hits[r - 1].text)))}]" for r in refs]
         body = claim if claim.endswith((".", "!", "?")) else claim + "."
         out.append(f"{body} {''.join(marks)}")
-    return " ".join(out), citations
+    return " ".join(out), book.citations
 
 
 def _best_sentence(claim: str, text: str) -> list[int]:

@@ -49,8 +49,26 @@ class Document:
         return document_title(self.meta, self.source)
 
 
+# Types whose subject line is the document's own name: "LUẬT THANH NIÊN" is "Luật Thanh niên".
+NAMED_TYPES = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
+# Bodies that legislate for the whole country: their documents belong to no province.
+NATIONAL_ISSUERS = ("Quốc hội", "Chính phủ", "Thủ tướng Chính phủ", "Ủy ban Thường vụ Quốc hội", "Chủ tịch nước")
+
+
+def document_name(meta: DocumentMeta) -> str:
+    """What people call the document: "Luật Giáo dục", "Bộ luật Dân sự"; else its type."""
+    if meta.doc_type in NAMED_TYPES and meta.subject and len(meta.subject) <= 120:
+        subject = meta.subject[:1].upper() + meta.subject[1:]
+        return subject if meta.doc_type == "Hiến pháp" and subject.startswith("Hiến pháp") else \
+            f"{meta.doc_type} {subject}".replace("Hiến pháp Hiến pháp", "Hiến pháp")
+    return meta.doc_type
+
+
 def document_title(meta: DocumentMeta, source: str = "") -> str:
-    """A short human label: "Thông báo 3677/TB-SGDDT" or the subject."""
+    """A short human label: "Luật Giáo dục số 43/2019/QH14", "Thông báo số 3677/TB-SGDDT: <subject>"."""
+    if meta.doc_type in NAMED_TYPES and meta.subject:
+        name = document_name(meta)
+        return f"{name} số {meta.number}" if meta.number and not meta.number.startswith("/") else name
     head = meta.doc_type or "Văn bản"
     number = meta.number.strip()
     if number and not number.startswith("/"):
@@ -74,6 +92,7 @@ class Block:
     marker: str  # the marker as written ("4.", "a)", "-", "Điều 3.") or ""
     path: list[str]  # labels of the ancestors, outermost first
     has_children: bool = False
+    outline: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker) of the ancestors
 
 
 @dataclass
@@ -88,6 +107,12 @@ class Chunk:
     end: int
     section: str  # "4. Ứng dụng công nghệ ... > -"
     headings: list[str]  # the section labels above the chunk (used for context and embedding)
+    # what the structure parser learned, carried forward so later stages need not re-derive it:
+    kind: str = "plain"  # block kind of the chunk's first paragraph ("num", "letter", "dash", "dieu", …)
+    marker: str = ""  # its list marker as written ("2.", "a)", "-", "Điều 3.")
+    outline: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker) of ancestors and itself
+    article: str = ""  # laws: the number of the enclosing "Điều" ("32")
+    locator: str = ""  # laws: "Điều 32, khoản 1, điểm a"
 
     def embed_text(self) -> str:
         """What the embedder sees: headings above the paragraph, then the paragraph."""
@@ -117,6 +142,11 @@ class Hit:
     province: str
     headings: list[str] = field(default_factory=list)
     version: str = ""
+    doc_name: str = ""  # "Luật Giáo dục"; the type for other documents
+    kind: str = "plain"  # carried from the structure parser (see Chunk)
+    marker: str = ""
+    article: str = ""
+    locator: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

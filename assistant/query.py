@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .constraints import QuestionConstraint, parse as parse_constraint
+from .forms import QuestionForm, read_form
+from .kinds import QuestionKind
 from .textutil import fold, has_diacritics
 
 # abbreviation -> long form (both directions are used)
@@ -110,11 +113,17 @@ _ENTITY = re.compile(
 class AnalyzedQuery:
     original: str
     resolved: str  # after follow-up resolution
-    text: str  # what is searched: resolved + expansions
+    text: str  # what is searched: resolved (a statement, or a stem with its choices) + expansions
     english: bool = False
     no_diacritics: bool = False
-    kind: str = "fact"  # "list", "when", "number", "who", "person", "document", "fact"
+    kind: QuestionKind = QuestionKind.FACT
     expansions: list[str] = field(default_factory=list)
+    form: QuestionForm | None = None
+    constraint: QuestionConstraint = field(default_factory=QuestionConstraint)
+    focus_text: str = ""  # what the answer must cover: the question without the words naming its source
+
+    def __post_init__(self) -> None:
+        self.focus_text = self.focus_text or self.resolved
 
 
 def normalize_years(text: str) -> str:
@@ -125,27 +134,9 @@ def is_english(text: str) -> bool:
     return not has_diacritics(text) and len(_ENGLISH_HINT.findall(text)) >= 2
 
 
-def question_kind(text: str) -> str:
-    f = fold(text)
-    if re.search(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
-                 r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
-                 r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b", f):
-        return "when"
-    if re.search(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b", f):
-        return "number"
-    if re.search(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?: [a-z]+)? nao)\b", f):
-        return "list"
-    if re.search(r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
-                 r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
-                 r"decree|circular|directive|plan|law|regulation)\b", f):
-        return "document"  # "quyết định nào": the answer names a document
-    if re.search(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b", f):
-        return "person"
-    if re.search(r"\b(ai|who|don vi nao|co quan nao)\b", f):
-        return "who"
-    if re.search(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b", f):
-        return "list"
-    return "fact"  # "cấp học nào là giáo dục bắt buộc?": "X nào" without "những" asks for one X
+def question_kind(text: str) -> QuestionKind:
+    """The kind of a question, its form included (a statement to verify, choices A–D)."""
+    return read_form(text).kind
 
 
 def expand_abbreviations(text: str) -> list[str]:
@@ -203,18 +194,26 @@ def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:
     return f"{prev.rstrip(' ?')} — {core}" if core else prev
 
 
-def analyze(question: str, history: list[dict[str, str]] | None = None) -> AnalyzedQuery:
+def analyze(question: str, history: list[dict[str, str]] | None = None,
+            known_names: list[str] | tuple[str, ...] = ()) -> AnalyzedQuery:
+    """``known_names``: the names of the indexed laws, so "theo Luật Giáo dục 2019" is read as
+    naming one of them (see constraints.py)."""
     resolved = resolve_follow_up(question, history or [])
     text = normalize_years(resolved)
     english = is_english(text)
-    expansions = expand_abbreviations(text)
+    form = read_form(text)
+    searched_core = text
+    if form.kind is QuestionKind.VERIFY:
+        searched_core = form.statement  # "đúng hay sai" is not what the law says
+    expansions = expand_abbreviations(searched_core)
     if english:
         expansions += translate_terms(text)
-    searched = " ".join([text, *expansions])
+    constraint = parse_constraint(text, known_names, statement=form.kind is QuestionKind.VERIFY)
+    focus = constraint.strip_sources(form.focus)
     return AnalyzedQuery(
-        original=question, resolved=resolved, text=searched, english=english,
-        no_diacritics=not has_diacritics(text) and not english, kind=question_kind(resolved),
-        expansions=expansions,
+        original=question, resolved=resolved, text=" ".join([searched_core, *expansions]), english=english,
+        no_diacritics=not has_diacritics(text) and not english, kind=form.kind, expansions=expansions,
+        form=form, constraint=constraint, focus_text=focus,
     )
 
 

@@ -4,21 +4,37 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass, replace
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from .answer import ExtractiveAnswerer
+from .answer import ExtractiveAnswerer, abstain_text
+from .answer_model import AnswerModel, load_model
 from .citations import Answer, hit_to_evidence
+from .constraints import Scope, law_names, resolve
 from .terms import TermWeights
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport
 from .loading import SUPPORTED, LoadError, doc_id_for
 from .models import Hit
-from .query import analyze
-from .retrieval import HybridRetriever
+from .query import AnalyzedQuery, analyze
+from .retrieval import Context, HybridRetriever
 from .settings import Settings
 from .store import DocumentRecord, IndexMissingError, SearchFilter, VectorStore, open_store
+
+
+@dataclass
+class Evidence:
+    """A question prepared for the answer stage (see Assistant.prepare)."""
+
+    question: str
+    query: AnalyzedQuery
+    scope: Scope
+    hits: list[Hit]
+    contexts: list[Context]
+    outlines: dict[str, list[Hit]]
+    timings: dict[str, float]
 
 
 class QuestionError(ValueError):
@@ -35,6 +51,7 @@ class Assistant:
         self._weights: TermWeights | None = None
         self._retriever: HybridRetriever | None = None
         self._llm = None
+        self._model: AnswerModel | None = None
         self._lock = threading.RLock()
 
     # -- components (built lazily: `assistant docs` needs no embedder) -------------------------
@@ -86,8 +103,26 @@ class Assistant:
                 self._weights = TermWeights.from_texts(texts)
             return self._weights
 
+    def answer_model(self) -> AnswerModel:
+        if self._model is None:
+            self._model = load_model(self.settings.answer_model)
+        return self._model
+
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.weights(), self.answer_model(), self.embedder.model_id,
+                                  threshold=self.settings.abstain_threshold)
+
+    def scope(self, aq) -> Scope:
+        """Which indexed documents the question's own words point to (constraints.py)."""
+        return resolve(aq.constraint, {d: r.meta for d, r in self.store.documents().items()})
+
+    def analyze(self, question: str, history: list[dict[str, str]] | None = None):
+        metas = {d: r.meta for d, r in self.store.documents().items()}
+        return analyze(question, history, law_names(metas))
+
     def _invalidate(self) -> None:
         self._weights = None
+        self._model = None
         if self._retriever is not None:
             self._retriever._doc_chunks.clear()
 
@@ -158,37 +193,62 @@ class Assistant:
         aq = analyze(query, history)
         return self.retriever.retrieve(aq, k, flt)
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
-            k: int | None = None, use_llm: bool | None = None) -> Answer:
+    def prepare(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
+                k: int | None = None) -> Evidence:
+        """Everything the answer stage needs for one question: the analysed question, which
+        documents it names, the retrieved paragraphs and their context."""
         check_question(question, self.settings.max_question_chars)
-        timings: dict[str, float] = {}
         t0 = time.perf_counter()
-        aq = analyze(question, history)
-        timings["analyze"] = (time.perf_counter() - t0) * 1000
+        self.require_index()
+        aq = self.analyze(question, history)
+        scope = self.scope(aq)
         t1 = time.perf_counter()
-        hits = self.retriever.retrieve(aq, k or self.settings.top_k, flt)
-        timings["retrieve"] = (time.perf_counter() - t1) * 1000
+        hits = self.retriever.retrieve(aq, k or self.settings.top_k,
+                                       flt if scope.missing else restrict(flt, scope.doc_ids))
         t2 = time.perf_counter()
-        contexts = [self.retriever.context(h) for h in hits[:5]]
-        retrieved = [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]
-        answerer = ExtractiveAnswerer(self.weights(), self.settings.abstain_threshold)
-        outlines = {h.doc_id: self.retriever.document_chunks(h.doc_id, h.version) for h in hits[:3]}
-        text, citations, abstained, conf = answerer.answer(aq, list(hits), contexts, outlines)
+        contexts = [self.retriever.context(h) for h in hits[:5]] if not scope.missing else []
+        outlines = {h.doc_id: self.retriever.document_chunks(h.doc_id, h.version) for h in hits[:3]} \
+            if not scope.missing else {}
+        timings = {"analyze": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000,
+                   "context": (time.perf_counter() - t2) * 1000}
+        return Evidence(question, aq, scope, hits, contexts, outlines, timings)
+
+    def compose(self, ev: Evidence, answerer: ExtractiveAnswerer | None = None, use_llm: bool | None = None) -> Answer:
+        """The answer to prepared evidence (``answerer``: another answer model, for tuning)."""
+        t0 = time.perf_counter()
+        timings = dict(ev.timings)
+        aq, scope = ev.query, ev.scope
+        retrieved = [hit_to_evidence(h, i + 1) for i, h in enumerate(ev.hits)]
+        scope_info = {"named": scope.named, "missing": scope.missing, "doc_ids": scope.doc_ids}
+        if scope.missing:
+            # the question names a source the index does not hold: say so, never answer from another
+            timings["total"] = sum(timings.values())
+            return Answer(ev.question, abstain_text(ev.hits, scope.missing), True, [], retrieved, timings,
+                          aq.resolved, 0.0, "extractive", None, scope_info)
+        draft = (answerer or self.answerer()).answer(aq, list(ev.hits), ev.contexts, ev.outlines,
+                                                     frozenset(scope.preferred))
+        text, citations, abstained = draft.text, draft.citations, draft.abstained
         mode = "extractive"
-        timings["answer"] = (time.perf_counter() - t2) * 1000
+        timings["answer"] = (time.perf_counter() - t0) * 1000
         want_llm = use_llm if use_llm is not None else self.settings.llm != "none"
-        if want_llm and not abstained:
+        if want_llm and not abstained and draft.verdict is None:
             t3 = time.perf_counter()
             from .llm import generate_verified
 
-            llm_text, llm_citations = generate_verified(self.llm(), aq.resolved, hits[:5], self.weights())
+            llm_text, llm_citations = generate_verified(self.llm(), aq.resolved, ev.hits[:5], self.weights())
             if llm_citations:
                 text, citations, mode = llm_text, llm_citations, "llm"
             else:
                 mode = "extractive-fallback"
             timings["llm"] = (time.perf_counter() - t3) * 1000
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(question, text, abstained, citations, retrieved, timings, aq.resolved, conf, mode)
+        timings["total"] = sum(v for k, v in timings.items() if k != "total")
+        verdict = draft.verdict.to_dict() if draft.verdict else None
+        return Answer(ev.question, text, abstained, citations, retrieved, timings, aq.resolved, draft.confidence,
+                      mode, verdict, scope_info)
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
+            k: int | None = None, use_llm: bool | None = None) -> Answer:
+        return self.compose(self.prepare(question, history, flt, k), use_llm=use_llm)
 
     def llm(self):
         if self._llm is None:
@@ -218,6 +278,16 @@ class Assistant:
             self._embedder.close()
             self._embedder = None
             self._retriever = None
+
+
+def restrict(flt: SearchFilter | None, doc_ids: list[str] | None) -> SearchFilter | None:
+    """The user's filter narrowed to the documents the question names (the user's own choice of
+    documents wins when the two do not meet)."""
+    if not doc_ids:
+        return flt
+    base = flt or SearchFilter()
+    ids = [d for d in base.doc_ids if d in set(doc_ids)] if base.doc_ids else list(doc_ids)
+    return replace(base, doc_ids=ids or base.doc_ids)
 
 
 def check_question(q: str, max_chars: int) -> None:

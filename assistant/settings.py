@@ -30,7 +30,9 @@ class Settings(BaseSettings):
     # retrieval and answers
     top_k: int = 8
     max_question_chars: int = 1000
-    abstain_threshold: float = Field(0.60, description="minimum evidence score to answer")
+    abstain_threshold: float | None = Field(
+        None, description="minimum evidence score to answer; default: the fitted one in answer_model.json")
+    answer_model: Path | None = Field(None, description="answer-stage weights (default: assistant/answer_model.json)")
 
     # optional LLM generation
     llm: str = Field("none", description='"none", "openai" (any OpenAI-compatible endpoint) or "gguf"')

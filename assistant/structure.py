@@ -128,7 +128,12 @@ def _appendix_start(paragraphs: list[str], header: HeaderParse) -> int:
 
 
 def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], root: str = "") -> list[Block]:
-    stack: list[tuple[str, str]] = [("root", root)] if root else []  # (kind, label); "root" is never closed
+    # (kind, label, marker); "root" is never closed
+    stack: list[tuple[str, str, str]] = [("root", root, "")] if root else []
+
+    def outline() -> list[tuple[str, str]]:
+        return [(k, m) for k, _, m in stack if k != "root"]
+
     blocks: list[Block] = []
     skip_next = False
     for n, i in enumerate(indices):
@@ -151,31 +156,31 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], ro
             while stack and stack[-1][0] in ("dash", "bullet"):
                 stack.pop()
             if not items:
-                blocks.append(Block(text[s:e], s, e, kind, "", [lbl for _, lbl in stack]))
+                blocks.append(Block(text[s:e], s, e, kind, "", [lbl for _, lbl, _ in stack], outline=outline()))
                 continue
         else:
             while stack and _RANK.get(stack[-1][0], -1) >= _RANK[kind]:
                 stack.pop()
-        path = [lbl for _, lbl in stack]
+        path = [lbl for _, lbl, _ in stack]
         if items:
             # "… như sau: (i1) …; (i2) …" — each item is its own citable unit
             lead_end = items[0].start()
             lead = text[s : s + lead_end].rstrip()
-            blocks.append(Block(lead, s, s + len(lead), kind, marker, path))
-            stack.append((kind, label_of(lead)))
+            blocks.append(Block(lead, s, s + len(lead), kind, marker, path, outline=outline()))
+            stack.append((kind, label_of(lead), marker))
             stack_mark = len(stack) - 1
             for k, m in enumerate(items):
                 a = s + m.start()
                 b = s + (items[k + 1].start() if k + 1 < len(items) else len(para))
                 item = text[a:b].rstrip()
                 blocks.append(Block(item, a, a + len(item), "item", m.group().strip(),
-                                    [lbl for _, lbl in stack]))
+                                    [lbl for _, lbl, _ in stack], outline=outline()))
             if kind == "plain":
                 del stack[stack_mark:]  # a plain lead-in opens no section for what follows
             continue
         label = label_of(para.replace("\n", " ")) if kind not in _TITLED else label_of(para, 140)
-        blocks.append(Block(text[s:e], s, e, kind, marker, path))
-        stack.append((kind, label))
+        blocks.append(Block(text[s:e], s, e, kind, marker, path, outline=outline()))
+        stack.append((kind, label, marker))
     _mark_children(blocks)
     return blocks
 
@@ -196,6 +201,28 @@ def section_label(block: Block) -> str:
         own = block.marker
     parts = block.path + ([own] if own else [])
     return " > ".join(parts)
+
+
+_LAW_PARTS = {"num": "khoản", "letter": "điểm"}
+
+
+def article_number(outline: list[tuple[str, str]]) -> str:
+    """"32" for a chunk inside "Điều 32." (laws); "" elsewhere."""
+    for kind, marker in outline:
+        if kind == "dieu":
+            return marker.removeprefix("Điều").strip(" .")
+    return ""
+
+
+def law_locator(outline: list[tuple[str, str]]) -> str:
+    """How a lawyer cites the chunk: "Điều 32, khoản 1, điểm a" ("" outside an article)."""
+    parts: list[str] = []
+    for kind, marker in outline:
+        if kind == "dieu":
+            parts = [f"Điều {article_number([(kind, marker)])}"]
+        elif parts and kind in _LAW_PARTS:
+            parts.append(f"{_LAW_PARTS[kind]} {marker.rstrip('.)')}")
+    return ", ".join(parts)
 
 
 def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
@@ -235,7 +262,11 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
         seen[digest] = n + 1
         chunk_id = f"{doc_id}:{digest}" + (f"-{n + 1}" if n else "")
         headings = [label_of(h, 160) for h in first.path]
-        chunks.append(Chunk(chunk_id, doc_id, position, body, start, end, section, headings))
+        own = [(first.kind, first.marker)] if first.marker else []
+        outline = [*first.outline, *own]
+        chunks.append(Chunk(chunk_id, doc_id, position, body, start, end, section, headings,
+                            kind=first.kind, marker=first.marker, outline=outline,
+                            article=article_number(outline), locator=law_locator(outline)))
     return chunks
 
 

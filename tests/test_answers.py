@@ -27,13 +27,19 @@ def test_query_understanding():
 
 
 def test_a_how_many_answer_has_its_number_next_to_what_was_asked():
-    from assistant.answer import _answers_kind
+    from assistant.kinds import QuestionKind, strategy
 
+    number = strategy(QuestionKind.NUMBER)
     q = "Có bao nhiêu đại biểu tham dự hội nghị?"
-    assert _answers_kind("number", q, "Tham dự hội nghị có 550 đại biểu là lãnh đạo các đơn vị.")
-    assert not _answers_kind("number", q, "1. Tổ chức hội nghị trực tuyến phòng, chống COVID-19.")
-    assert not _answers_kind("number", q, "Hội nghị quán triệt nhiệm vụ năm học mới của toàn ngành giáo dục; "
-                                          "nâng tỷ lệ học sinh tiểu học học 2 buổi/ngày.")
+    assert number.answers("Tham dự hội nghị có 550 đại biểu là lãnh đạo các đơn vị.", q)
+    assert not number.answers("1. Tổ chức hội nghị trực tuyến phòng, chống COVID-19.", q)
+    assert not number.answers("Hội nghị quán triệt nhiệm vụ năm học mới của toàn ngành giáo dục; "
+                              "nâng tỷ lệ học sinh tiểu học học 2 buổi/ngày.", q)
+    # a number the question gives, or one inside a symbol or a date, is not an answer
+    q38 = "Hội nghị quán triệt Chỉ thị 38-CT/TU có bao nhiêu đại biểu?"
+    assert not number.answers("Hội nghị quán triệt Chỉ thị số 38-CT/TU ngày 30/4/2023 của đại biểu Tỉnh ủy.", q38)
+    assert number.lead(["Hội nghị quán triệt Chỉ thị số 38-CT/TU với 550 đại biểu tại Hạ Long."], q38) == \
+        "Con số: 550 đại biểu."
     assert analyze("what must THCS schools report after 2024-2025?").english
     assert analyze("truong thcs bao cao gi").no_diacritics
     hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
@@ -196,6 +202,7 @@ def test_section_list_ignores_the_words_that_talk_about_the_law():
     """"Luật … quy định những quyền nào của nhà giáo?": "quy định" is how the question talks about
     the law; the section is "Quyền của nhà giáo", not a clause "… được quy định như sau"."""
     from assistant.answer import ExtractiveAnswerer
+    from assistant.answer_model import load_model
     from assistant.terms import TermWeights
 
     rights = ["Chương IV. NHÀ GIÁO", "Điều 70. Quyền của nhà giáo"]
@@ -209,7 +216,7 @@ def test_section_list_ignores_the_words_that_talk_about_the_law():
     texts = [c.text for c in chunks] + rights + investor + [
         "Luật Giáo dục", "giáo dục mầm non", "giáo dục phổ thông", "Nhà giáo có nhiệm vụ giáo dục", "quyền học tập",
         "Luật này quy định", "quy định chung"] * 5
-    answerer = ExtractiveAnswerer(TermWeights.from_texts(texts))
+    answerer = ExtractiveAnswerer(TermWeights.from_texts(texts), load_model())
     q = analyze("Luật Giáo dục quy định những quyền nào của nhà giáo?")
-    units = answerer._section_list(q, list(chunks), {"law": chunks})
+    units = answerer.section_list(q, list(chunks), {"law": chunks})
     assert [u.text[:6] for u in units] == ["1. Đượ", "2. Đượ", "3. Đượ"]

@@ -1,0 +1,111 @@
+"""The answer stage's tunable numbers, in one versioned file the answerer loads.
+
+``assistant/answer_model.json`` holds the feature weights (fitted by ``assistant tune`` with
+k-fold cross-validation, see tune.py), the selection floors, the abstention model and its
+threshold, and the dense-score calibration of each embedder. Nothing in the answer stage is a
+hand-set constant that the tuner does not know about: the tuner writes what this module reads."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .features import FEATURE_NAMES
+
+DEFAULT_PATH = Path(__file__).with_name("answer_model.json")
+FORMAT = 1  # bump when the file's layout changes
+
+
+class AnswerModelError(Exception):
+    pass
+
+
+@dataclass
+class Selection:
+    """Which units join the best one (as shares of the best unit's score)."""
+
+    same_paragraph: float = 0.92  # a second sentence of the same paragraph (single-fact questions)
+    same_document_list: float = 0.85  # another item of the same document (list questions)
+    other_document: float = 0.97  # a unit of another document
+    coverage_ratio: float = 0.8  # its coverage must reach this share of the best unit's
+
+
+@dataclass
+class Confidence:
+    """How well one paragraph covers the question: (mix·coverage + (1−mix)·dense) scaled by how
+    well the words naming the document match it; answers below ``threshold`` are declined."""
+
+    coverage_mix: float = 0.8
+    identity_mix: float = 0.4
+    mismatch_factor: float = 0.5  # coverage of a unit that cannot answer the kind counts this much
+    threshold: float = 0.60
+
+
+@dataclass
+class Calibration:
+    """Dense cosine similarity mapped to [0, 1]: ``lo`` -> 0, ``hi`` -> 1 (per embedder)."""
+
+    lo: float = 0.78
+    hi: float = 0.90
+
+
+@dataclass
+class AnswerModel:
+    weights: dict[str, float]
+    selection: Selection = field(default_factory=Selection)
+    confidence: Confidence = field(default_factory=Confidence)
+    calibration: dict[str, Calibration] = field(default_factory=dict)
+    version: str = "hand-set"
+    fitted: dict[str, Any] = field(default_factory=dict)  # provenance: sets, folds, figures
+
+    def vector(self) -> list[float]:
+        return [self.weights.get(name, 0.0) for name in FEATURE_NAMES]
+
+    def calibration_for(self, embedder_id: str) -> Calibration:
+        if embedder_id in self.calibration:
+            return self.calibration[embedder_id]
+        return self.calibration.get("default", Calibration())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": self.version, "weights": self.weights,
+                "selection": asdict(self.selection), "confidence": asdict(self.confidence),
+                "calibration": {k: asdict(v) for k, v in self.calibration.items()}, "fitted": self.fitted}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "AnswerModel":
+        if d.get("format") != FORMAT:
+            raise AnswerModelError(f"Tệp mô hình trả lời có định dạng {d.get('format')}, cần {FORMAT}: "
+                                   "chạy lại `assistant tune`.")
+        unknown = set(d.get("weights", {})) - set(FEATURE_NAMES)
+        if unknown:
+            raise AnswerModelError(f"Tệp mô hình trả lời có đặc trưng lạ: {', '.join(sorted(unknown))}; "
+                                   "chạy lại `assistant tune`.")
+        return cls(weights=dict(d["weights"]), selection=Selection(**d.get("selection", {})),
+                   confidence=Confidence(**d.get("confidence", {})),
+                   calibration={k: Calibration(**v) for k, v in d.get("calibration", {}).items()},
+                   version=str(d.get("version", "")), fitted=dict(d.get("fitted", {})))
+
+    def save(self, path: Path = DEFAULT_PATH) -> None:
+        path.write_text(json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+# The weights the answerer was hand-tuned with on eval/dev.jsonl before fitting existed; the
+# tuner starts from them and reports how far it moved.
+HAND_SET = {
+    "coverage": 0.6, "heading_coverage": 0.2, "rank": 0.12, "dense": 0.0, "kind_strength": 0.3,
+    "kind_mismatch": -0.15, "phrase": 0.03, "slot": 0.12, "actor": 0.15, "length": -0.08,
+    "closing_formula": -0.25, "legal_basis": -0.08, "named_document": 0.0,
+}
+
+
+def load_model(path: Path | None = None) -> AnswerModel:
+    p = path or DEFAULT_PATH
+    if not p.exists():
+        if path is not None:
+            raise AnswerModelError(f"Không tìm thấy tệp mô hình trả lời {p}.")
+        return AnswerModel(dict(HAND_SET), calibration={"default": Calibration()})
+    try:
+        return AnswerModel.from_dict(json.loads(p.read_text(encoding="utf-8")))
+    except (ValueError, KeyError, TypeError) as e:
+        raise AnswerModelError(f"Tệp mô hình trả lời {p} không hợp lệ ({e}); chạy lại `assistant tune`.") from e

@@ -1,0 +1,190 @@
+"""Which of the question's words a text contains: the measure every answer-stage feature is
+built on. Words are compared accent-folded ("hoc phi"), as whole segmenter words where the
+text is segmented (so "giá", price, does not match inside "đánh giá", evaluate), weighted by
+inverse document frequency over the index. Pure functions over ``TermWeights``."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .models import Hit
+from .query import ABBREVIATIONS, GLOSSARY, AnalyzedQuery
+from .terms import TermWeights
+from .textutil import fold, has_diacritics, words
+
+# Question words and glue: never evidence. Accented forms, so "thì" (then) does not also drop
+# "thi" (exam); the folded set is used only for questions typed without diacritics.
+STOP_WORDS = frozenset(
+    "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
+    "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay giữa cuộc nhằm bởi "
+    "nhắc mấy"
+    .split())
+STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS)
+QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may".split())
+# Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
+# little about whether a paragraph answers, so they weigh less.
+META_WORDS = frozenset({"yeu cau", "quy dinh", "de nghi"})  # "Luật … quy định những quyền nào"
+LIGHT_WORDS = META_WORDS | {"noi dung"}  # "nội dung" can also be a heading's own word
+EN_STOP = frozenset(
+    "what which when who whom how many much must should shall will would can could does do did is are was were be "
+    "been the a an of to in on at for from by with about after before during into over under and or not no yes "
+    "there their they them it its this that these those say says said tell me please according give list "
+    "include includes included all any some each other than then also work works want wants take takes part "
+    "need needs get make use start begin happen according should schools".split())
+UNKNOWN = "\x00"  # prefix of a question word that can never match (an untranslated English concept)
+
+
+def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = None) -> dict[str, float]:
+    """The question's words (compounds from the segmenter, folded: "hoc phi") with IDF weights.
+    Unanswerable questions usually combine words that each occur somewhere in the corpus but
+    never together: matching whole words in one paragraph tells them apart. ``text``: another
+    part of the question to take the words of (a statement, a choice) instead of the whole."""
+    from .sparse import segment
+
+    max_w = weights.weight("\x00unseen")
+    out: dict[str, float] = {}
+    if q.english and text is None:
+        texts = [" ".join(q.expansions)]
+        names = name_phrases(q.resolved, weights)
+        named = set(" ".join(names).split())
+        unknown = [w for w in english_content_words(q.resolved) if w not in named]
+    else:
+        texts = [text if text is not None else q.focus_text]
+        names, unknown = [], []
+    for part in texts:
+        stop = STOP_FOLDED if q.no_diacritics else STOP_WORDS
+        for w in segment(part):
+            parts = w.split("_")
+            kept = [x for x in parts if (fold(x) if q.no_diacritics else x) not in stop]
+            # a compound keeps its glue syllable ("làm_việc" stays "lam viec": the text's
+            # segmenter joins it too); only words made of glue alone are dropped
+            if len(parts) == 1 or not kept or any(fold(x) in QUESTION_SYLLABLES for x in parts):
+                parts = kept  # "lúc_nào", "là_gì": the question word goes, the rest stays
+            sylls = [fold(x) for x in parts]
+            if not sylls:
+                continue
+            weight = sum(_syllable_weight(weights, x, max_w) for x in sylls) / len(sylls)
+            if len(sylls) > 1 and not weights.has_phrase(sylls):
+                weight = max_w  # a compound or name the documents never contain
+            out[" ".join(sylls)] = weight
+    for t in names:
+        out[t] = sum(weights.weight(x) for x in t.split()) / len(t.split())
+    for w in unknown:
+        out[UNKNOWN + w] = 0.5 * max_w  # an English concept we cannot translate: never matched
+    for e in q.expansions:  # "THCS" or "trung học cơ sở": either form counts (see ALIASES)
+        key = " ".join(fold(x) for x in words(e))
+        if key in out and not q.english:
+            out.pop(key, None)
+    return out
+
+
+def _syllable_weight(weights: TermWeights, syllable: str, max_w: float) -> float:
+    if re.fullmatch(r"(?:19|20)\d\d", syllable):
+        return 1.0  # a year qualifies the question; it is rarely what it is about
+    return weights.weight(syllable) if weights.df.get(syllable, 0) else max_w
+
+
+def english_content_words(text: str) -> list[str]:
+    """English words of a question that carry meaning and that the glossary does not cover."""
+    low = text.lower()
+    for en, _ in GLOSSARY:
+        low = re.sub(r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b", " ", low)
+    return [w for w in re.findall(r"[a-z]{3,}", low) if w not in EN_STOP and not has_diacritics(w)]
+
+
+def name_phrases(text: str, weights: TermWeights) -> list[str]:
+    """Runs of words an English question shares with the corpus: "Ninh Thuan" -> "ninh thuan"."""
+    phrases, run = [], []
+    for w in words(text) + [""]:
+        f = fold(w)
+        if f and f not in EN_STOP and weights.df.get(f, 0) and len(f) > 1:
+            run.append(f)
+        else:
+            if run:
+                phrases.append(" ".join(run))
+            run = []
+    return phrases
+
+
+def _aliases() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for short, long in ABBREVIATIONS.items():
+        a, b = " ".join(fold(x) for x in words(short)), " ".join(fold(x) for x in words(long))
+        out.setdefault(a, []).append(b)
+        out.setdefault(b, []).append(a)
+    return out
+
+
+ALIASES = _aliases()
+
+
+def coverage(qw: dict[str, float], text: str, segmented: bool = True) -> float:
+    """Weighted share of the question's words found in text. With ``segmented``, text is split
+    into words first; question syllables that stand next to each other in the text too ("Tư"
+    "Nghĩa") match as a phrase; an abbreviation matches its long form and back."""
+    if not qw:
+        return 0.0
+    spaced, joined = forms(text) if segmented else (spaced_words(text), "")
+    keys = list(qw)
+    matched = [False] * len(keys)
+    for i, k in enumerate(keys):
+        if k.startswith(UNKNOWN):
+            continue
+        if " " in k or not segmented:
+            hit = f" {k} " in spaced
+        else:
+            hit = f" {k} " in joined
+        matched[i] = hit or any(f" {alt} " in spaced for alt in ALIASES.get(k, ()))
+    for i in range(len(keys) - 1):  # adjacent single syllables found together
+        a, b = keys[i], keys[i + 1]
+        if not (matched[i] and matched[i + 1]) and " " not in a and " " not in b and f" {a} {b} " in spaced:
+            matched[i] = matched[i + 1] = True
+    total = sum(qw.values())
+    return sum(qw[k] for k, m in zip(keys, matched) if m) / total if total else 0.0
+
+
+def adjacent_pairs(keys: list[str], text: str, segmented: bool) -> int:
+    """How many consecutive question words stand together in the text too ("trường mẫu giáo")."""
+    spaced = forms(text)[0] if segmented else spaced_words(text)
+    return sum(1 for a, b in zip(keys, keys[1:]) if f" {a} {b} " in spaced)
+
+
+def spaced_words(text: str) -> str:
+    """" hoc phi ... ": folded words between spaces, for whole-word substring tests."""
+    return " " + " ".join(fold(w) for w in words(text)) + " "
+
+
+@lru_cache(maxsize=8192)
+def forms(text: str) -> tuple[str, str]:
+    """(" hoc phi ... ", " hoc_phi ... "): folded words, and folded segmenter tokens."""
+    from .sparse import segment
+
+    tokens = [fold(t) for t in segment(text)]
+    joined = " " + " ".join(tokens) + " "
+    spaced = " " + " ".join(t.replace("_", " ") for t in tokens) + " "
+    return spaced, joined
+
+
+def identity_text(h: Hit) -> str:
+    """What names the document: its type, number, issuer and province. (A law's own name is
+    left out: "giáo dục" names Luật Giáo dục but is also what its articles are about; a question
+    naming the law is handled by its constraint, see constraints.py.)"""
+    return " ".join([h.doc_type, h.doc_number, h.issuer, h.province])
+
+
+def doc_terms(h: Hit) -> set[str]:
+    """Folded words that name the document rather than say something in it."""
+    return set(fold(w) for w in words(identity_text(h)))
+
+
+def title_terms(h: Hit) -> set[str]:
+    return set(fold(w) for w in words(h.doc_title))
+
+
+def names_document(key: str, dt: set[str]) -> bool:
+    """A question word that is part of the document's name ("gddt" for "Sở Giáo dục và Đào tạo")."""
+    return any(set(k.split()) <= dt for k in (key, *ALIASES.get(key, ())))
+
+
+def question_word_set(q: AnalyzedQuery) -> set[str]:
+    return {fold(w) for w in words(q.resolved + " " + " ".join(q.expansions))}

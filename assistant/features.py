@@ -1,0 +1,190 @@
+"""Candidate answer units and their named features.
+
+A unit is a sentence or a list item inside one of the top retrieved paragraphs. Each unit gets a
+fixed vector of named features (``FEATURES``); the answerer scores it as the dot product with
+weights fitted by ``assistant tune`` (see answer_model.py). Nothing here is tuned: the features
+measure, the weights decide."""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, title_terms
+from .kinds import MARKER, KindStrategy
+from .models import Hit
+from .query import AnalyzedQuery
+from .textutil import split_sentences, words
+
+# name -> what it measures. Order is the order of the vector (and of the weights file).
+FEATURES: dict[str, str] = {
+    "coverage": "weighted share of the question's content words in the unit (read with its lead-in "
+                "sentence or heading when it is a short line or a list item)",
+    "heading_coverage": "the same share in the headings above the paragraph",
+    "rank": "1 / (1 + retrieval rank of the paragraph)",
+    "dense": "dense similarity of the paragraph to the question, calibrated to [0, 1] per embedder",
+    "kind_strength": "how clearly the unit has what the question kind asks for (a full date for 'khi nào', …)",
+    "kind_mismatch": "1 when the unit cannot answer the kind at all (no number for 'bao nhiêu', …)",
+    "phrase": "consecutive question words that stand together in the unit too (0–3)",
+    "slot": "1 when a 'which X' question's X stands with a value ('năm học 2022-2023')",
+    "actor": "1 when a 'what must X do' question's X opens the item",
+    "length": "log(length / 300) for units longer than 300 characters",
+    "closing_formula": "1 for closing formulas ('Trên đây là Kế hoạch…')",
+    "legal_basis": "1 for the legal-basis preamble ('Căn cứ…', 'Thực hiện Công văn…')",
+    "named_document": "1 when the paragraph's document is one the question names without making it the source",
+}
+FEATURE_NAMES = tuple(FEATURES)
+
+_CLOSING = re.compile(r"^(?:Trên đây là|Đề nghị các (?:đơn vị|trường|thành viên)[^.]{0,80}(?:thực hiện|triển khai)\./\.)")
+_BASIS = re.compile(r"^[-–(]?\s*(?:Căn cứ|Thực hiện|Để tiếp tục triển khai|Theo đề nghị)\b")
+_ACTOR_Q = re.compile(
+    r"^(?:theo [^,]+,\s*)?(.+?)\s+(?:có |phải |cần |chịu )?(?:trách nhiệm|nhiệm vụ|làm|thực hiện|được giao)\s+(?:gì|"
+    r"những gì|việc gì|như thế nào)|(?:trách nhiệm|nhiệm vụ|việc) (?:của|giao cho) (.+?)(?:\s+(?:là|gồm|trong|theo|"
+    r"khi)\b|\?|$)", re.I)
+_NOT_SLOTS = {"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"}
+
+
+@dataclass
+class Unit:
+    """A candidate statement: a sentence or list item inside a retrieved paragraph."""
+
+    hit_rank: int
+    start: int  # inside hit.text
+    end: int
+    text: str
+    own: float  # the coverage feature: used by the selection rules as well as the score
+    score: float = 0.0
+    features: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURE_NAMES), dtype=np.float32))
+
+
+def split_units(text: str) -> list[tuple[int, int]]:
+    """Sentences of a paragraph; a list item stays whole unless it is long."""
+    if text.startswith(("Kính gửi", "Nơi nhận")):
+        return [(0, len(text))]  # a recipients list is one statement
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for para in text.split("\n\n"):
+        base = pos
+        pos += len(para) + 2
+        if not para.strip():
+            continue
+        if len(para) < 420 and para.lstrip()[:1] in "-–+•(":
+            out.append((base, base + len(para)))
+            continue
+        local: list[tuple[int, int]] = []
+        for a, z in split_sentences(para):
+            # glue very short fragments ("1.") to the next sentence
+            if local and (local[-1][1] - local[-1][0] < 25):
+                local[-1] = (local[-1][0], z)
+            else:
+                local.append((a, z))
+        out.extend((base + a, base + z) for a, z in local)
+    return out
+
+
+def calibrated_dense(score: float, lo: float, hi: float) -> float:
+    """A paragraph's dense cosine similarity mapped to [0, 1] with the embedder's calibration."""
+    return min(1.0, max(0.0, (score - lo) / (hi - lo))) if hi > lo else 0.0
+
+
+def slot_pattern(question: str) -> re.Pattern[str] | None:
+    """"Which X" ("năm học nào", "huyện nào") is answered by "X <value>": the pattern of that."""
+    from .sparse import segment
+
+    toks = segment(question)
+    at = next((i for i, t in enumerate(toks) if t == "nào" and i > 0), None)
+    if at is None or toks[at - 1] in _NOT_SLOTS:
+        return None
+    slot = toks[at - 1].replace("_", " ")
+    return re.compile(r"(?i:" + re.escape(slot) + r")\s+(?:số\s+)?(?:\d|[A-ZĐÀ-Ỹ])")
+
+
+def actor_words(question: str, qw: dict[str, float]) -> dict[str, float]:
+    """The question words naming who a "what must X do" question is about ("Giám đốc Sở GDĐT")."""
+    m = _ACTOR_Q.search(question.strip())
+    if not m:
+        return {}
+    phrase = spaced_words(m.group(1) or m.group(2))
+    return {k: w for k, w in qw.items() if f" {k} " in phrase}
+
+
+def opening(text: str) -> str:
+    """The first words of a unit, after its list marker: where a directive names the actor."""
+    return " ".join(MARKER.sub("", text, count=1).split()[:12])
+
+
+def content_words(qw: dict[str, float], h: Hit) -> dict[str, float]:
+    """The question words that can tell this document's paragraphs apart: words of the
+    document's name are dropped, words of its subject line weigh less."""
+    dt, tt = doc_terms(h), title_terms(h)
+    return {k: (0.5 * w if set(k.split()) <= tt else w) for k, w in qw.items() if not names_document(k, dt)} or qw
+
+
+@dataclass
+class UnitFeaturizer:
+    """Computes the feature vectors of the candidate units of one question."""
+
+    q: AnalyzedQuery
+    qw: dict[str, float]  # the question's words and their weights (coverage.question_words)
+    strategies: list[KindStrategy]  # one per part of the question (usually one)
+    dense_lo: float
+    dense_hi: float
+    preferred_docs: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.segmented = not self.q.no_diacritics
+        self.slot = slot_pattern(self.q.focus_text) if self.q.kind != "list" else None
+        self.actor = actor_words(self.q.focus_text, self.qw)
+
+    def units(self, rank: int, h: Hit) -> list[Unit]:
+        content = content_words(self.qw, h)
+        keys = list(content)
+        seg = self.segmented
+        head_cov = coverage(content, " ".join(h.headings), seg)
+        dense = calibrated_dense(h.score, self.dense_lo, self.dense_hi)
+        named = 1.0 if h.doc_id in self.preferred_docs else 0.0
+        out: list[Unit] = []
+        prev = ""
+        for a, z in split_units(h.text):
+            text = h.text[a:z]
+            own = coverage(content, text, seg)
+            if len(text) < 100 and prev:
+                # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
+                # sentence before it, which says what it is about
+                own = max(own, 0.7 * coverage(content, prev + " " + text, seg))
+            if h.headings and (MARKER.match(text) or (a == 0 and len(h.text) < 160)):
+                # a list item ("a) Có bằng … đối với giáo viên mầm non;") is read with the
+                # clause that introduces it; a one-line paragraph with its heading
+                own = max(own, 0.85 * coverage(content, h.headings[-1] + " " + text, seg))
+            prev = text
+            if own <= 0:
+                continue
+            f = np.zeros(len(FEATURE_NAMES), dtype=np.float32)
+            f[0] = own
+            f[1] = head_cov
+            f[2] = 1.0 / (1 + rank)
+            f[3] = dense
+            f[4] = float(np.mean([s.strength(text) for s in self.strategies]))
+            f[5] = 0.0 if any(s.answers(text, self.q.focus_text) for s in self.strategies) else 1.0
+            f[6] = min(3, adjacent_pairs(keys, text, seg))
+            f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
+            f[8] = 1.0 if self.actor and a == 0 and coverage(self.actor, opening(text), seg) >= 0.99 else 0.0
+            f[9] = math.log(len(text) / 300) if len(text) > 300 else 0.0
+            f[10] = 1.0 if _CLOSING.match(text) else 0.0
+            f[11] = 1.0 if _BASIS.match(text) else 0.0
+            f[12] = named
+            out.append(Unit(rank, a, z, text, own, 0.0, f))
+        return out
+
+
+def similar(a: str, b: str) -> bool:
+    wa, wb = set(words(a)), set(words(b))
+    if not wa or not wb:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) > 0.85
+
+
+__all__ = ["FEATURES", "FEATURE_NAMES", "Unit", "UnitFeaturizer", "split_units", "calibrated_dense", "similar",
+           "forms"]

@@ -1,0 +1,122 @@
+"""The form of a question, read before its kind: a statement to verify ("…, đúng hay sai?"),
+a multiple-choice question (choices A–D inside the text), or several questions in one ("diễn ra
+ở đâu và có bao nhiêu đại biểu?"). Pure functions."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .kinds import QuestionKind, detect_kind
+from .textutil import fold
+
+# "…, đúng hay sai?", "… là đúng hay sai?", "… đúng không?", "Nhận định sau đúng hay sai: …"
+_VERIFY_TAIL = re.compile(
+    r"[\s,.;:–-]*(?:(?:điều này|nhận định (?:này|trên)|như vậy|vậy)\s+)?(?:là\s+)?(?:đúng hay sai|đúng hay không|"
+    r"có đúng không|đúng không|phải không|true or false)\s*[?.!]*\s*$", re.I)
+_VERIFY_HEAD = re.compile(r"^\s*(?:nhận định|câu|khẳng định|mệnh đề)(?: sau(?: đây)?)?(?: là)? đúng hay sai\s*[:?]\s*",
+                          re.I)
+_VERIFY_ASK = re.compile(r"^\s*(?:có phải|có đúng là|phải chăng|is it true that)\s+(.+?)(?:\s+(?:không|hay không))?\s*\?*\s*$",
+                         re.I)
+# a choice marker: "A." / "A)" / "A:" at the start or after whitespace, followed by text
+_CHOICE = re.compile(r"(?:^|(?<=\s))([A-D])\s*[.):]\s+")
+# "Cả A, B, C đều đúng", "Cả 3 phương án trên", "Tất cả các đáp án trên"
+ALL_OF = re.compile(r"^(?:cả|tất cả)\b.*(?:đều đúng|phương án|đáp án|ý trên|trên)", re.I)
+NONE_OF = re.compile(r"^(?:cả|tất cả)\b.*(?:đều sai|không)", re.I)
+# "… không phải …", "… không thuộc …", "… KHÔNG …", "ngoại trừ": the choice the law does not support
+_NEGATIVE_STEM = re.compile(r"\b(?:không phải|không thuộc|không bao gồm|không được|không có|không là|không nằm|ngoại trừ|"
+                            r"trừ trường hợp nào|KHÔNG)\b")
+
+
+@dataclass
+class Choice:
+    letter: str
+    text: str
+    all_of: list[str] = field(default_factory=list)  # "Cả A, B, C đều đúng": the letters it stands for
+    none_of: bool = False  # "Cả A, B, C đều sai"
+
+
+@dataclass
+class QuestionForm:
+    """What the form of the question says, beside its words."""
+
+    kind: QuestionKind
+    focus: str  # the part that carries the content: the statement, the stem, or the question
+    statement: str = ""  # VERIFY: the claim to check
+    choices: list[Choice] = field(default_factory=list)  # CHOICE
+    negative: bool = False  # CHOICE: "… không phải …": pick what the provision does not support
+    parts: list[tuple[QuestionKind, str]] = field(default_factory=list)  # several questions in one
+
+
+def parse_choices(text: str) -> tuple[str, list[Choice]]:
+    """("stem", [Choice A, B, C, D]) when the text holds choices A–D in order, else (text, [])."""
+    found: list[re.Match[str]] = []
+    expect = "A"
+    for m in _CHOICE.finditer(text):
+        if m.group(1) == expect:
+            found.append(m)
+            expect = chr(ord(expect) + 1)
+    if len(found) < 3:  # "A." alone can be an initial ("ông Nguyễn Văn A."): at least A, B, C
+        return text, []
+    stem = text[: found[0].start()].strip()
+    choices = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(text)
+        body = re.sub(r"\s+", " ", text[m.end(): end]).strip().rstrip(";")
+        choices.append(Choice(m.group(1), body))
+    letters = [c.letter for c in choices]
+    for c in choices:
+        if NONE_OF.match(c.text):
+            c.none_of = True
+        elif ALL_OF.match(c.text):
+            named = re.findall(r"\b([A-D])\b", c.text)
+            c.all_of = [x for x in named if x != c.letter] or [x for x in letters if x != c.letter]
+    return stem, choices
+
+
+def verification_statement(text: str) -> str:
+    """The claim of a "…, đúng hay sai?" or "có phải … không?" question; "" for other questions."""
+    t = text.strip()
+    if _VERIFY_HEAD.match(t):
+        return _VERIFY_HEAD.sub("", t).strip()
+    m = _VERIFY_TAIL.search(t)
+    if m and m.start() > 15:
+        return t[: m.start()].strip()
+    m = _VERIFY_ASK.match(t)
+    if m and len(m.group(1)) > 15:
+        return m.group(1).strip()
+    return ""
+
+
+# Two questions joined: "… ở đâu và có bao nhiêu …", "… khi nào, do ai chủ trì?"
+_JOIN = re.compile(r"\s*(?:,\s*|\s)(?:và|,)\s+|\s*;\s*")
+
+
+def split_parts(text: str) -> list[tuple[QuestionKind, str]]:
+    """Several questions in one: each clause with its own kind, when at least two clauses each
+    ask something different ("ở đâu" and "bao nhiêu")."""
+    clauses = [c for c in re.split(r"\s+và\s+|,\s+(?=(?:do|có|được|vào|ở|tại|bao|ai|khi)\b)|;\s*", text) if c.strip()]
+    if len(clauses) < 2:
+        return []
+    parts: list[tuple[QuestionKind, str]] = []
+    for c in clauses:
+        k = detect_kind(c)
+        if k is QuestionKind.FACT or k is QuestionKind.LIST and not re.search(r"\b(gi|nao|nhung)\b", fold(c)):
+            if parts:
+                parts[-1] = (parts[-1][0], parts[-1][1] + " và " + c)  # not a question of its own
+                continue
+        parts.append((k, c))
+    kinds = {k for k, _ in parts if k is not QuestionKind.FACT}
+    return parts if len(kinds) >= 2 else []
+
+
+def read_form(text: str) -> QuestionForm:
+    stem, choices = parse_choices(text)
+    if choices:
+        return QuestionForm(QuestionKind.CHOICE, stem, choices=choices, negative=bool(_NEGATIVE_STEM.search(stem)))
+    statement = verification_statement(text)
+    if statement:
+        return QuestionForm(QuestionKind.VERIFY, statement, statement=statement)
+    parts = split_parts(text)
+    if parts:
+        return QuestionForm(parts[0][0], text, parts=parts)
+    return QuestionForm(detect_kind(text), text)

@@ -1,0 +1,261 @@
+"""Question kinds. One small strategy per kind says how to recognise the question, what kind of
+statement answers it, what the answer leads with, and how many statements it takes.
+
+``QuestionKind`` is a ``str`` enum, so a kind compares equal to its name ("list") in reports and
+question files."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from .textutil import fold, words
+
+
+class QuestionKind(str, Enum):
+    LIST = "list"  # "gồm những gì", "những nhiệm vụ nào"
+    WHEN = "when"  # "khi nào", "năm học nào", "quý mấy"
+    WHERE = "where"  # "ở đâu", "địa điểm nào"
+    NUMBER = "number"  # "bao nhiêu", "mấy"
+    PERSON = "person"  # "ai là …", "người nào"
+    WHO = "who"  # "ai", "cơ quan nào" (a body or a person)
+    DOCUMENT = "document"  # "quyết định nào": the answer names a document
+    VERIFY = "verify"  # "…, đúng hay sai?", "có phải … không?"
+    CHOICE = "choice"  # "… A. … B. … C. … D. …"
+    FACT = "fact"  # anything else: one statement answers it
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# -- patterns of answers -----------------------------------------------------------------------
+# "Quyết định số 131/QĐ-TTg", "Nghị quyết 09-NQ/TU", "Luật Giáo dục số 43/2019/QH14"
+DOC_REF = re.compile(r"\b\d+[a-z]?(?:/\d{4})?[/-][A-ZĐ][\wĐđ&]*(?:[-/][A-ZĐ][\wĐđ&]*)*")
+FULL_DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\bngày \d{1,2}/\d{1,2}\b|\bngày \d{1,2} tháng \d{1,2}(?: năm \d{4})?")
+MONTH_DATE = re.compile(r"\b(?:[Qq]uý [IV]+/\d{4}|tháng \d{1,2}/\d{4}|học kỳ [IV]+|\d{1,2}/\d{4})\b")
+DATE_EXPR = re.compile(
+    r"(?:trước |từ |đến |sau |trong )?(?:ngày \d{1,2} tháng \d{1,2}(?: hằng năm| năm \d{4})?|sau \d+ ngày"
+    r"|ngày \d{1,2}/\d{1,2}(?:/\d{4})?|\d{1,2}/\d{1,2}/\d{4}|tháng \d{1,2}/\d{4}"
+    r"|[Qq]uý [IV]+/\d{4}|học kỳ [IV]+ năm học \d{4}\s*-\s*\d{4}|năm học \d{4}\s*-\s*\d{4}"
+    r"|\d{1,2}h\d{2} ngày \d{1,2}/\d{1,2}/\d{4}|năm \d{4})")
+# a count with what it counts; not a date ("30/4"), a symbol ("38-CT/TU") or part of a word
+NUMBER_EXPR = re.compile(
+    r"(?<![\w/.,-])\d+(?:[.,]\d+)?(?![/-]?[\dA-Za-zĐđ])\s*(?:%|đại biểu|người|trường|đơn vị|ngày làm việc|ngày|tháng|"
+    r"năm học|năm|tuổi|giờ|lần|buổi|phân hệ|quan điểm|nội dung|học sinh|lớp|tiết|tín chỉ)?")
+WORD_NUMBERS = ("một hai ba bốn năm sáu bảy tám chín mười mười một mười hai mười lăm hai mươi ba mươi").split()
+_SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
+             "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
+PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
+ENTITY_SEQ = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)+|\b[A-ZĐ]{2,}[A-ZĐ&]*\b")
+PLACE = re.compile(r"\b(?:tại|ở|địa điểm:?)\s+((?:(?:thành phố|tỉnh|huyện|thị xã|xã|phường|trụ sở|hội trường|"
+                   r"Hội trường|trường|Trường)\s+)?[A-ZĐÀ-Ỹ0-9][^,.;:()\n]{1,60}?)(?=\s*[,.;:()\n]|\s+(?:vào|lúc|từ|"
+                   r"ngày|với|do|và|để|có|gồm)\b|$)")
+MARKER = re.compile(r"^\s*(?:[-–+•]\s*|\((?:\d+|i\d+|[a-z])\)\s*|[a-zđ]\)\s*|\d+(?:\.\d+)*\.\s+)")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+def body_of(text: str) -> str:
+    """A unit without its list marker ("1. Giám đốc …" -> "Giám đốc …")."""
+    return MARKER.sub("", text, count=1)
+
+
+def counts(text: str) -> list[re.Match[str]]:
+    """Numbers that count something: not years, not list markers, not dates or symbols."""
+    return [m for m in NUMBER_EXPR.finditer(body_of(text)) if not _YEAR.fullmatch(m.group().split()[0])]
+
+
+def _spaced(text: str) -> str:
+    return " " + " ".join(fold(w) for w in words(text)) + " "
+
+
+# -- strategies ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KindStrategy:
+    """What a kind of question needs from its answer. The defaults fit a plain fact question."""
+
+    kind: QuestionKind
+    max_units: int = 2  # statements in the answer
+    across_paragraphs: bool = False  # may the answer combine statements of several paragraphs?
+
+    def answers(self, text: str, question: str) -> bool:
+        """Could this statement answer the question at all (a date for "khi nào", …)?"""
+        return True
+
+    def strength(self, text: str) -> float:
+        """How clearly the statement has what this kind asks for (0 = nothing particular)."""
+        return 0.0
+
+    def lead(self, texts: list[str], question: str) -> str:
+        """A short first line ("Thời gian: …") from the chosen statements, best first."""
+        return ""
+
+
+class WhenStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
+                    or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
+
+    def strength(self, text: str) -> float:
+        """The more precise the date, the better."""
+        if FULL_DATE.search(text):
+            return 1.0
+        if MONTH_DATE.search(text):
+            return 0.83
+        if re.search(r"\b(?:sau|trong|trước) \d+ ngày\b|\bhiệu lực\b|năm học \d{4}\s*-\s*\d{4}", text):
+            return 0.5
+        return 0.13 if DATE_EXPR.search(text) else 0.0
+
+    def lead(self, texts: list[str], question: str) -> str:
+        asked = _spaced(question)
+        for text in texts:
+            found = [m.group().strip() for m in DATE_EXPR.finditer(text)]
+            found = [f for f in dict.fromkeys(found) if _spaced(f).strip() not in asked]  # not the question's own date
+            if found:
+                return "Thời gian: " + "; ".join(found[:2]) + "."
+        return ""
+
+
+class WhereStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        asked = _spaced(question)
+        return any(_spaced(m.group(1)).strip() not in asked for m in PLACE.finditer(text)) or bool(
+            re.search(r"\b(?:tại|ở|địa điểm|trụ sở)\b", text))
+
+    def strength(self, text: str) -> float:
+        return 1.0 if PLACE.search(text) else 0.0
+
+    def lead(self, texts: list[str], question: str) -> str:
+        asked = _spaced(question)
+        for text in texts:
+            for m in PLACE.finditer(text):
+                if _spaced(m.group(1)).strip() not in asked:
+                    return f"Địa điểm: {m.group(1).strip()}."
+        return ""
+
+
+class NumberStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        """A number the question did not give, standing next to what was asked ("550 đại biểu",
+        "đạt chuẩn … 91,0%"), not elsewhere in the paragraph ("2 buổi/ngày" for "bao nhiêu
+        trường THPT chuyên")."""
+        return self._best(text, question)[0] > 0
+
+    def strength(self, text: str) -> float:
+        return 0.4 if counts(text) else 0.0  # a number is a weaker sign than a full date (1.0)
+
+    def lead(self, texts: list[str], question: str) -> str:
+        for text in texts[:1]:
+            score, value = self._best(text, question, require_near=False)
+            if value:
+                return f"Con số: {value}."
+        return ""
+
+    @staticmethod
+    def _best(text: str, question: str, require_near: bool = True) -> tuple[int, str]:
+        """(how many asked words stand near it, the number) for the best number of the text."""
+        asked_text = _spaced(question)
+        from .coverage import QUESTION_SYLLABLES, STOP_FOLDED
+
+        asked = {w for w in asked_text.split() if w not in STOP_FOLDED and w not in QUESTION_SYLLABLES and len(w) > 1}
+        body = body_of(text)
+        best = (0 if require_near else -1, "")
+        for m in counts(text):
+            num = m.group().split()[0]
+            if f" {fold(num)} " in asked_text:
+                continue  # a number the question gave ("Chỉ thị 38", "02 năm") is not its answer
+            near = body[max(0, m.start() - 60): m.end() + 30]
+            score = len(asked & {fold(w) for w in words(near)})
+            if score > best[0]:
+                best = (score, m.group().strip())
+        return best
+
+
+class PersonStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        return bool(PERSON.search(text))
+
+
+class WhoStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        """Names someone (a body or a person) the question did not."""
+        asked = _spaced(question)
+        for m in ENTITY_SEQ.finditer(text):
+            ent = " ".join(fold(w) for w in words(m.group()))
+            if ent and f" {ent} " not in asked:
+                return True
+        return False
+
+
+class DocumentStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        return bool(DOC_REF.search(text))
+
+    def strength(self, text: str) -> float:
+        return 0.5 if DOC_REF.search(text) else 0.0
+
+    def lead(self, texts: list[str], question: str) -> str:
+        for text in texts[:1]:
+            m = re.search(r"(?:(?:Quyết định|Nghị quyết|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Công văn|Luật|Thông báo)"
+                          r"[^\d]{0,40}?)?(?:số\s+)?" + DOC_REF.pattern[2:] + r"(?:\s+ngày\s+\d{1,2}/\d{1,2}/\d{4})?",
+                          text)
+            if m:
+                return f"Văn bản: {m.group().strip()}."
+        return ""
+
+
+STRATEGIES: dict[QuestionKind, KindStrategy] = {
+    QuestionKind.LIST: KindStrategy(QuestionKind.LIST, max_units=5, across_paragraphs=True),
+    QuestionKind.WHEN: WhenStrategy(QuestionKind.WHEN),
+    QuestionKind.WHERE: WhereStrategy(QuestionKind.WHERE),
+    QuestionKind.NUMBER: NumberStrategy(QuestionKind.NUMBER),
+    QuestionKind.PERSON: PersonStrategy(QuestionKind.PERSON),
+    QuestionKind.WHO: WhoStrategy(QuestionKind.WHO),
+    QuestionKind.DOCUMENT: DocumentStrategy(QuestionKind.DOCUMENT),
+    # a statement to verify or a choice to make: the one governing provision is the answer
+    QuestionKind.VERIFY: KindStrategy(QuestionKind.VERIFY, max_units=1),
+    QuestionKind.CHOICE: KindStrategy(QuestionKind.CHOICE, max_units=1),
+    QuestionKind.FACT: KindStrategy(QuestionKind.FACT),
+}
+
+
+def strategy(kind: QuestionKind) -> KindStrategy:
+    return STRATEGIES[kind]
+
+
+# -- detection -----------------------------------------------------------------------------------
+_WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
+                   r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
+                   r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b")
+_WHERE = re.compile(r"\b(o dau|tai dau|dia diem nao|(?<!nhung )noi nao|cho nao|where|what venue|which venue)\b")
+_NUMBER = re.compile(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b")
+_LIST = re.compile(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?: [a-z]+)? nao)\b")
+_DOCUMENT = re.compile(
+    r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
+    r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
+    r"decree|circular|directive|plan|law|regulation)\b")
+_PERSON_Q = re.compile(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b")
+_WHO_Q = re.compile(r"\b(ai|who|don vi nao|co quan nao)\b")
+_LIST2 = re.compile(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b")
+
+
+def detect_kind(text: str) -> QuestionKind:
+    """The kind of a plain question (statements to verify and choices are found by the question's
+    form, see forms.py). "X nào" without "những" asks for one X: a fact."""
+    f = fold(text)
+    if _WHEN.search(f):
+        return QuestionKind.WHEN
+    if _WHERE.search(f):
+        return QuestionKind.WHERE
+    if _NUMBER.search(f):
+        return QuestionKind.NUMBER
+    if _LIST.search(f):
+        return QuestionKind.LIST
+    if _DOCUMENT.search(f):
+        return QuestionKind.DOCUMENT
+    if _PERSON_Q.search(f):
+        return QuestionKind.PERSON
+    if _WHO_Q.search(f):
+        return QuestionKind.WHO
+    if _LIST2.search(f):
+        return QuestionKind.LIST
+    return QuestionKind.FACT

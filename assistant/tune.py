@@ -1,0 +1,353 @@
+"""Fit the answer stage's weights on the question sets, with k-fold cross-validation.
+
+``assistant tune`` collects, for every question of the chosen sets (eval/sets.toml), the evidence
+the answer stage sees (analysed question, retrieved paragraphs, context) once, then:
+
+1. labels each candidate unit: it lies in a gold article, or in a paragraph holding the gold
+   evidence and (when the question lists facts) holds one of them;
+2. fits the unit weights by a listwise softmax loss (the probability mass on the good units),
+   L2-regularised towards the hand-set weights; the coverage weight is held at its hand-set value
+   so that the selection floors (shares of the best score) keep their meaning;
+3. fits the abstention model (coverage/dense mix, identity mix, mismatch factor, threshold) by
+   balanced accuracy between answerable and unanswerable questions, and the dense calibration of
+   the embedder from the top paragraphs' scores;
+4. measures every set end to end (the real answer composition and ``assistant eval``'s metrics)
+   for each fold with a model fitted on the other folds — the cross-validated figures — and with
+   the model fitted on everything — the training figures;
+5. optionally refits without each feature in turn (the ablation table).
+
+The fitted model is written to assistant/answer_model.json with its provenance."""
+from __future__ import annotations
+
+import glob
+import hashlib
+import itertools
+import time
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .answer import ExtractiveAnswerer, confidence_of
+from .answer_model import HAND_SET, AnswerModel, Calibration, Confidence, load_model
+from .evaluation import EvalQuestion, aggregate, contains_any, in_gold_article, load_questions, score_row
+from .features import FEATURE_NAMES, Unit
+
+ANCHOR = "coverage"  # held at its hand-set weight: fixes the scale of the scores
+L2 = 0.05  # pull towards the hand-set weights (chosen by cross-validation: 0.01, 0.05 and 0.2 were tried)
+TEMPERATURE = 0.1  # the softmax temperature of the hand-set weights' scale
+CONFIDENCE_GRID = {"coverage_mix": (0.6, 0.7, 0.8, 0.9), "identity_mix": (0.2, 0.4, 0.6),
+                   "mismatch_factor": (0.3, 0.5, 0.7, 1.0)}
+DENSE_QUANTILES = (0.05, 0.95)  # top-paragraph dense scores at these quantiles map to 0 and 1
+
+
+@dataclass
+class QuestionSet:
+    name: str
+    questions: Path
+    corpus: list[str]
+    index: Path
+
+
+def load_sets(path: Path = Path("eval/sets.toml")) -> dict[str, QuestionSet]:
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    return {name: QuestionSet(name, Path(d["questions"]), list(d.get("corpus", [])), Path(d["index"]))
+            for name, d in data.get("sets", {}).items()}
+
+
+def corpus_paths(qs: QuestionSet) -> list[Path]:
+    out: list[Path] = []
+    for pattern in qs.corpus:
+        matched = sorted(glob.glob(pattern))
+        out.extend(Path(m) for m in matched)
+    return out
+
+
+@dataclass
+class Case:
+    set: str
+    question: EvalQuestion
+    evidence: Any  # service.Evidence
+    units: list[Unit] = field(default_factory=list)
+    labels: np.ndarray | None = None
+    parts: list[tuple[float, float, float, float]] = field(default_factory=list)
+    fold: int = 0
+
+
+@dataclass
+class SetRun:
+    qs: QuestionSet
+    svc: Any  # service.Assistant, kept open while tuning
+    cases: list[Case]
+    cache: dict = field(default_factory=dict)
+
+
+def collect(qs: QuestionSet, settings_overrides: dict[str, Any] | None = None, progress=None) -> SetRun:
+    from .service import Assistant
+    from .settings import load_settings
+
+    svc = Assistant(load_settings(index_dir=qs.index, **(settings_overrides or {})))
+    svc.require_index()
+    cases = []
+    base = svc.answerer()
+    for q in load_questions(qs.questions):
+        ev = svc.prepare(q.question, q.history)
+        case = Case(qs.name, q, ev)
+        if not ev.scope.missing:
+            case.units = base._featurize(ev.query, list(ev.hits), frozenset(ev.scope.preferred))
+            case.labels = unit_labels(q, ev.hits, case.units)
+            case.parts = base.confidence_parts(ev.query, ev.hits)
+        cases.append(case)
+        if progress:
+            progress(1)
+    return SetRun(qs, svc, cases)
+
+
+def unit_labels(q: EvalQuestion, hits, units: list[Unit]) -> np.ndarray:
+    """1 for a unit that answers: in a gold article, or in a paragraph with the gold evidence and,
+    when the question lists facts, holding one (a paragraph none of whose units holds a fact
+    keeps all its units)."""
+    if not q.answerable:
+        return np.zeros(len(units), dtype=bool)
+    good_hits: set[int] = set()
+    for i, h in enumerate(hits):
+        item = {"source": h.source, "article": h.article, "section": h.section}
+        if (q.gold_articles and in_gold_article(item, q.gold_articles)) or (
+                not q.gold_articles and q.evidence and contains_any(h.text, q.evidence)):
+            good_hits.add(i)
+    labels = np.zeros(len(units), dtype=bool)
+    facts = [s for f in q.facts for s in f]
+    for i in good_hits:
+        mine = [j for j, u in enumerate(units) if u.hit_rank == i]
+        with_fact = [j for j in mine if facts and contains_any(units[j].text, facts)]
+        for j in (with_fact or mine):
+            labels[j] = True
+    return labels
+
+
+# -- fitting -----------------------------------------------------------------------------------------
+def fit_weights(cases: list[Case], drop: frozenset[str] = frozenset(), l2: float = L2) -> dict[str, float]:
+    """Listwise softmax fit of the unit weights on cases with both good and bad units."""
+    from scipy.optimize import minimize
+
+    groups = [(np.stack([u.features for u in c.units]).astype(np.float64), c.labels) for c in cases
+              if c.labels is not None and c.units and c.labels.any() and not c.labels.all()]
+    names = list(FEATURE_NAMES)
+    free = [i for i, n in enumerate(names) if n != ANCHOR and n not in drop]
+    anchor = names.index(ANCHOR)
+    prior = np.array([HAND_SET.get(n, 0.0) for n in names]) / TEMPERATURE
+
+    def unpack(x: np.ndarray) -> np.ndarray:
+        v = np.zeros(len(names))
+        v[anchor] = prior[anchor]
+        v[free] = x
+        return v
+
+    def loss(x: np.ndarray) -> tuple[float, np.ndarray]:
+        v = unpack(x)
+        total, grad = 0.0, np.zeros(len(names))
+        for X, y in groups:
+            s = X @ v
+            s -= s.max()
+            p = np.exp(s)
+            p /= p.sum()
+            mass = p[y].sum()
+            total -= np.log(mass + 1e-12)
+            q = np.where(y, p / (mass + 1e-12), 0.0)  # posterior over the good units
+            grad -= X.T @ (q - p)
+        n = max(len(groups), 1)
+        total /= n
+        grad /= n
+        diff = v - prior
+        total += l2 * float(diff[free] @ diff[free])
+        grad += 2 * l2 * diff
+        return total, grad[free]
+
+    x0 = prior[free].copy()
+    res = minimize(loss, x0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
+    v = unpack(res.x)
+    scale = HAND_SET[ANCHOR] / v[anchor]  # back to the hand-set scale
+    return {n: round(float(v[i] * scale), 4) if n not in drop else 0.0 for i, n in enumerate(names)}
+
+
+def fit_calibration(cases: list[Case]) -> Calibration:
+    tops = [c.evidence.hits[0].score for c in cases if c.evidence.hits]
+    lo, hi = np.quantile(tops, DENSE_QUANTILES) if tops else (0.78, 0.90)
+    return Calibration(round(float(lo), 4), round(float(hi), 4))
+
+
+def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
+    """The abstention model with the best balanced accuracy (answerable questions answered,
+    unanswerable declined); the threshold is the middle of the best interval."""
+    usable = [c for c in cases if c.parts]
+    pos = [c for c in usable if c.question.answerable]
+    neg = [c for c in usable if not c.question.answerable]
+    best: tuple[float, float, Confidence] | None = None
+    for mix, ident, mismatch in itertools.product(*CONFIDENCE_GRID.values()):
+        model = Confidence(mix, ident, mismatch, 0.0)
+        ps = np.array([confidence_of(c.parts, model, calibration) for c in pos])
+        ns = np.array([confidence_of(c.parts, model, calibration) for c in neg])
+        cuts = np.unique(np.concatenate([ps, ns]))
+        if not len(cuts):
+            continue
+        for i, t in enumerate(cuts):
+            tpr = float((ns < t).mean()) if len(ns) else 1.0
+            tnr = float((ps >= t).mean()) if len(ps) else 1.0
+            bal = (tpr + tnr) / 2
+            nxt = cuts[i - 1] if i else t
+            margin = t - nxt
+            key = (round(bal, 6), margin)
+            if best is None or key > best[:2]:
+                best = (key[0], margin, Confidence(mix, ident, mismatch, round(float((t + nxt) / 2), 4)))
+    return best[2] if best else Confidence()
+
+
+def fit_model(cases: list[Case], embedder_id: str, drop: frozenset[str] = frozenset(),
+              base: AnswerModel | None = None) -> AnswerModel:
+    base = base or load_model()
+    calibration = fit_calibration(cases)
+    weights = fit_weights(cases, drop)
+    model = replace(base, weights=weights, calibration={embedder_id: calibration, "default": calibration})
+    # the confidence depends on the calibration only, not on the unit weights
+    model.confidence = fit_confidence(cases, calibration)
+    return model
+
+
+# -- measuring ---------------------------------------------------------------------------------------
+def replay(runs: list[SetRun], model: AnswerModel, only: dict[str, set[int]] | None = None) -> dict[str, dict]:
+    """Answer the cases with ``model`` and score them as ``assistant eval`` does, per set."""
+    out: dict[str, dict] = {}
+    for run in runs:
+        answerer = ExtractiveAnswerer(run.svc.weights(), model, run.svc.embedder.model_id,
+                                      feature_cache=run.cache)
+        rows = []
+        for i, case in enumerate(run.cases):
+            if only is not None and i not in only.get(run.qs.name, set()):
+                continue
+            answer = run.svc.compose(case.evidence, answerer, use_llm=False).to_dict()
+            rows.append(score_row(case.question, answer, 0.0))
+        out[run.qs.name] = {"aggregate": aggregate(rows), "rows": rows}
+    return out
+
+
+def assign_folds(runs: list[SetRun], k: int) -> None:
+    """Folds stratified by set, fixed by a hash of the question id (reproducible)."""
+    for run in runs:
+        order = sorted(range(len(run.cases)),
+                       key=lambda i: hashlib.sha1(run.cases[i].question.id.encode()).hexdigest())
+        for n, i in enumerate(order):
+            run.cases[i].fold = n % k
+
+
+def cross_validate(runs: list[SetRun], k: int, embedder_id: str, drop: frozenset[str] = frozenset()) -> dict[str, dict]:
+    """Each fold answered by a model fitted on the other folds; the rows of all folds pooled."""
+    pooled: dict[str, list[dict]] = {run.qs.name: [] for run in runs}
+    for fold in range(k):
+        train = [c for run in runs for c in run.cases if c.fold != fold]
+        model = fit_model(train, embedder_id, drop)
+        test = {run.qs.name: {i for i, c in enumerate(run.cases) if c.fold == fold} for run in runs}
+        for name, res in replay(runs, model, test).items():
+            pooled[name].extend(res["rows"])
+    return {name: {"aggregate": aggregate(rows), "rows": rows} for name, rows in pooled.items()}
+
+
+METRICS = ("hit_at_1", "hit_at_5", "facts_all", "citation_precision", "gold_article_cited", "verdict_accuracy",
+           "abstention_recall", "false_abstention_rate")
+
+
+def summary_table(results: dict[str, dict[str, dict]]) -> str:
+    """Markdown: one row per (set, figures) with the headline metrics."""
+    head = "| set | figures | " + " | ".join(METRICS) + " |"
+    lines = [head, "|" + "---|" * (len(METRICS) + 2)]
+    for label, per_set in results.items():
+        for name, res in per_set.items():
+            agg = res["aggregate"]
+            cells = ["—" if agg.get(m) is None else f"{agg[m]:.3f}" for m in METRICS]
+            lines.append(f"| {name} | {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation: bool = False,
+         report: Path | None = None, sets_file: Path = Path("eval/sets.toml"), echo=print) -> AnswerModel:
+    from tqdm import tqdm
+
+    sets = load_sets(sets_file)
+    unknown = [s for s in set_names if s not in sets]
+    if unknown:
+        raise ValueError(f"Không có bộ câu hỏi {', '.join(unknown)} trong {sets_file}.")
+    t0 = time.perf_counter()
+    runs = []
+    total = sum(len(load_questions(sets[s].questions)) for s in set_names)
+    with tqdm(total=total, desc="Thu thập", unit="câu", disable=None) as bar:
+        for name in set_names:
+            runs.append(collect(sets[name], progress=bar.update))
+    embedder_id = runs[0].svc.embedder.model_id
+    assign_folds(runs, folds)
+    everything = [c for run in runs for c in run.cases]
+    echo(f"{len(everything)} câu hỏi từ {len(runs)} bộ; khớp {folds} phần (k-fold)…")
+    hand = replay(runs, AnswerModel(dict(HAND_SET), calibration=load_model().calibration))
+    cv = cross_validate(runs, folds, embedder_id)
+    model = fit_model(everything, embedder_id)
+    train = replay(runs, model)
+    results = {"hand-set weights": hand, f"{folds}-fold cross-validated": cv, "training (fitted on all)": train}
+    ablation_rows: list[str] = []
+    if ablation:
+        for feature in FEATURE_NAMES:
+            if feature == ANCHOR:
+                continue
+            res = cross_validate(runs, folds, embedder_id, frozenset({feature}))
+            ablation_rows.append(_ablation_row(feature, res, cv))
+    model.version = time.strftime("%Y-%m-%d") + f"-{hashlib.sha1(str(model.weights).encode()).hexdigest()[:6]}"
+    model.fitted = {
+        "sets": {run.qs.name: str(run.qs.questions) for run in runs}, "questions": len(everything), "folds": folds,
+        "l2": L2, "anchor": ANCHOR, "hand_set": HAND_SET,
+        "cross_validated": {name: _headline(r["aggregate"]) for name, r in cv.items()},
+        "training": {name: _headline(r["aggregate"]) for name, r in train.items()},
+    }
+    table = summary_table(results)
+    echo(table)
+    if ablation_rows:
+        echo("\n" + _ablation_head() + "\n" + "\n".join(ablation_rows))
+    if out is not None:
+        model.save(out)
+        echo(f"Đã ghi mô hình trả lời: {out} (phiên bản {model.version}).")
+    if report is not None:
+        body = ["# Answer-stage fit", "", f"Created {time.strftime('%Y-%m-%d %H:%M')}, {len(everything)} questions, "
+                f"{folds}-fold cross-validation stratified by set, {time.perf_counter() - t0:.0f} s.", "",
+                "## Figures", "", table, "", "## Weights", "", "| feature | hand-set | fitted |", "|---|---|---|"]
+        body += [f"| {n} | {HAND_SET.get(n, 0.0)} | {model.weights.get(n, 0.0)} |" for n in FEATURE_NAMES]
+        body += ["", f"Abstention: {model.confidence}", f"Dense calibration ({embedder_id}): "
+                 f"{model.calibration[embedder_id]}"]
+        if ablation_rows:
+            body += ["", "## Ablation (cross-validated, each feature removed in turn)", "", _ablation_head(),
+                     *ablation_rows]
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("\n".join(body) + "\n", encoding="utf-8")
+    for run in runs:
+        run.svc.close()
+    return model
+
+
+def _headline(agg: dict[str, Any]) -> dict[str, Any]:
+    return {m: agg.get(m) for m in METRICS if agg.get(m) is not None}
+
+
+def _ablation_head() -> str:
+    return ("| without | " + " | ".join(f"Δ {m}" for m in ("facts_all", "citation_precision", "gold_article_cited",
+                                                             "hit_at_1", "false_abstention_rate")) + " |\n"
+            "|---|---|---|---|---|---|")
+
+
+def _ablation_row(feature: str, res: dict[str, dict], base: dict[str, dict]) -> str:
+    def pooled(results: dict[str, dict], metric: str) -> float | None:
+        vals = [r["aggregate"].get(metric) for r in results.values() if r["aggregate"].get(metric) is not None]
+        return sum(vals) / len(vals) if vals else None
+
+    cells = []
+    for m in ("facts_all", "citation_precision", "gold_article_cited", "hit_at_1", "false_abstention_rate"):
+        a, b = pooled(res, m), pooled(base, m)
+        cells.append("—" if a is None or b is None else f"{a - b:+.3f}")
+    return f"| {feature} | " + " | ".join(cells) + " |"

@@ -1,0 +1,157 @@
+"""Statements to verify and choices to make, checked against the governing provision.
+
+The answer quotes the provision; this module says which statement or choice it supports and,
+where the question and the text differ (a number, a negation, the law named), shows both side
+by side. It compares words, it does not reason: the quote is always shown with the verdict."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .coverage import coverage
+from .forms import Choice
+from .textutil import fold, words
+
+_DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
+                "tám": 8, "chín": 9}
+_UNITS = ("ngày làm việc", "ngày", "tháng", "năm", "tuổi", "giờ", "lần", "tuần", "người", "tỉnh", "%", "phần trăm",
+          "đồng", "kg", "ha", "lớp", "trường", "thành viên", "đại biểu", "buổi", "tiết", "tín chỉ", "năm học")
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_DIGITS = re.compile(r"(?<![\w/.,-])(\d+(?:[.,]\d+)?)\s*(" + _UNIT_RE + r")(?!\w)", re.I)
+_WORDS = re.compile(r"\b((?:(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|lăm|mốt)\s+){1,3})(" + _UNIT_RE
+                    + r")(?!\w)", re.I)
+_NEGATION = re.compile(r"\b(?:không|chưa|chẳng|cấm|nghiêm cấm)\b", re.I)
+
+
+@dataclass
+class Difference:
+    what: str  # "con số", "phủ định", "văn bản"
+    question: str  # as the question says it
+    document: str  # as the document says it
+
+
+@dataclass
+class Verdict:
+    label: str  # "Đúng" / "Sai" for a statement, a letter for a choice
+    differences: list[Difference] = field(default_factory=list)
+    support: dict[str, float] = field(default_factory=dict)  # choice letter -> share of its words in the provision
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "differences": [d.__dict__ for d in self.differences],
+                "support": {k: round(v, 3) for k, v in self.support.items()}}
+
+
+def _word_value(text: str) -> int | None:
+    """"mười tám" -> 18, "hai mươi mốt" -> 21, "năm" -> 5."""
+    value = 0
+    for w in text.lower().split():
+        if w == "mười":
+            value += 10
+        elif w == "mươi":
+            value *= 10
+        elif w in _DIGIT_WORDS:
+            value += _DIGIT_WORDS[w]
+        else:
+            return None
+    return value or None
+
+
+def quantities(text: str) -> list[tuple[float, str, str]]:
+    """(value, unit, as written) for each quantity: "02 năm" -> (2, "năm", "02 năm"); "mười tám tuổi" -> 18."""
+    out: list[tuple[float, str, str]] = []
+    for m in _DIGITS.finditer(text):
+        out.append((float(m.group(1).replace(",", ".")), m.group(2).lower(), m.group().strip()))
+    for m in _WORDS.finditer(text):
+        v = _word_value(m.group(1))
+        if v is not None and not (m.group(1).strip().lower() == "năm" and m.group(2).lower() == "năm học"):
+            out.append((float(v), m.group(2).lower(), m.group().strip()))
+    return out
+
+
+def number_differences(statement: str, provision: str) -> list[Difference]:
+    """A quantity of the statement whose unit the provision gives with another value."""
+    said = quantities(provision)
+    diffs: list[Difference] = []
+    for value, unit, shown in quantities(statement):
+        same_unit = [(v, s) for v, u, s in said if u == unit]
+        if same_unit and all(v != value for v, _ in same_unit):
+            diffs.append(Difference("con số", shown, "; ".join(dict.fromkeys(s for _, s in same_unit))))
+        elif not same_unit:
+            # "gia hạn thêm nhiều nhất 02 lần" where the law says "gia hạn nhiều lần"
+            m = re.search(r"\b(?:nhiều|không hạn chế số|không giới hạn số)\s+" + re.escape(unit) + r"\b", provision, re.I)
+            if m:
+                diffs.append(Difference("con số", shown, m.group()))
+    return diffs
+
+
+def _tokens(text: str) -> list[str]:
+    return [fold(w) for w in words(text)]
+
+
+def negation_differences(statement: str, provision: str) -> list[Difference]:
+    """A predicate the statement negates and the provision does not (or the reverse): the two
+    words after a "không"/"cấm" on one side, found on the other side without one."""
+    st, pv = _tokens(statement), _tokens(provision)
+    neg = {"khong", "chua", "chang", "cam"}
+
+    def negated_phrases(toks: list[str]) -> set[tuple[str, str]]:
+        out = set()
+        for i, t in enumerate(toks):
+            if t in neg:
+                rest = [x for x in toks[i + 1: i + 4] if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
+                if len(rest) >= 2:
+                    out.add((rest[0], rest[1]))
+        return out
+
+    def plain_phrases(toks: list[str]) -> dict[tuple[str, str], bool]:
+        """Each word pair -> whether some occurrence of it stands without a negation before it."""
+        out: dict[tuple[str, str], bool] = {}
+        for i in range(len(toks) - 1):
+            pair = (toks[i], toks[i + 1])
+            window = toks[max(0, i - 3): i]
+            out[pair] = out.get(pair, False) or not (set(window) & neg)
+        return out
+
+    diffs: list[Difference] = []
+    pv_plain, st_plain = plain_phrases(pv), plain_phrases(st)
+    for pair in negated_phrases(st):
+        if pair in pv_plain and pv_plain[pair] and pair not in negated_phrases(pv):
+            diffs.append(Difference("phủ định", f"không … {' '.join(pair)}", f"{' '.join(pair)} (không phủ định)"))
+    for pair in negated_phrases(pv):
+        if pair in st_plain and st_plain[pair] and pair not in negated_phrases(st):
+            diffs.append(Difference("phủ định", f"{' '.join(pair)} (không phủ định)", f"không … {' '.join(pair)}"))
+    return diffs[:2]
+
+
+def check_statement(statement: str, provision: str, named_laws: list[str], provision_law: str) -> "Verdict":
+    """"Đúng" when nothing in the statement contradicts the provision, "Sai" with the differences."""
+    diffs = number_differences(statement, provision) + negation_differences(statement, provision)
+    for law in named_laws:
+        if provision_law and fold(law).strip() != fold(provision_law).strip():
+            diffs.append(Difference("văn bản", law, provision_law))
+    return Verdict("Sai" if diffs else "Đúng", diffs)
+
+
+def choose(choices: list[Choice], negative: bool, provision: str, choice_words, segmented: bool = True,
+           all_of_floor: float = 0.75) -> Verdict:
+    """The choice the provision supports best (or, for "… không phải …" questions, least).
+    ``choice_words(text)`` gives a choice's weighted words (coverage.question_words)."""
+    support: dict[str, float] = {}
+    for c in choices:
+        if c.all_of or c.none_of:
+            continue
+        qw = choice_words(c.text)
+        s = coverage(qw, provision, segmented) if qw else 0.0
+        if number_differences(c.text, provision):
+            s *= 0.5  # "04 tháng" where the law says "06 tháng"
+        support[c.letter] = s
+    if not support:
+        return Verdict(choices[0].letter if choices else "")
+    plain = sorted(support.items(), key=lambda kv: -kv[1])
+    if negative:
+        label = min(support.items(), key=lambda kv: kv[1])[0]
+        return Verdict(label, support=support)
+    for c in choices:
+        if c.all_of and all(support.get(x, 0.0) >= all_of_floor for x in c.all_of):
+            return Verdict(c.letter, support=support)
+    return Verdict(plain[0][0], support=support)

@@ -1,0 +1,122 @@
+"""Reading a question: its form (statement, choices, several parts), the documents it names, and
+checking a statement or choices against a provision. Pure functions, no index."""
+import pytest
+
+from assistant.constraints import parse, resolve
+from assistant.forms import parse_choices, read_form, split_parts, verification_statement
+from assistant.kinds import QuestionKind
+from assistant.models import DocumentMeta
+from assistant.query import analyze
+from assistant.verdict import check_statement, choose, negation_differences, number_differences, quantities
+
+LAWS = ["Luật Giáo dục", "Luật Giáo dục đại học", "Luật Hôn nhân và gia đình", "Luật Du lịch",
+        "Luật Phòng, chống ma túy", "Luật Tố tụng hành chính", "Bộ luật Dân sự"]
+
+
+def test_statement_to_verify():
+    q = "Thời hạn tạm trú tối đa là 02 năm và có thể gia hạn thêm nhiều nhất 02 lần, đúng hay sai?"
+    assert verification_statement(q) == "Thời hạn tạm trú tối đa là 02 năm và có thể gia hạn thêm nhiều nhất 02 lần"
+    assert verification_statement("Có phải trẻ em 5 tuổi được miễn học phí không?") == "trẻ em 5 tuổi được miễn học phí"
+    assert verification_statement("Theo Luật điện ảnh, phim loại C cấm trẻ em là đúng hay sai?").endswith("cấm trẻ em")
+    assert verification_statement("Trường THCS phải báo cáo gì?") == ""
+    assert read_form(q).kind is QuestionKind.VERIFY
+
+
+def test_choices_inside_the_question():
+    stem, choices = parse_choices("Thông báo nghỉ hưu được ban hành trước bao lâu?  A. 06 tháng B. 04 tháng "
+                                  "C. 03 tháng D. Cả A, B, C đều đúng")
+    assert stem == "Thông báo nghỉ hưu được ban hành trước bao lâu?"
+    assert [c.letter for c in choices] == ["A", "B", "C", "D"]
+    assert choices[1].text == "04 tháng" and choices[3].all_of == ["A", "B", "C"]
+    assert parse_choices("Ông Nguyễn Văn A. là ai?")[1] == []  # an initial is not a choice
+    form = read_form("Đâu không phải là điều kiện cấp thẻ? A. Có quốc tịch. B. Có năng lực. C. Tốt nghiệp kế toán. "
+                     "D. Không mắc bệnh.")
+    assert form.kind is QuestionKind.CHOICE and form.negative
+
+
+def test_several_questions_in_one():
+    parts = split_parts("Hội nghị quán triệt Chỉ thị 38-CT/TU diễn ra ở đâu và có bao nhiêu đại biểu?")
+    assert [k for k, _ in parts] == [QuestionKind.WHERE, QuestionKind.NUMBER]
+    assert split_parts("Sở GDĐT và Phòng GDĐT phải báo cáo gì?") == []
+
+
+@pytest.mark.parametrize("question,named,source", [
+    ("Giáo viên mầm non cần bằng cấp gì theo Luật Giáo dục 2019?", "Luật Giáo dục 2019", True),
+    ("Theo Luật Du Lịch, các loại dịch vụ du lịch khác gồm những gì?", "Luật Du Lịch", True),
+    ("Theo Luật phòng chống ma túy, ai có trách nhiệm cai nghiện?", "Luật phòng chống ma túy", True),
+    ("Chỉ thị 04 của An Giang có hiệu lực khi nào?", "Chỉ thị 04", True),
+    ("Thông báo 3677/TB-SGDĐT yêu cầu gì?", "Thông báo 3677/TB-SGDĐT", True),
+    # a document named inside the question's content is not where the answer must come from
+    ("Hội nghị quán triệt Chỉ thị 38-CT/TU diễn ra ở đâu?", "Chỉ thị 38-CT/TU", False),
+    ("Theo Luật Nhà giáo 2025, giáo viên được nghỉ hè bao nhiêu tuần?", "Luật Nhà giáo 2025", True),
+])
+def test_documents_named_by_the_question(question, named, source):
+    c = parse(question, LAWS)
+    assert [(m.text, m.source) for m in c.mentions] == [(named, source)]
+
+
+def test_a_law_named_inside_a_statement_is_part_of_the_claim():
+    c = parse("Thỏa thuận trọng tài vô hiệu khi người xác lập không có năng lực hành vi dân sự theo quy định "
+              "của Luật Tố tụng hành chính", LAWS, statement=True)
+    assert [(m.text, m.source) for m in c.mentions] == [("Luật Tố tụng hành chính", False)]
+
+
+def _meta(doc_type, number="", subject="", date="", province=""):
+    return DocumentMeta(doc_type=doc_type, number=number, subject=subject, date=date, province=province)
+
+
+DOCS = {
+    "ag": _meta("Chỉ thị", "04/CT-UBND", "nhiệm vụ năm học", "2021-09-14", "An Giang"),
+    "qn": _meta("Thông báo", "3677/TB-SGDDT", "chuyển đổi số", "2023-12-15", "Quảng Ninh"),
+    "qng": _meta("Kế hoạch", "/KH-SGDĐT", "làm việc với UBND huyện", "2023", "Quảng Ngãi"),
+    "gd": _meta("Luật", "43/2019/QH14", "Giáo dục", "2019-06-14"),
+    "gddh": _meta("Luật", "08/2012/QH13", "Giáo dục đại học", "2012-06-18"),
+}
+
+
+@pytest.mark.parametrize("question,doc_ids,missing", [
+    ("Giáo viên mầm non cần bằng cấp gì theo Luật Giáo dục 2019?", ["gd"], ""),
+    ("Theo Luật Giáo dục đại học, sinh viên có quyền gì?", ["gddh"], ""),
+    ("Thông báo 3677/TB-SGDĐT yêu cầu gì?", ["qn"], ""),
+    ("Chỉ thị 4/CT-UBND có hiệu lực khi nào?", ["ag"], ""),
+    # a province: its directives and the laws that apply everywhere
+    ("Những kết quả nào được dùng để xếp loại đơn vị ở Quảng Ninh?", ["qn", "gd", "gddh"], ""),
+    ("Theo Luật Nhà giáo 2025, giáo viên được nghỉ hè bao nhiêu tuần?", None, "Luật Nhà giáo 2025"),
+    ("Luật Giáo dục 2005 quy định tuổi vào lớp một là bao nhiêu?", None, "Luật Giáo dục 2005"),
+    ("Trường THCS phải báo cáo gì?", None, ""),
+])
+def test_resolve_against_the_index(question, doc_ids, missing):
+    names = ["Luật Giáo dục", "Luật Giáo dục đại học"]
+    scope = resolve(parse(question, names), DOCS)
+    assert scope.doc_ids == doc_ids and scope.missing == missing
+
+
+def test_question_without_its_source_words():
+    aq = analyze("Theo Chỉ thị 04 của An Giang, Giám đốc Sở GDĐT có trách nhiệm gì?")
+    assert aq.focus_text == "Giám đốc Sở GDĐT có trách nhiệm gì?"
+    aq = analyze("Giáo viên mầm non cần bằng cấp gì theo Luật Giáo dục 2019?", known_names=["Luật Giáo dục"])
+    assert aq.focus_text == "Giáo viên mầm non cần bằng cấp gì?"
+
+
+def test_quantities_and_differences():
+    assert [(v, u) for v, u, _ in quantities("đủ mười tám tuổi; 02 năm; hai mươi mốt ngày")] == \
+        [(2.0, "năm"), (18.0, "tuổi"), (21.0, "ngày")]
+    law = "Thời hạn tạm trú tối đa là 02 năm và có thể tiếp tục gia hạn nhiều lần."
+    diffs = number_differences("Thời hạn tạm trú tối đa là 02 năm và có thể gia hạn thêm nhiều nhất 02 lần", law)
+    assert [(d.question, d.document) for d in diffs] == [("02 lần", "nhiều lần")]
+    assert number_differences("Thời hạn tạm trú tối đa là 03 năm", law)[0].document == "02 năm"
+    assert not number_differences("Thời hạn tạm trú tối đa là 02 năm", law)
+    neg = negation_differences("Người dưới 18 tuổi không được đăng ký tạm trú", "Người dưới 18 tuổi được đăng ký "
+                               "tạm trú theo nơi cư trú của cha mẹ.")
+    assert neg and neg[0].what == "phủ định"
+
+
+def test_verdicts():
+    law = "Thời hạn tạm trú tối đa là 02 năm và có thể tiếp tục gia hạn nhiều lần."
+    assert check_statement("Thời hạn tạm trú tối đa là 02 năm", law, [], "Luật Cư trú").label == "Đúng"
+    v = check_statement("Thời hạn tạm trú tối đa là 02 năm theo Bộ luật hình sự", law, ["Bộ luật hình sự"],
+                        "Luật Cư trú")
+    assert v.label == "Sai" and v.differences[0].what == "văn bản"
+    _, choices = parse_choices("Thời hạn tạm trú tối đa? A. 01 năm B. 02 năm C. 03 năm D. 05 năm")
+    words = lambda text: {w: 1.0 for w in text.lower().replace("năm", "nam").split()}  # noqa: E731
+    assert choose(choices, False, "thời hạn tạm trú tối đa là 02 nam", words, segmented=False).label == "B"
