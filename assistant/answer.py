@@ -15,19 +15,20 @@ from .answer_model import AnswerModel
 from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
-from .features import Unit, UnitFeaturizer, calibrated_dense, similar, split_units
+from .features import Unit, UnitFeaturizer, calibrated_dense, content_words, similar, split_units
 from .kinds import MARKER, QuestionKind, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
 from .terms import TermWeights
 from .textutil import fold, words
-from .verdict import Verdict, check_statement, choose
+from .verdict import Provision, Verdict, check_statement, choose, governing, subject_of
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
 _FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
 _RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
 _DISTRIBUTION_Q = re.compile(r"nơi nhận|gửi|noi nhan|gui", re.I)
+_ADDRESS = ("recipients", "distribution")  # block kinds of "Kính gửi" and "Nơi nhận" (structure.py)
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ExtractiveAnswerer:
         self.model = model
         self.calibration = model.calibration_for(embedder_id)
         self.threshold = model.confidence.threshold if threshold is None else threshold
+        self.claim_threshold = model.confidence.claim_threshold if threshold is None else threshold
         self.max_hits = max_hits
         self._w = np.asarray(model.vector(), dtype=np.float32)
 
@@ -90,7 +92,7 @@ class ExtractiveAnswerer:
             for a, z in split_units(h.text):
                 unit = h.text[a:z]
                 u = coverage(content, unit + " | " + frame, seg)
-                if any(s.answers(unit, q.focus_text) for s in strategies):
+                if any(s.answers(unit, q.asked) for s in strategies):
                     answering = max(answering, u)
                 else:
                     other = max(other, u)
@@ -115,12 +117,15 @@ class ExtractiveAnswerer:
         qw = self.question_words(q)
         featurizer = UnitFeaturizer(q, qw, self.strategies(q), self.calibration.lo, self.calibration.hi, preferred)
         asks_recipients = bool(_RECIPIENTS_Q.search(q.resolved))
-        has_address = any(x.section in ("Kính gửi", "Nơi nhận") for x in hits[: self.max_hits])
+        asks_distribution = asks_recipients or bool(_DISTRIBUTION_Q.search(q.resolved))
+        has_address = any(x.kind in _ADDRESS for x in hits[: self.max_hits])
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
-            if h.section == "Nơi nhận" and not _DISTRIBUTION_Q.search(q.resolved):
+            # who a directive is sent to answers only "gửi cho ai?": a school named in "Kính gửi"
+            # is not what it must do
+            if h.kind == "recipients" and not asks_recipients or h.kind == "distribution" and not asks_distribution:
                 continue
-            if asks_recipients and has_address and h.section not in ("Kính gửi", "Nơi nhận"):
+            if asks_recipients and has_address and h.kind not in _ADDRESS:
                 continue
             units.extend(featurizer.units(rank, h))
         return units
@@ -135,11 +140,13 @@ class ExtractiveAnswerer:
             listed = self.section_list(q, hits, outlines)
             if listed:
                 return listed
+        best_doc = hits[best.hit_rank].doc_id
+        if q.form and q.form.parts:
+            return self._per_part(q, hits, units)
         plan = strategy(q.kind)
         sel = self.model.selection
-        limit = max(plan.max_units, len(q.form.parts) if q.form and q.form.parts else 0)
         chosen: list[Unit] = [best]
-        best_doc = hits[best.hit_rank].doc_id
+        limit = plan.max_units
         for u in units[1:]:
             if len(chosen) >= limit:
                 break
@@ -160,6 +167,32 @@ class ExtractiveAnswerer:
                 for c in ctx.after:
                     hits.append(c)
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
+        return chosen
+
+    def _per_part(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit]) -> list[Unit]:
+        """Several questions in one ("ở đâu và có bao nhiêu đại biểu", "phải có trình độ gì và đã
+        quản lý ít nhất bao nhiêu năm"): the best unit, and for each part it does not answer, the
+        unit of the same document that answers that part best."""
+        best = units[0]
+        best_doc = hits[best.hit_rank].doc_id
+        seg = not q.no_diacritics
+        chosen = [best]
+        for kind, text in q.form.parts:
+            plan = strategy(kind)
+            words_ = self.question_words(q, text)
+
+            def answers(u: Unit) -> float:
+                """How well a unit answers this part (0: not at all)."""
+                if not plan.answers(u.text, text):
+                    return 0.0
+                return coverage(words_, u.text, seg) if words_ else 1.0
+
+            if any(answers(c) >= self.model.selection.part_coverage for c in chosen):
+                continue
+            pool = [u for u in units[1:] if hits[u.hit_rank].doc_id == best_doc and u not in chosen]
+            scored = max(pool, key=answers, default=None)
+            if scored is not None and answers(scored) > 0:
+                chosen.append(scored)
         return chosen
 
     def section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: dict[str, list[Hit]]) -> list[Unit]:
@@ -219,7 +252,8 @@ class ExtractiveAnswerer:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
         conf = self.confidence(q, hits)
-        if conf < self.threshold:
+        claim = q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE)
+        if conf < (self.claim_threshold if claim else self.threshold):
             return Draft(abstain_text(hits), [], True, conf)
         units = self.select(q, hits, contexts, outlines, preferred)
         if not units:
@@ -243,22 +277,24 @@ class ExtractiveAnswerer:
             parts.append(lead)
         for doc_id, items in by_doc.items():
             h = hits[items[0][0].hit_rank]
+            where = common_locator([hits[u.hit_rank].locator for u, _ in items])
+            source = source_phrase(h) + (f", {where}" if where else "")
             statements = [(statement_text(u.text), n) for u, n in items]
             if q.kind == QuestionKind.LIST and len(statements) > 1:
                 lines = "\n".join(f"- {s} [{n}]" for s, n in statements)
-                parts.append(f"Theo {source_phrase(h)}:\n{lines}")
+                parts.append(f"Theo {source}:\n{lines}")
             else:
                 body = " ".join(f"{s} [{n}]" for s, n in statements)
-                parts.append(f"Theo {source_phrase(h)}: {body}")
+                parts.append(f"Theo {source}: {body}")
         return Draft("\n\n".join(parts), book.citations, False, conf, units=units)
 
     def _lead(self, q: AnalyzedQuery, texts: list[str]) -> str:
         """"Khi nào" questions lead with the date, "bao nhiêu" with the number; a question of
         several parts leads with one line per part."""
-        parts = q.form.parts if q.form and q.form.parts else [(q.kind, q.focus_text)]
+        parts = q.form.parts if q.form and q.form.parts else [(q.kind, q.asked)]
         lines = []
         for kind, text in parts:
-            line = strategy(kind).lead(texts, text if len(parts) > 1 else q.focus_text)
+            line = strategy(kind).lead(texts, text if len(parts) > 1 else q.asked)
             if line and line not in lines:
                 lines.append(line)
         return " ".join(lines)
@@ -266,30 +302,105 @@ class ExtractiveAnswerer:
     def _verdict_answer(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
                         outlines: dict[str, list[Hit]], conf: float) -> Draft:
         """Quote the governing provision, cite it, and say which statement or choice it supports."""
-        best = units[0]
-        h = hits[best.hit_rank]
-        provision = governing_text(h, outlines.get(h.doc_id, []))
         form = q.form
         assert form is not None
+        seg = not q.no_diacritics
+        top = hits[units[0].hit_rank]
+        # a statement is checked against the article its subject is about, among the top three
+        # ("giáo dục trung học cơ sở … 03 năm học" is about Luật Giáo dục, not the college
+        # clause that happens to say "03 năm học"); a choice against the top article
+        provisions = governing_provisions(hits, outlines, articles=3 if q.kind == QuestionKind.VERIFY else 1)
+        book = CitationBook()
         if q.kind == QuestionKind.CHOICE:
-            seg = not q.no_diacritics
-            verdict = choose(form.choices, form.negative, provision,
-                             lambda text: self.question_words(q, text), seg)
+            stem_words = self.question_words(q, form.focus)
+            verdict, where = choose(form.choices, form.negative, provisions, stem_words,
+                                    lambda text: self.question_words(q, text), seg)
             picked = next((c for c in form.choices if c.letter == verdict.label), None)
             head = f"Đáp án: {verdict.label}" + (f" — {picked.text.rstrip('.')}." if picked else ".")
+            at = where.get(verdict.label, -1)
+            if form.negative or at < 0:
+                at = governing(provisions, stem_words, {}, seg)
         else:
+            claim = q.focus_text  # the statement without "Theo Luật …," (constraints.py)
+            # words naming the document ("Chỉ thị 04 … An Giang") say which document, not what it says
+            words_ = content_words(self.question_words(q, claim), top)
+            subject = {k: w for k, w in words_.items() if f" {k} " in spaced_words(subject_of(claim))}
+            at = governing(provisions, words_, subject, seg)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]
-            verdict = check_statement(form.statement, provision, named, h.doc_name if h.doc_name != h.doc_type else "")
+            law = top.doc_name if top.doc_name != top.doc_type else ""
+            verdict = check_statement(claim, provisions[at], provisions, words_, named, law, seg) \
+                if at >= 0 else Verdict("Đúng")
+            for d in verdict.differences:
+                if d.what == "nội dung":
+                    d.question = as_written(claim, d.question)
             if verdict.label == "Đúng":
                 head = "Nhận định: Đúng — phù hợp với quy định được trích dưới đây."
             else:
-                shown = "; ".join(f"câu hỏi nêu “{d.question}”, văn bản ghi “{d.document}”" for d in verdict.differences)
+                shown = "; ".join(_difference_text(d) for d in verdict.differences)
                 head = f"Nhận định: Sai — {shown}."
-        book = CitationBook()
-        n = book.cite(h, (best.start, best.end))
-        where = f", {h.locator}" if h.locator else ""
-        body = f"Theo {source_phrase(h)}{where}: {statement_text(best.text)} [{n}]"
-        return Draft(f"{head}\n\n{body}", book.citations, False, conf, verdict, [best])
+        p = provisions[at] if at >= 0 else None
+        h = p.ref if p is not None else top
+        n = book.cite(h, p.span if p is not None else (units[0].start, units[0].end))
+        quote = h.text[p.span[0]:p.span[1]] if p is not None else units[0].text
+        where_ = f", {h.locator}" if h.locator else ""
+        body = f"Theo {source_phrase(h)}{where_}: {statement_text(quote)} [{n}]"
+        return Draft(f"{head}\n\n{body}", book.citations, False, conf, verdict, units[:1])
+
+
+def common_locator(locators: list[str]) -> str:
+    """Where in a law the statements stand, as far as they share it: "Điều 72, khoản 1"."""
+    if not locators or not all(locators):
+        return ""
+    parts = [loc.split(", ") for loc in locators]
+    shared = []
+    for level in zip(*parts):
+        if len(set(level)) > 1:
+            break
+        shared.append(level[0])
+    return ", ".join(shared)
+
+
+def as_written(text: str, folded_keys: str) -> str:
+    """The words of ``text`` behind folded keys ("cao dang, su pham" -> "cao đẳng, sư phạm")."""
+    out = []
+    for key in folded_keys.split(", "):
+        sylls = key.split()
+        toks = re.findall(r"\w+", text)
+        found = next((" ".join(toks[i:i + len(sylls)]) for i in range(len(toks) - len(sylls) + 1)
+                      if [fold(t) for t in toks[i:i + len(sylls)]] == sylls), key)
+        out.append(found)
+    return ", ".join(out)
+
+
+def _difference_text(d) -> str:
+    if d.what == "nội dung":
+        return f"văn bản không quy định “{d.question}” cho trường hợp này mà ghi “{d.document}”"
+    return f"câu hỏi nêu “{d.question}”, văn bản ghi “{d.document}”"
+
+
+def governing_provisions(hits: list[Hit], outlines: dict[str, list[Hit]], articles: int = 1) -> list[Provision]:
+    """The units of the article(s) the top paragraphs belong to (a law's khoản and điểm, each read
+    with the headings and lead-in above it), or of the top paragraph's section elsewhere."""
+    out: list[Provision] = []
+    seen: set[tuple[str, str]] = set()
+    for h in hits[:5]:
+        key = (h.doc_id, h.article or " > ".join(h.headings))
+        if key in seen:
+            continue
+        seen.add(key)
+        outline = outlines.get(h.doc_id, [])
+        if h.article:
+            group = [c for c in outline if c.article == h.article]
+        else:
+            group = [c for c in outline if c.headings == h.headings]
+            group = group if 1 < len(group) <= 12 else []
+        for c in group or [h]:
+            frame = " ".join(c.headings[-2:])
+            for a, z in split_units(c.text):
+                out.append(Provision(c.text[a:z], frame + " " + c.text, c, (a, z)))
+        if len(seen) >= articles:
+            break
+    return out
 
 
 def confidence_of(parts: list[tuple[float, float, float, float]], c, calibration) -> float:
@@ -302,17 +413,6 @@ def confidence_of(parts: list[tuple[float, float, float, float]], c, calibration
         best = max(best, (c.coverage_mix * cov + (1 - c.coverage_mix) * dense)
                    * (1 - c.identity_mix + c.identity_mix * identity))
     return best
-
-
-def governing_text(h: Hit, outline: list[Hit]) -> str:
-    """The provision a statement is checked against: the whole article of a law (its khoản and
-    điểm), or the paragraph with its siblings under the same heading elsewhere."""
-    if h.article:
-        same = [c.text for c in outline if c.article == h.article]
-        if same:
-            return "\n".join(same)
-    siblings = [c.text for c in outline if c.headings == h.headings]
-    return "\n".join(siblings) if 1 < len(siblings) <= 12 else h.text
 
 
 def _label_share(label: str, qwords: set[str]) -> float:

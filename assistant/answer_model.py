@@ -29,6 +29,7 @@ class Selection:
     same_document_list: float = 0.85  # another item of the same document (list questions)
     other_document: float = 0.97  # a unit of another document
     coverage_ratio: float = 0.8  # its coverage must reach this share of the best unit's
+    part_coverage: float = 0.5  # a part of a several-part question is answered by a unit covering this share
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Confidence:
     identity_mix: float = 0.4
     mismatch_factor: float = 0.5  # coverage of a unit that cannot answer the kind counts this much
     threshold: float = 0.60
+    # statements to verify and choices to make carry their own claim: a provision that covers
+    # less of it still governs it (the verdict may be "Sai"), so they are declined below this
+    claim_threshold: float = 0.45
 
 
 @dataclass

@@ -73,7 +73,7 @@ class QuestionConstraint:
         for m in sorted((m for m in self.mentions if m.source), key=lambda m: -m.start):
             if out[m.start:m.end].lower() != m.text.lower():
                 continue
-            if not out[:m.start].strip(" ,") or _SOURCE_HEAD.match(fold(out[:m.start])):
+            if out[:m.start].strip(" ,") and _SOURCE_HEAD.match(fold(out[:m.start])):
                 # "Theo Chỉ thị 04 của An Giang, …": the whole framing clause goes
                 comma = out.find(",", m.end)
                 cut = comma + 1 if 0 <= comma < m.end + 60 else m.end
@@ -143,7 +143,7 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
         add(Mention("", doc_type, name=name, year=year, start=m.start(), end=end))
     # a bare symbol: "3677/TB-SGDĐT"
     for m in _SYMBOL.finditer(folded):
-        codes = [c for c in re.split(r"[/-]", m.group(1)) if c and not c.isdigit()]
+        codes = [c.rstrip("0123456789") for c in re.split(r"[/-]", m.group(1)) if c and not c.isdigit()]
         doc_type = next((_TYPE_CODES[c] for c in codes if c in _TYPE_CODES), "")
         if doc_type:
             add(Mention("", doc_type, m.group(1), start=m.start(), end=m.end()))

@@ -8,7 +8,7 @@ import re
 from functools import lru_cache
 
 from .models import Hit
-from .query import ABBREVIATIONS, GLOSSARY, AnalyzedQuery
+from .query import ABBREVIATIONS, GLOSSARY, SYNONYMS, AnalyzedQuery
 from .terms import TermWeights
 from .textutil import fold, has_diacritics, words
 
@@ -17,13 +17,13 @@ from .textutil import fold, has_diacritics, words
 STOP_WORDS = frozenset(
     "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
     "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay giữa cuộc nhằm bởi "
-    "nhắc mấy"
+    "nhắc mấy lâu"
     .split())
 STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS)
-QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may".split())
+QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may lau".split())
 # Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
 # little about whether a paragraph answers, so they weigh less.
-META_WORDS = frozenset({"yeu cau", "quy dinh", "de nghi"})  # "Luật … quy định những quyền nào"
+META_WORDS = frozenset({"yeu cau", "quy dinh", "de nghi", "dinh nghia", "khai niem", "duoc hieu"})  # "Luật … quy định những quyền nào"
 LIGHT_WORDS = META_WORDS | {"noi dung"}  # "nội dung" can also be a heading's own word
 EN_STOP = frozenset(
     "what which when who whom how many much must should shall will would can could does do did is are was were be "
@@ -31,7 +31,9 @@ EN_STOP = frozenset(
     "there their they them it its this that these those say says said tell me please according give list "
     "include includes included all any some each other than then also work works want wants take takes part "
     "need needs get make use start begin happen according should schools".split())
-UNKNOWN = "\x00"  # prefix of a question word that can never match (an untranslated English concept)
+UNKNOWN = "\x00"
+# "điều gì", "việc nào": a question word with its empty noun ("điều" is also "article", "việc" "work")
+_QUESTION_PHRASE = re.compile(r"\b(?:điều|việc|cái|dieu|viec|cai)\s+(?:gì|nào|gi|nao)\b", re.I)  # prefix of a question word that can never match (an untranslated English concept)
 
 
 def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = None) -> dict[str, float]:
@@ -44,7 +46,7 @@ def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = No
     max_w = weights.weight("\x00unseen")
     out: dict[str, float] = {}
     if q.english and text is None:
-        texts = [" ".join(q.expansions)]
+        texts = list(q.expansions)  # each on its own: "thông báo" + "công nghệ" is not a compound
         names = name_phrases(q.resolved, weights)
         named = set(" ".join(names).split())
         unknown = [w for w in english_content_words(q.resolved) if w not in named]
@@ -52,21 +54,31 @@ def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = No
         texts = [text if text is not None else q.focus_text]
         names, unknown = [], []
     for part in texts:
+        part = _QUESTION_PHRASE.sub(" ", part)
         stop = STOP_FOLDED if q.no_diacritics else STOP_WORDS
-        for w in segment(part):
+        for w in (folded_words(part, weights) if q.no_diacritics else segment(part)):
             parts = w.split("_")
             kept = [x for x in parts if (fold(x) if q.no_diacritics else x) not in stop]
             # a compound keeps its glue syllable ("làm_việc" stays "lam viec": the text's
             # segmenter joins it too); only words made of glue alone are dropped
-            if len(parts) == 1 or not kept or any(fold(x) in QUESTION_SYLLABLES for x in parts):
+            joined_by_corpus = q.no_diacritics and len(parts) > 1  # folded_words joined it: "bao_cao"
+            if len(parts) == 1 or not kept or (any(fold(x) in QUESTION_SYLLABLES for x in parts)
+                                               and not joined_by_corpus):
                 parts = kept  # "lúc_nào", "là_gì": the question word goes, the rest stays
             sylls = [fold(x) for x in parts]
             if not sylls:
                 continue
-            weight = sum(_syllable_weight(weights, x, max_w) for x in sylls) / len(sylls)
             if len(sylls) > 1 and not weights.has_phrase(sylls):
-                weight = max_w  # a compound or name the documents never contain
-            out[" ".join(sylls)] = weight
+                if _is_name(part, parts):
+                    out[" ".join(sylls)] = max_w  # a name the documents never contain ("Sơn Tịnh")
+                    continue
+                # a common word the documents write otherwise ("bằng cấp" for "bằng tốt nghiệp"):
+                # its syllables count one by one
+                for x in sylls:
+                    if x not in STOP_FOLDED and x not in QUESTION_SYLLABLES:
+                        out.setdefault(x, _syllable_weight(weights, x, max_w))
+                continue
+            out[" ".join(sylls)] = sum(_syllable_weight(weights, x, max_w) for x in sylls) / len(sylls)
     for t in names:
         out[t] = sum(weights.weight(x) for x in t.split()) / len(t.split())
     for w in unknown:
@@ -78,6 +90,32 @@ def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = No
     return out
 
 
+def folded_words(text: str, weights: TermWeights) -> list[str]:
+    """Words of a question typed without diacritics, where the segmenter cannot see compounds:
+    a syllable that is glue when folded ("bao" of "bao nhiêu") joins the next one when the corpus
+    has the pair ("bao cao" is "báo cáo"); other syllables stay single."""
+    sylls = [fold(w) for w in words(text)]
+    out: list[str] = []
+    i = 0
+    while i < len(sylls):
+        a = sylls[i]
+        b = sylls[i + 1] if i + 1 < len(sylls) else ""
+        if a in STOP_FOLDED and b and b not in STOP_FOLDED and b not in QUESTION_SYLLABLES \
+                and weights.has_phrase([a, b]):
+            out.append(f"{a}_{b}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def _is_name(text: str, syllables: list[str]) -> bool:
+    """Are these syllables written capitalised in the question ("huyện Sơn Tịnh")?"""
+    m = re.search(r"(?<!\w)" + r"\s+".join(re.escape(x) for x in syllables) + r"(?!\w)", text, re.I)
+    return bool(m) and all(w[:1].isupper() for w in m.group().split())
+
+
 def _syllable_weight(weights: TermWeights, syllable: str, max_w: float) -> float:
     if re.fullmatch(r"(?:19|20)\d\d", syllable):
         return 1.0  # a year qualifies the question; it is rarely what it is about
@@ -87,9 +125,20 @@ def _syllable_weight(weights: TermWeights, syllable: str, max_w: float) -> float
 def english_content_words(text: str) -> list[str]:
     """English words of a question that carry meaning and that the glossary does not cover."""
     low = text.lower()
-    for en, _ in GLOSSARY:
+    for en, _ in sorted(GLOSSARY, key=lambda t: -len(t[0])):  # longest first, as translate_terms
         low = re.sub(r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b", " ", low)
-    return [w for w in re.findall(r"[a-z]{3,}", low) if w not in EN_STOP and not has_diacritics(w)]
+    return [w for w in re.findall(r"[a-z]{3,}", low) if _en_stem(w) not in EN_STOP and w not in EN_STOP
+            and not has_diacritics(w)]
+
+
+def _en_stem(word: str) -> str:
+    """"used" -> "use", "includes" -> "include": enough to find a word in EN_STOP."""
+    for suffix, repl in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("d", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)] + repl
+            if stem in EN_STOP or stem + "e" in EN_STOP:
+                return stem if stem in EN_STOP else stem + "e"
+    return word
 
 
 def name_phrases(text: str, weights: TermWeights) -> list[str]:
@@ -108,7 +157,7 @@ def name_phrases(text: str, weights: TermWeights) -> list[str]:
 
 def _aliases() -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    for short, long in ABBREVIATIONS.items():
+    for short, long in [*ABBREVIATIONS.items(), *SYNONYMS]:
         a, b = " ".join(fold(x) for x in words(short)), " ".join(fold(x) for x in words(long))
         out.setdefault(a, []).append(b)
         out.setdefault(b, []).append(a)
@@ -144,9 +193,14 @@ def coverage(qw: dict[str, float], text: str, segmented: bool = True) -> float:
 
 
 def adjacent_pairs(keys: list[str], text: str, segmented: bool) -> int:
-    """How many consecutive question words stand together in the text too ("trường mẫu giáo")."""
-    spaced = forms(text)[0] if segmented else spaced_words(text)
-    return sum(1 for a, b in zip(keys, keys[1:]) if f" {a} {b} " in spaced)
+    """How many consecutive question words stand together in the text too ("trường mẫu giáo"),
+    within one clause ("mẫu giáo, nhận" is not "mẫu giáo nhận")."""
+    clauses = [c for c in re.split(r"[,;:.()\n]", text) if c.strip()]
+    found = set()
+    for clause in clauses:
+        spaced = forms(clause)[0] if segmented else spaced_words(clause)
+        found.update(i for i, (a, b) in enumerate(zip(keys, keys[1:])) if f" {a} {b} " in spaced)
+    return len(found)
 
 
 def spaced_words(text: str) -> str:

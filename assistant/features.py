@@ -167,7 +167,7 @@ class UnitFeaturizer:
             f[2] = 1.0 / (1 + rank)
             f[3] = dense
             f[4] = float(np.mean([s.strength(text) for s in self.strategies]))
-            f[5] = 0.0 if any(s.answers(text, self.q.focus_text) for s in self.strategies) else 1.0
+            f[5] = 0.0 if any(s.answers(text, self.q.asked) for s in self.strategies) else 1.0
             f[6] = min(3, adjacent_pairs(keys, text, seg))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
             f[8] = 1.0 if self.actor and a == 0 and coverage(self.actor, opening(text), seg) >= 0.99 else 0.0

@@ -23,7 +23,7 @@ _CHOICE = re.compile(r"(?:^|(?<=\s))([A-D])\s*[.):]\s+")
 ALL_OF = re.compile(r"^(?:cả|tất cả)\b.*(?:đều đúng|phương án|đáp án|ý trên|trên)", re.I)
 NONE_OF = re.compile(r"^(?:cả|tất cả)\b.*(?:đều sai|không)", re.I)
 # "… không phải …", "… không thuộc …", "… KHÔNG …", "ngoại trừ": the choice the law does not support
-_NEGATIVE_STEM = re.compile(r"\b(?:không phải|không thuộc|không bao gồm|không được|không có|không là|không nằm|ngoại trừ|"
+_NEGATIVE_STEM = re.compile(r"\b(?:không phải|không thuộc|không bao gồm|không là|không nằm|ngoại trừ|"
                             r"trừ trường hợp nào|KHÔNG)\b")
 
 
@@ -73,8 +73,15 @@ def parse_choices(text: str) -> tuple[str, list[Choice]]:
     return stem, choices
 
 
+# a plain statement, not a question: "Bộ GDĐT chịu trách nhiệm về … trong cơ sở giáo dục."
+_QUESTION_WORD = re.compile(r"\b(?:gì|nào|ai|đâu|bao nhiêu|bao lâu|bao giờ|mấy|sao|thế nào|không\s*\?|chưa\s*\?|what|which|"
+                            r"who|when|where|how|why)\b|\?", re.I)
+_PREDICATE = re.compile(r"\s(?:là|phải|được|có|không|chịu|thuộc|gồm|bao gồm|do|bị|cần|sẽ)\s", re.I)
+
+
 def verification_statement(text: str) -> str:
-    """The claim of a "…, đúng hay sai?" or "có phải … không?" question; "" for other questions."""
+    """The claim of a "…, đúng hay sai?" or "có phải … không?" question, or of a plain statement
+    of eight words or more (no question word, a predicate); "" for other questions."""
     t = text.strip()
     if _VERIFY_HEAD.match(t):
         return _VERIFY_HEAD.sub("", t).strip()
@@ -84,11 +91,11 @@ def verification_statement(text: str) -> str:
     m = _VERIFY_ASK.match(t)
     if m and len(m.group(1)) > 15:
         return m.group(1).strip()
+    if len(t.split()) >= 8 and not _QUESTION_WORD.search(t) and _PREDICATE.search(t):
+        return t.rstrip(" .")
     return ""
 
 
-# Two questions joined: "… ở đâu và có bao nhiêu …", "… khi nào, do ai chủ trì?"
-_JOIN = re.compile(r"\s*(?:,\s*|\s)(?:và|,)\s+|\s*;\s*")
 
 
 def split_parts(text: str) -> list[tuple[QuestionKind, str]]:
@@ -109,10 +116,17 @@ def split_parts(text: str) -> list[tuple[QuestionKind, str]]:
     return parts if len(kinds) >= 2 else []
 
 
+# how a multiple-choice stem talks about its choices: no content
+_CHOICE_TALK = re.compile(r"\s*(?:chọn (?:câu trả lời|đáp án|phương án|ý) (?:đúng nhất|đúng|sai)\.?|"
+                          r"(?:(?:điều|phương án|đáp án|ý|câu)\s+)?(?:nào )?(?:sau đây|dưới đây)|"
+                          r"trong các (?:phương án|đáp án|trường hợp) sau)", re.I)
+
+
 def read_form(text: str) -> QuestionForm:
     stem, choices = parse_choices(text)
     if choices:
-        return QuestionForm(QuestionKind.CHOICE, stem, choices=choices, negative=bool(_NEGATIVE_STEM.search(stem)))
+        focus = _CHOICE_TALK.sub(" ", stem).strip() or stem
+        return QuestionForm(QuestionKind.CHOICE, focus, choices=choices, negative=bool(_NEGATIVE_STEM.search(stem)))
     statement = verification_statement(text)
     if statement:
         return QuestionForm(QuestionKind.VERIFY, statement, statement=statement)

@@ -18,7 +18,7 @@ from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
-PIPELINE_VERSION = "8"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "9"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 EMBED_BATCH = 32
 
 

@@ -20,6 +20,7 @@ class QuestionKind(str, Enum):
     PERSON = "person"  # "ai là …", "người nào"
     WHO = "who"  # "ai", "cơ quan nào" (a body or a person)
     DOCUMENT = "document"  # "quyết định nào": the answer names a document
+    DEFINE = "define"  # "Mô-đun là gì?", "… được hiểu như thế nào?": "X là …"
     VERIFY = "verify"  # "…, đúng hay sai?", "có phải … không?"
     CHOICE = "choice"  # "… A. … B. … C. … D. …"
     FACT = "fact"  # anything else: one statement answers it
@@ -42,7 +43,17 @@ DATE_EXPR = re.compile(
 NUMBER_EXPR = re.compile(
     r"(?<![\w/.,-])\d+(?:[.,]\d+)?(?![/-]?[\dA-Za-zĐđ])\s*(?:%|đại biểu|người|trường|đơn vị|ngày làm việc|ngày|tháng|"
     r"năm học|năm|tuổi|giờ|lần|buổi|phân hệ|quan điểm|nội dung|học sinh|lớp|tiết|tín chỉ)?")
-WORD_NUMBERS = ("một hai ba bốn năm sáu bảy tám chín mười mười một mười hai mười lăm hai mươi ba mươi").split()
+# units a quantity is counted in (verdict.py compares quantities unit by unit)
+UNITS = ("ngày làm việc", "ngày", "tháng", "năm học", "năm", "tuổi", "giờ", "lần", "tuần", "người", "tỉnh", "%",
+         "phần trăm", "đồng", "kg", "ha", "lớp", "trường", "thành viên", "đại biểu", "buổi", "tiết", "tín chỉ",
+         "nhiệm kỳ", "học sinh", "trẻ em")
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
+DIGIT_QUANTITY = re.compile(r"(?<![\w/.,-])(\d+(?:[.,]\d+)?)\s*(" + _UNIT_RE + r")(?!\w)", re.I)
+WORD_QUANTITY = re.compile(r"\b((?:(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|lăm|mốt)\s+){1,3})("
+                           + _UNIT_RE + r")(?!\w)", re.I)
+FRACTION = re.compile(r"\b(?:một|hai|ba|bốn) phần (?:hai|ba|tư|năm|mười)\b|\bmột nửa\b", re.I)
+# what "bao nhiêu" counts, when the text writes it another way
+_NOUN_FORMS = {"phan tram": ("%", "phan tram"), "ty le": ("%", "phan tram"), "nam": ("nam",), "tuoi": ("tuoi",)}
 _SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
              "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
 PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
@@ -60,8 +71,34 @@ def body_of(text: str) -> str:
 
 
 def counts(text: str) -> list[re.Match[str]]:
-    """Numbers that count something: not years, not list markers, not dates or symbols."""
-    return [m for m in NUMBER_EXPR.finditer(body_of(text)) if not _YEAR.fullmatch(m.group().split()[0])]
+    """Numbers that count something: not years, not list markers, not dates or symbols; also
+    written in words with their unit ("mười tám tuổi", "hai nhiệm kỳ") or as fractions ("một phần ba")."""
+    body = body_of(text)
+    found = [m for m in NUMBER_EXPR.finditer(body) if not _YEAR.fullmatch(m.group().split()[0])]
+    found += list(WORD_QUANTITY.finditer(body)) + list(FRACTION.finditer(body))
+    return sorted(found, key=lambda m: m.start())
+
+
+def counted_noun(question: str) -> str:
+    """What "bao nhiêu" / "mấy" counts, folded: "bao nhiêu học sinh" -> "hoc sinh"; "ở tuổi nào" ->
+    "tuoi"; "" when the question does not say ("là bao nhiêu?")."""
+    from .coverage import STOP_FOLDED
+
+    if re.search(r"\b(?:how|what|which)\b", question, re.I):
+        return ""  # an English question read through its glossary terms: they are not in order
+    toks = [fold(w) for w in words(question)]
+    for i, t in enumerate(toks):
+        if t == "nhieu" and i and toks[i - 1] == "bao" or t == "may":
+            rest = []
+            for w in toks[i + 1: i + 3]:
+                if w in STOP_FOLDED or w in ("nao", "gi"):
+                    break
+                rest.append(w)
+            if rest:
+                return " ".join(rest[:2])
+        if t == "tuoi" and i + 1 < len(toks) and toks[i + 1] == "nao":
+            return "tuoi"
+    return ""
 
 
 def _spaced(text: str) -> str:
@@ -144,7 +181,7 @@ class NumberStrategy(KindStrategy):
         return 0.4 if counts(text) else 0.0  # a number is a weaker sign than a full date (1.0)
 
     def lead(self, texts: list[str], question: str) -> str:
-        for text in texts[:1]:
+        for text in texts:  # best first: the first statement with a number the question did not give
             score, value = self._best(text, question, require_near=False)
             if value:
                 return f"Con số: {value}."
@@ -152,27 +189,43 @@ class NumberStrategy(KindStrategy):
 
     @staticmethod
     def _best(text: str, question: str, require_near: bool = True) -> tuple[int, str]:
-        """(how many asked words stand near it, the number) for the best number of the text."""
+        """(how many asked words stand near it, the number) for the best number of the text. When
+        the question says what it counts ("bao nhiêu học sinh"), the number must count that
+        ("05 năm học" does not answer it)."""
         asked_text = _spaced(question)
         from .coverage import QUESTION_SYLLABLES, STOP_FOLDED
 
         asked = {w for w in asked_text.split() if w not in STOP_FOLDED and w not in QUESTION_SYLLABLES and len(w) > 1}
+        noun = counted_noun(question)
+        forms = _NOUN_FORMS.get(noun, (noun,)) if noun else ()
         body = body_of(text)
         best = (0 if require_near else -1, "")
         for m in counts(text):
             num = m.group().split()[0]
             if f" {fold(num)} " in asked_text:
                 continue  # a number the question gave ("Chỉ thị 38", "02 năm") is not its answer
+            if forms:
+                after = _spaced(body[m.start(): m.end() + 25])
+                if not any(f" {f} " in after or (f == "%" and "%" in body[m.start(): m.end() + 3]) for f in forms):
+                    continue
             near = body[max(0, m.start() - 60): m.end() + 30]
-            score = len(asked & {fold(w) for w in words(near)})
+            score = len(asked & {fold(w) for w in words(near)}) + (2 if forms else 0)
             if score > best[0]:
                 best = (score, m.group().strip())
         return best
 
 
+_ROLES = re.compile(r"\b(?:[Hh]iệu trưởng|[Gg]iám đốc|[Cc]hủ tịch|[Bb]ộ trưởng|[Tt]hủ tướng|[Nn]hà giáo|[Gg]iáo viên|"
+                    r"[Gg]iảng viên|[Nn]gười đứng đầu|[Tt]hủ trưởng|[Tt]rưởng phòng|[Tt]rưởng ban|[Cc]án bộ quản lý)\b")
+
+
 class PersonStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
-        return bool(PERSON.search(text))
+        """A person by name, or (in laws, which name no one) a role the question did not name."""
+        if PERSON.search(text):
+            return True
+        asked = _spaced(question)
+        return any(f" {_spaced(m.group()).strip()} " not in asked for m in _ROLES.finditer(text))
 
 
 class WhoStrategy(KindStrategy):
@@ -203,6 +256,34 @@ class DocumentStrategy(KindStrategy):
         return ""
 
 
+_DEFINED = re.compile(r"^(?:theo [^,]{3,80},\s*)?(.{2,60}?)\s+(?:là gì|là như thế nào|có nghĩa là gì|nghĩa là gì|được hiểu là gì|"
+                      r"được hiểu (?:như )?thế nào|được hiểu là|được (?:[\w ]{0,40}? )?định nghĩa)", re.I)
+
+
+def defined_term(question: str) -> str:
+    """The term a definition question asks about: "Mô-đun được định nghĩa thế nào …" -> "Mô-đun"."""
+    m = _DEFINED.search(question.strip())
+    return m.group(1).strip(" ,") if m else ""
+
+
+class DefineStrategy(KindStrategy):
+    def _at_start(self, text: str, question: str) -> bool:
+        term = _spaced(defined_term(question)).strip()
+        head = _spaced(body_of(text)[: len(term) + 40])
+        return bool(term) and f" {term} la " in head
+
+    def answers(self, text: str, question: str) -> bool:
+        """"X là …" (or "X: …"), X near the start of the statement."""
+        term = _spaced(defined_term(question)).strip()
+        return bool(term) and (self._at_start(text, question) or f" {term} " in _spaced(text[:200]))
+
+    def strength(self, text: str) -> float:
+        return 0.0  # needs the question: scored through answers() and the coverage
+
+    def lead(self, texts: list[str], question: str) -> str:
+        return ""
+
+
 STRATEGIES: dict[QuestionKind, KindStrategy] = {
     QuestionKind.LIST: KindStrategy(QuestionKind.LIST, max_units=5, across_paragraphs=True),
     QuestionKind.WHEN: WhenStrategy(QuestionKind.WHEN),
@@ -211,6 +292,7 @@ STRATEGIES: dict[QuestionKind, KindStrategy] = {
     QuestionKind.PERSON: PersonStrategy(QuestionKind.PERSON),
     QuestionKind.WHO: WhoStrategy(QuestionKind.WHO),
     QuestionKind.DOCUMENT: DocumentStrategy(QuestionKind.DOCUMENT),
+    QuestionKind.DEFINE: DefineStrategy(QuestionKind.DEFINE, max_units=1),
     # a statement to verify or a choice to make: the one governing provision is the answer
     QuestionKind.VERIFY: KindStrategy(QuestionKind.VERIFY, max_units=1),
     QuestionKind.CHOICE: KindStrategy(QuestionKind.CHOICE, max_units=1),
@@ -227,7 +309,8 @@ _WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|
                    r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
                    r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b")
 _WHERE = re.compile(r"\b(o dau|tai dau|dia diem nao|(?<!nhung )noi nao|cho nao|where|what venue|which venue)\b")
-_NUMBER = re.compile(r"\b(bao nhieu|how many|how much|ty le|so luong|may)\b")
+_NUMBER = re.compile(r"\b(bao nhieu|bao lau|how many|how much|how long|how old|what age|ty le|so luong|may|"
+                     r"(?:do )?tuoi nao)\b")
 _LIST = re.compile(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?: [a-z]+)? nao)\b")
 _DOCUMENT = re.compile(
     r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
@@ -242,6 +325,11 @@ def detect_kind(text: str) -> QuestionKind:
     """The kind of a plain question (statements to verify and choices are found by the question's
     form, see forms.py). "X nào" without "những" asks for one X: a fact."""
     f = fold(text)
+    term = defined_term(text)
+    if term and len(term.split()) <= 6 and not re.search(r"\b(cua|doi voi|theo|trong|nao|gi|bao nhieu)\b", fold(term)):
+        return QuestionKind.DEFINE
+    if re.search(r"\b(bao lau|how long)\b", f):
+        return QuestionKind.NUMBER  # a duration: "02 năm"
     if _WHEN.search(f):
         return QuestionKind.WHEN
     if _WHERE.search(f):
@@ -256,6 +344,8 @@ def detect_kind(text: str) -> QuestionKind:
         return QuestionKind.PERSON
     if _WHO_Q.search(f):
         return QuestionKind.WHO
+    if re.search(r"\bla gi\b", f) and not re.search(r"\b(nhung|cac|gom)\b", f):
+        return QuestionKind.FACT  # "Ngôn ngữ chính thức … là gì?": one thing
     if _LIST2.search(f):
         return QuestionKind.LIST
     return QuestionKind.FACT

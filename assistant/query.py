@@ -44,6 +44,13 @@ ABBREVIATIONS: dict[str, str] = {
     "PHHS": "phụ huynh học sinh",
     "HT": "Hiệu trưởng",
 }
+# Words a question uses for what the documents say otherwise; either side counts as the other
+# when a paragraph is checked against the question (coverage.ALIASES). Not used to search.
+SYNONYMS: list[tuple[str, str]] = [
+    ("bằng cấp", "bằng tốt nghiệp"), ("bằng cấp", "văn bằng"), ("bằng cấp", "trình độ chuẩn"),
+    ("độ tuổi", "tuổi"), ("thời hạn", "thời gian"), ("hiệu lực", "hiệu lực thi hành"),
+    ("lương", "tiền lương"), ("nghỉ hè", "nghỉ hằng năm"), ("cấm", "nghiêm cấm"),
+]
 _NO_EXPAND_FROM_LONG = {"TH", "MN", "HS", "GV", "HT", "KH", "CT", "TB", "CV", "QĐ", "TTg"}
 
 # English domain words -> Vietnamese, so English questions also hit the lexical index.
@@ -97,8 +104,86 @@ GLOSSARY: list[tuple[str, str]] = [
     ("quality", "chất lượng"), ("national", "quốc gia"), ("vocational", "nghề nghiệp"),
 ]
 
+# Legal English (questions about the laws): terms, then the names of laws.
+GLOSSARY += [
+    ("take effect", "có hiệu lực thi hành"), ("come into force", "có hiệu lực thi hành"), ("in force", "hiệu lực"),
+    ("term of office", "nhiệm kỳ"), ("consecutive", "liên tiếp"), ("appoint", "bổ nhiệm"), ("appointed", "bổ nhiệm"),
+    ("rector", "hiệu trưởng giám đốc"), ("president", "giám đốc chủ tịch"), ("lecturer", "giảng viên"),
+    ("elementary level", "trình độ sơ cấp"), ("intermediate level", "trình độ trung cấp"),
+    ("college level", "trình độ cao đẳng"), ("college", "cao đẳng"), ("university", "đại học"),
+    ("bachelor", "cử nhân"), ("master", "thạc sĩ"), ("doctorate", "tiến sĩ"), ("doctor", "tiến sĩ"),
+    ("pedagogy", "sư phạm"), ("pedagogical", "sư phạm"), ("vocational education", "giáo dục nghề nghiệp"),
+    ("higher education", "giáo dục đại học"), ("learner", "người học"), ("minimum", "tối thiểu ít nhất"),
+    ("at least", "ít nhất"), ("maximum", "tối đa"), ("at most", "tối đa"), ("hours", "giờ"), ("hour", "giờ"),
+    ("months", "tháng"), ("month", "tháng"), ("years", "năm"), ("year", "năm"), ("days", "ngày"), ("day", "ngày"),
+    ("week", "tuần"), ("duration", "thời gian"), ("last", "thời gian"), ("long", "thời gian"),
+    ("right", "quyền"), ("rights", "quyền"), ("obligation", "nghĩa vụ"), ("duty", "nghĩa vụ nhiệm vụ"),
+    ("prohibited", "nghiêm cấm"), ("forbidden", "nghiêm cấm"), ("banned", "cấm"), ("allowed", "được phép"),
+    ("permitted", "được phép"), ("penalty", "xử phạt"), ("fine", "phạt tiền"), ("citizen", "công dân"),
+    ("citizens", "công dân"), ("resident", "cư trú"), ("residence", "cư trú"), ("temporary residence", "tạm trú"),
+    ("permanent residence", "thường trú"), ("register", "đăng ký"), ("registration", "đăng ký"),
+    ("marriage", "kết hôn hôn nhân"), ("marry", "kết hôn"), ("divorce", "ly hôn"), ("spouse", "vợ chồng"),
+    ("child", "con trẻ em"), ("children", "trẻ em"), ("parents", "cha mẹ"), ("youth", "thanh niên"),
+    ("employee", "viên chức người lao động"), ("public employee", "viên chức"), ("contract", "hợp đồng"),
+    ("dispute", "tranh chấp"), ("arbitration", "trọng tài"), ("arbitrator", "trọng tài viên"),
+    ("court", "tòa án"), ("lawsuit", "vụ án khởi kiện"), ("drug", "ma túy"), ("drugs", "ma túy"),
+    ("addict", "người nghiện ma túy"), ("rehabilitation", "cai nghiện"), ("tourism", "du lịch"),
+    ("tourist", "khách du lịch"), ("tour guide", "hướng dẫn viên du lịch"), ("film", "phim"), ("cinema", "điện ảnh"),
+    ("environment", "môi trường"), ("livestock", "chăn nuôi"), ("crop", "trồng trọt cây trồng"),
+    ("information", "thông tin"), ("cyberspace", "không gian mạng"), ("cybersecurity", "an ninh mạng"),
+    ("property", "tài sản"), ("inheritance", "thừa kế"), ("heir", "người thừa kế"), ("owner", "chủ sở hữu"),
+    ("legal reporter", "báo cáo viên pháp luật"), ("legal", "pháp luật pháp lý"), ("dissemination", "phổ biến"),
+    ("defence", "quốc phòng"), ("defense", "quốc phòng"), ("security", "an ninh"), ("military", "quân sự"),
+    ("state", "nhà nước"), ("government", "Chính phủ"), ("national assembly", "Quốc hội"),
+    ("ministry", "Bộ"), ("minister of education", "Bộ trưởng Bộ Giáo dục và Đào tạo"), ("define", "là"),
+    ("definition", "là"), ("mean", "là"), ("free", "miễn"), ("exempt", "miễn"), ("tuition", "học phí"),
+    ("compulsory education", "giáo dục bắt buộc"), ("mandatory", "bắt buộc"), ("official language", "ngôn ngữ chính thức"),
+    ("grade one", "lớp một"), ("first grade", "lớp một"), ("grade 1", "lớp một"), ("grade six", "lớp sáu"),
+    ("grade 6", "lớp sáu"), ("grade ten", "lớp mười"), ("grade 10", "lớp mười"), ("teaching", "giảng dạy"), ("study", "học tập"), ("studying", "học tập"), ("training", "đào tạo"),
+    ("level", "trình độ cấp"), ("standard", "chuẩn"), ("qualified", "đạt chuẩn"), ("work", "công tác làm việc"),
+]
+# "the Law on Higher Education" -> "Luật Giáo dục đại học" (names of laws as English questions give them)
+ENGLISH_LAW_NAMES: dict[str, str] = {
+    "education": "Luật Giáo dục", "higher education": "Luật Giáo dục đại học",
+    "vocational education": "Luật Giáo dục nghề nghiệp",
+    "national defence and security education": "Luật Giáo dục quốc phòng và an ninh",
+    "national defense and security education": "Luật Giáo dục quốc phòng và an ninh",
+    "dissemination and education of law": "Luật Phổ biến, giáo dục pháp luật",
+    "legal dissemination and education": "Luật Phổ biến, giáo dục pháp luật",
+    "residence": "Luật Cư trú", "youth": "Luật Thanh niên", "marriage and family": "Luật Hôn nhân và gia đình",
+    "tourism": "Luật Du lịch", "cinema": "Luật Điện ảnh", "commercial arbitration": "Luật Trọng tài thương mại",
+    "drug prevention and control": "Luật Phòng, chống ma túy", "drug prevention": "Luật Phòng, chống ma túy",
+    "public employees": "Luật Viên chức", "officials": "Luật Viên chức", "cybersecurity": "Luật An ninh mạng",
+    "environmental protection": "Luật Bảo vệ môi trường", "animal husbandry": "Luật Chăn nuôi",
+    "crop production": "Luật Trồng trọt", "cultivation": "Luật Trồng trọt",
+    "access to information": "Luật Tiếp cận thông tin", "administrative procedures": "Luật Tố tụng hành chính",
+    "administrative procedure": "Luật Tố tụng hành chính", "children": "Luật Trẻ em", "labour": "Bộ luật Lao động",
+}
+_ENGLISH_CODES = {"civil code": "Bộ luật Dân sự", "labour code": "Bộ luật Lao động", "labor code": "Bộ luật Lao động",
+                  "criminal code": "Bộ luật Hình sự", "constitution": "Hiến pháp"}
+
+
+def english_law_name(text: str) -> tuple[str, int, int] | None:
+    """("Luật Giáo dục đại học", start, end) for "the (2012) Law on Higher Education" in an
+    English question; None when it names no law we know by its English name."""
+    low = text.lower()
+    for en, vi in _ENGLISH_CODES.items():
+        m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?" + en + r"\b", low)
+        if m:
+            return vi, m.start(), m.end()
+    m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?(?:law on|law of)\s+([a-z ,]+?)(?=\s*(?:\(|,|\?|\.|$|\s+(?:of|in|"
+                  r"how|what|when|which|who|does|do|is|are|must|can|should|for|to)\b))", low)
+    if m:
+        name = re.sub(r"\s+", " ", m.group(1)).strip(" ,")
+        for en in sorted(ENGLISH_LAW_NAMES, key=len, reverse=True):
+            if name == en or name.startswith(en + " ") or name.endswith(" " + en):
+                return ENGLISH_LAW_NAMES[en], m.start(), m.end()
+    return None
+
+
 _ENGLISH_HINT = re.compile(
-    r"\b(what|which|when|who|how|must|should|does|do|is|are|the|of|after|before|schools?|report)\b", re.I)
+    r"\b(what|which|when|who|how|must|should|does|do|did|is|are|was|were|the|of|on|in|under|for|and|to|after|before|"
+    r"schools?|report|law|according)\b", re.I)
 _YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
 _FOLLOW_UP = re.compile(
     r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
@@ -125,13 +210,31 @@ class AnalyzedQuery:
     def __post_init__(self) -> None:
         self.focus_text = self.focus_text or self.resolved
 
+    @property
+    def asked(self) -> str:
+        """The question as the answer's wording is checked against it (kinds.py): Vietnamese, so an
+        English question is read through its glossary terms."""
+        return " ".join([*self.expansions, self.focus_text]) if self.english else self.focus_text
+
 
 def normalize_years(text: str) -> str:
     return _YEAR_RANGE.sub(r"\1 - \2", text)
 
 
+# frequent Vietnamese syllables typed without diacritics: "cac truong phai to chuc the nao" is not English
+_VIETNAMESE_FOLDED = frozenset(
+    "cac truong phai chuc nao gi bao nhieu khi co khong duoc nhung cua va la hoc sinh giao vien nam thang ngay "
+    "theo trong cho ve voi tai tu den nay do thi ma de nhu lam hay biet neu hoi moi vao ra gom da se dang hien "
+    "luat dieu khoan quy dinh nguoi viec tre em cap lop so ke hoach chi thi thong bao cong van".split())
+
+
 def is_english(text: str) -> bool:
-    return not has_diacritics(text) and len(_ENGLISH_HINT.findall(text)) >= 2
+    if has_diacritics(text):
+        return False
+    toks = re.findall(r"[a-z]+", text.lower())
+    english = len(_ENGLISH_HINT.findall(text))
+    vietnamese = sum(1 for t in toks if t in _VIETNAMESE_FOLDED)
+    return english >= 2 and english > vietnamese
 
 
 def question_kind(text: str) -> QuestionKind:
@@ -140,9 +243,13 @@ def question_kind(text: str) -> QuestionKind:
 
 
 def expand_abbreviations(text: str) -> list[str]:
-    """Long forms of abbreviations in the text, and abbreviations of long forms in it."""
+    """Long forms of abbreviations in the text, and abbreviations of long forms in it; the
+    documents' words for the question's ("bằng cấp" -> "bằng tốt nghiệp", SYNONYMS)."""
     out: list[str] = []
     folded = fold(text)
+    for a, b in SYNONYMS:
+        if re.search(r"\b" + re.escape(fold(a)) + r"\b", folded) and not re.search(r"\b" + re.escape(fold(b)) + r"\b", folded):
+            out.append(b)
     for short, long in ABBREVIATIONS.items():
         if re.search(r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text):
             out.append(long)
@@ -162,11 +269,15 @@ ACRONYMS: list[tuple[str, str]] = [("IT", "công nghệ thông tin"), ("ICT", "c
 
 
 def translate_terms(text: str) -> list[str]:
+    """Vietnamese for the glossary terms of an English question, longest terms first; a matched
+    term is used up ("term of office" is "nhiệm kỳ", not also "văn phòng")."""
     low = text.lower()
     out = []
-    for en, vi in GLOSSARY:
-        if re.search(r"\b" + re.escape(en) + r"s?\b", low):
+    for en, vi in sorted(GLOSSARY, key=lambda t: -len(t[0])):
+        pattern = r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b"
+        if re.search(pattern, low):
             out.append(vi)
+            low = re.sub(pattern, " ", low)
     for en, vi in ACRONYMS:
         if re.search(r"\b" + en + r"\b", text):
             out.append(vi)
@@ -209,6 +320,18 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
     if english:
         expansions += translate_terms(text)
     constraint = parse_constraint(text, known_names, statement=form.kind is QuestionKind.VERIFY)
+    if english:
+        # "Under the 2012 Law on Higher Education, …": the Vietnamese name is what the index knows;
+        # an English question names its law to say where the answer is
+        law = english_law_name(text)
+        if law and not any(m.name for m in constraint.mentions):
+            named = parse_constraint(law[0], known_names, statement=False).mentions
+            for m in named:
+                m.text, m.start, m.end = text[law[1]:law[2]], law[1], law[2]
+            constraint.mentions = sorted(constraint.mentions + named, key=lambda m: m.start)
+            expansions.append(law[0])
+        for m in constraint.mentions:
+            m.source = True
     focus = constraint.strip_sources(form.focus)
     return AnalyzedQuery(
         original=question, resolved=resolved, text=" ".join([searched_core, *expansions]), english=english,

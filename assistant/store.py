@@ -279,16 +279,17 @@ class VectorStore:
         registry = self.documents()
         with self._lock:
             res = self._hybrid(dense, sparse, limit + 10, candidates, filter_conditions(flt))
-        hits: list[Hit] = []
+        ranked: list[tuple[float, float, str, Hit]] = []
         for pl, vec, score in res:
             rec = registry.get(pl.get("doc_id", ""))
             if rec is None or rec.version != pl.get("version"):
                 continue  # uncommitted or superseded chunk
             cos = float(np.dot(np.asarray(vec, dtype=np.float32), dense)) if vec is not None else score
-            hits.append(payload_to_hit(pl, cos))
-            if len(hits) >= limit:
-                break
-        return hits
+            ranked.append((score, cos, pl.get("chunk_id", ""), payload_to_hit(pl, cos)))
+        # equal fused scores are common (1st + 2nd rank = 2nd + 1st): the denser match first, so
+        # the same question always gets the same order
+        ranked.sort(key=lambda r: (-round(r[0], 9), -r[1], r[2]))
+        return [r[3] for r in ranked[:limit]]
 
 
 class QdrantStore(VectorStore):

@@ -179,30 +179,44 @@ def fit_calibration(cases: list[Case]) -> Calibration:
     return Calibration(round(float(lo), 4), round(float(hi), 4))
 
 
+def _best_cut(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
+    """(balanced accuracy, margin, threshold): the threshold in the middle of the widest gap among
+    those with the best balanced accuracy of answering ``pos`` and declining ``neg``."""
+    cuts = np.unique(np.concatenate([pos, neg, [0.0, 1.0]]))
+    best = (-1.0, -1.0, 0.5)
+    for lo, hi in zip(cuts, cuts[1:]):
+        t = (lo + hi) / 2
+        declined = float((neg < t).mean()) if len(neg) else 1.0
+        answered = float((pos >= t).mean()) if len(pos) else 1.0
+        key = ((declined + answered) / 2, hi - lo, round(float(t), 4))
+        if key[:2] > best[:2]:
+            best = key
+    return best
+
+
+def _is_claim(c: Case) -> bool:
+    return c.evidence.query.kind in ("verify", "choice")
+
+
 def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
     """The abstention model with the best balanced accuracy (answerable questions answered,
-    unanswerable declined); the threshold is the middle of the best interval."""
+    unanswerable declined): the mix on all questions, then one threshold for questions and one
+    for claims (statements to verify, choices)."""
     usable = [c for c in cases if c.parts]
-    pos = [c for c in usable if c.question.answerable]
-    neg = [c for c in usable if not c.question.answerable]
-    best: tuple[float, float, Confidence] | None = None
+    best: tuple[float, Confidence] | None = None
     for mix, ident, mismatch in itertools.product(*CONFIDENCE_GRID.values()):
-        model = Confidence(mix, ident, mismatch, 0.0)
-        ps = np.array([confidence_of(c.parts, model, calibration) for c in pos])
-        ns = np.array([confidence_of(c.parts, model, calibration) for c in neg])
-        cuts = np.unique(np.concatenate([ps, ns]))
-        if not len(cuts):
-            continue
-        for i, t in enumerate(cuts):
-            tpr = float((ns < t).mean()) if len(ns) else 1.0
-            tnr = float((ps >= t).mean()) if len(ps) else 1.0
-            bal = (tpr + tnr) / 2
-            nxt = cuts[i - 1] if i else t
-            margin = t - nxt
-            key = (round(bal, 6), margin)
-            if best is None or key > best[:2]:
-                best = (key[0], margin, Confidence(mix, ident, mismatch, round(float((t + nxt) / 2), 4)))
-    return best[2] if best else Confidence()
+        model = Confidence(mix, ident, mismatch)
+        score = {id(c): confidence_of(c.parts, model, calibration) for c in usable}
+        cuts = []
+        for claims in (False, True):
+            group = [c for c in usable if _is_claim(c) == claims]
+            pos = np.array([score[id(c)] for c in group if c.question.answerable])
+            neg = np.array([score[id(c)] for c in group if not c.question.answerable])
+            cuts.append(_best_cut(pos, neg))
+        bal = sum(c[0] * (c[0] >= 0) for c in cuts) / 2
+        if best is None or bal > best[0]:
+            best = (bal, Confidence(mix, ident, mismatch, cuts[0][2], cuts[1][2]))
+    return best[1] if best else Confidence()
 
 
 def fit_model(cases: list[Case], embedder_id: str, drop: frozenset[str] = frozenset(),

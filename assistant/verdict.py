@@ -10,16 +10,12 @@ from dataclasses import dataclass, field
 
 from .coverage import coverage
 from .forms import Choice
+from .kinds import DIGIT_QUANTITY, WORD_QUANTITY
 from .textutil import fold, words
 
 _DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
                 "tám": 8, "chín": 9}
-_UNITS = ("ngày làm việc", "ngày", "tháng", "năm", "tuổi", "giờ", "lần", "tuần", "người", "tỉnh", "%", "phần trăm",
-          "đồng", "kg", "ha", "lớp", "trường", "thành viên", "đại biểu", "buổi", "tiết", "tín chỉ", "năm học")
-_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
-_DIGITS = re.compile(r"(?<![\w/.,-])(\d+(?:[.,]\d+)?)\s*(" + _UNIT_RE + r")(?!\w)", re.I)
-_WORDS = re.compile(r"\b((?:(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tám|chín|mười|mươi|lăm|mốt)\s+){1,3})(" + _UNIT_RE
-                    + r")(?!\w)", re.I)
+_DIGITS, _WORDS = DIGIT_QUANTITY, WORD_QUANTITY
 _NEGATION = re.compile(r"\b(?:không|chưa|chẳng|cấm|nghiêm cấm)\b", re.I)
 
 
@@ -123,35 +119,105 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
     return diffs[:2]
 
 
-def check_statement(statement: str, provision: str, named_laws: list[str], provision_law: str) -> "Verdict":
-    """"Đúng" when nothing in the statement contradicts the provision, "Sai" with the differences."""
-    diffs = number_differences(statement, provision) + negation_differences(statement, provision)
+@dataclass
+class Provision:
+    """A unit of the governing article (a sentence, a khoản, a điểm) with what it reads with."""
+
+    text: str
+    context: str  # the unit with its headings and lead-in: where numbers and names are looked up
+    ref: object = None  # what to cite (a Hit)
+    span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
+
+
+_PREDICATE = re.compile(r"\s(?:là|phải|được|có|không|chỉ|bị|sẽ|cần|thì|do|chịu|gồm|bao gồm|được phép|có thể)\s", re.I)
+
+
+def subject_of(statement: str) -> str:
+    """The words a statement is about, before its first predicate: "giáo viên tiểu học chỉ cần
+    có bằng …" -> "giáo viên tiểu học"."""
+    for m in _PREDICATE.finditer(statement):
+        if len(statement[: m.start()].split()) >= 2:
+            return statement[: m.start()]
+    return ""
+
+
+def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
+              segmented: bool = True) -> int:
+    """The provision the statement is about: the one naming its subject, then covering most of it.
+    Numbers do not locate it: they are what the statement claims ("03 năm học")."""
+    statement_words = {k: w for k, w in statement_words.items() if not re.search(r"\d", k)}
+
+    def score(p: Provision) -> float:
+        return (2 * coverage(subject_words, p.context, segmented) + coverage(statement_words, p.context, segmented)
+                + 0.5 * coverage(statement_words, p.text, segmented))  # the unit itself, before what it reads with
+    return max(range(len(provisions)), key=lambda i: score(provisions[i])) if provisions else -1
+
+
+def displaced_words(statement_words: dict[str, float], g: Provision, siblings: list[Provision],
+                    segmented: bool = True) -> list[str]:
+    """Weighty statement words the governing provision lacks and a neighbouring provision has: a
+    value that belongs to another case ("cao đẳng sư phạm" is the rule for mầm non, not tiểu học)."""
+    if not statement_words:
+        return []
+    top = max(statement_words.values())
+    out = []
+    for k, w in statement_words.items():
+        if w < 0.6 * top or k.startswith("\x00") or re.search(r"\d", k):
+            continue  # numbers are compared as quantities (number_differences)
+        one = {k: w}
+        if coverage(one, g.context, segmented) > 0:
+            continue
+        if any(coverage(one, p.context, segmented) > 0 for p in siblings if p is not g):
+            out.append(k)
+    return out
+
+
+def check_statement(statement: str, g: Provision, siblings: list[Provision], statement_words: dict[str, float],
+                    named_laws: list[str], provision_law: str, segmented: bool = True) -> "Verdict":
+    """"Đúng" when nothing in the statement contradicts the governing provision, "Sai" with the
+    differences: a number, a negation, a value that belongs to another case, the law named."""
+    diffs = number_differences(statement, g.context) + negation_differences(statement, g.text)
+    moved = displaced_words(statement_words, g, siblings, segmented)
+    if moved and not diffs:
+        diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))
     for law in named_laws:
         if provision_law and fold(law).strip() != fold(provision_law).strip():
             diffs.append(Difference("văn bản", law, provision_law))
     return Verdict("Sai" if diffs else "Đúng", diffs)
 
 
-def choose(choices: list[Choice], negative: bool, provision: str, choice_words, segmented: bool = True,
-           all_of_floor: float = 0.75) -> Verdict:
-    """The choice the provision supports best (or, for "… không phải …" questions, least).
-    ``choice_words(text)`` gives a choice's weighted words (coverage.question_words)."""
+def _short(text: str, limit: int = 160) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def choose(choices: list[Choice], negative: bool, provisions: list[Provision], stem_words: dict[str, float],
+           choice_words, segmented: bool = True, all_of_floor: float = 0.75) -> tuple["Verdict", dict[str, int]]:
+    """The choice the provisions support best (or, for "… không phải …" questions, least). A
+    choice's support is its best provision's coverage of the choice, weighed by how much that
+    provision is about the stem (the clause "không có bằng đại học luật … ít nhất 03 năm" beats
+    the one for graduates in law). Also returns, per choice, its best provision."""
     support: dict[str, float] = {}
+    where: dict[str, int] = {}
+    relevance = [0.5 + 0.5 * coverage(stem_words, p.context, segmented) for p in provisions]
     for c in choices:
         if c.all_of or c.none_of:
             continue
         qw = choice_words(c.text)
-        s = coverage(qw, provision, segmented) if qw else 0.0
-        if number_differences(c.text, provision):
-            s *= 0.5  # "04 tháng" where the law says "06 tháng"
-        support[c.letter] = s
+        best, at = 0.0, -1
+        for i, p in enumerate(provisions):
+            s = coverage(qw, p.context, segmented) * relevance[i] if qw else 0.0
+            if s and number_differences(c.text, p.context):
+                s *= 0.5  # "04 tháng" where this clause says "06 tháng"
+            if s > best:
+                best, at = s, i
+        support[c.letter] = best
+        where[c.letter] = at
     if not support:
-        return Verdict(choices[0].letter if choices else "")
-    plain = sorted(support.items(), key=lambda kv: -kv[1])
+        return Verdict(choices[0].letter if choices else ""), where
     if negative:
-        label = min(support.items(), key=lambda kv: kv[1])[0]
-        return Verdict(label, support=support)
+        return Verdict(min(support.items(), key=lambda kv: kv[1])[0], support=support), where
     for c in choices:
         if c.all_of and all(support.get(x, 0.0) >= all_of_floor for x in c.all_of):
-            return Verdict(c.letter, support=support)
-    return Verdict(plain[0][0], support=support)
+            return Verdict(c.letter, support=support), where
+    return Verdict(max(support.items(), key=lambda kv: kv[1])[0], support=support), where

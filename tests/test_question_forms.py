@@ -112,11 +112,26 @@ def test_quantities_and_differences():
 
 
 def test_verdicts():
+    from assistant.verdict import Provision, governing, subject_of
+
     law = "Thời hạn tạm trú tối đa là 02 năm và có thể tiếp tục gia hạn nhiều lần."
-    assert check_statement("Thời hạn tạm trú tối đa là 02 năm", law, [], "Luật Cư trú").label == "Đúng"
-    v = check_statement("Thời hạn tạm trú tối đa là 02 năm theo Bộ luật hình sự", law, ["Bộ luật hình sự"],
-                        "Luật Cư trú")
-    assert v.label == "Sai" and v.differences[0].what == "văn bản"
-    _, choices = parse_choices("Thời hạn tạm trú tối đa? A. 01 năm B. 02 năm C. 03 năm D. 05 năm")
+    p = Provision(law, law)
     words = lambda text: {w: 1.0 for w in text.lower().replace("năm", "nam").split()}  # noqa: E731
-    assert choose(choices, False, "thời hạn tạm trú tối đa là 02 nam", words, segmented=False).label == "B"
+    assert check_statement("Thời hạn tạm trú tối đa là 02 năm", p, [p], {}, [], "Luật Cư trú").label == "Đúng"
+    v = check_statement("Thời hạn tạm trú tối đa là 02 năm", p, [p], {}, ["Bộ luật hình sự"], "Luật Cư trú")
+    assert v.label == "Sai" and v.differences[0].what == "văn bản"
+    # a value that belongs to a neighbouring case
+    a = Provision("a) Có bằng tốt nghiệp cao đẳng sư phạm trở lên đối với giáo viên mầm non;",
+                  "Trình độ chuẩn a) Có bằng tốt nghiệp cao đẳng sư phạm trở lên đối với giáo viên mầm non;")
+    b = Provision("b) Có bằng cử nhân thuộc ngành đào tạo giáo viên trở lên đối với giáo viên tiểu học;",
+                  "Trình độ chuẩn b) Có bằng cử nhân thuộc ngành đào tạo giáo viên trở lên đối với giáo viên tiểu học;")
+    claim = "giáo viên tiểu học chỉ cần có bằng tốt nghiệp cao đẳng sư phạm"
+    assert subject_of(claim) == "giáo viên tiểu học"
+    sw = {"giao vien": 1.0, "tieu hoc": 2.0, "bang": 1.0, "tot nghiep": 1.0, "cao dang": 2.0, "su pham": 2.0}
+    g = governing([a, b], sw, {"giao vien": 1.0, "tieu hoc": 2.0})
+    assert g == 1
+    v = check_statement(claim, b, [a, b], sw, [], "Luật Giáo dục")
+    assert v.label == "Sai" and v.differences[0].what == "nội dung" and "cao dang" in v.differences[0].question
+    _, choices = parse_choices("Thời hạn tạm trú tối đa? A. 01 năm B. 02 năm C. 03 năm D. 05 năm")
+    verdict, where = choose(choices, False, [p], words("thời hạn tạm trú"), words, segmented=False)
+    assert verdict.label == "B"
