@@ -44,7 +44,7 @@ class Draft:
 
 
 class ExtractiveAnswerer:
-    def __init__(self, terms: TermWeights, model: AnswerModel, embedder_id: str = "", max_hits: int = 5,
+    def __init__(self, terms: TermWeights, model: AnswerModel, embedder_id: str = "", max_hits: int | None = None,
                  threshold: float | None = None, feature_cache: dict | None = None) -> None:
         """``feature_cache``: keep each question's candidate units (their features do not depend
         on the weights) across calls — the tuner replays the same questions under many models."""
@@ -54,7 +54,7 @@ class ExtractiveAnswerer:
         self.calibration = model.calibration_for(embedder_id)
         self.threshold = model.confidence.threshold if threshold is None else threshold
         self.claim_threshold = model.confidence.claim_threshold if threshold is None else threshold
-        self.max_hits = max_hits
+        self.max_hits = max_hits or model.selection.candidate_hits
         self._w = np.asarray(model.vector(), dtype=np.float32)
 
     # -- evidence ----------------------------------------------------------------------------
@@ -279,7 +279,8 @@ class ExtractiveAnswerer:
             h = hits[items[0][0].hit_rank]
             where = common_locator([hits[u.hit_rank].locator for u, _ in items])
             source = source_phrase(h) + (f", {where}" if where else "")
-            statements = [(statement_text(u.text), n) for u, n in items]
+            statements = [(statement_text(u.text, hits[u.hit_rank].marker if u.start == 0 else ""), n)
+                          for u, n in items]
             if q.kind == QuestionKind.LIST and len(statements) > 1:
                 lines = "\n".join(f"- {s} [{n}]" for s, n in statements)
                 parts.append(f"Theo {source}:\n{lines}")
@@ -343,7 +344,8 @@ class ExtractiveAnswerer:
         n = book.cite(h, p.span if p is not None else (units[0].start, units[0].end))
         quote = h.text[p.span[0]:p.span[1]] if p is not None else units[0].text
         where_ = f", {h.locator}" if h.locator else ""
-        body = f"Theo {source_phrase(h)}{where_}: {statement_text(quote)} [{n}]"
+        marker = h.marker if (p is None and units[0].start == 0) or (p is not None and p.span[0] == 0) else ""
+        body = f"Theo {source_phrase(h)}{where_}: {statement_text(quote, marker)} [{n}]"
         return Draft(f"{head}\n\n{body}", book.citations, False, conf, verdict, units[:1])
 
 
@@ -423,8 +425,11 @@ def _label_share(label: str, qwords: set[str]) -> float:
     return sum(1 for w in body if w in qwords) / len(body) if body else 0.0
 
 
-def statement_text(text: str) -> str:
-    s = MARKER.sub("", text.strip()).strip()
+def statement_text(text: str, marker: str = "") -> str:
+    """A unit as a sentence of the answer: without its list marker (the one the structure parser
+    found, carried in the chunk; a merged item inside a paragraph still shows its own)."""
+    t = text.strip()
+    s = t[len(marker):].strip() if marker and t.startswith(marker) else MARKER.sub("", t).strip()
     s = s.rstrip(" ;,")
     if not s.endswith((".", "!", "?", ":", "”", "./.")):
         s += "."

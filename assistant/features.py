@@ -43,6 +43,8 @@ _ACTOR_Q = re.compile(
     r"^(?:theo [^,]+,\s*)?(.+?)\s+(?:có |phải |cần |chịu )?(?:trách nhiệm|nhiệm vụ|làm|thực hiện|được giao)\s+(?:gì|"
     r"những gì|việc gì|như thế nào)|(?:trách nhiệm|nhiệm vụ|việc) (?:của|giao cho) (.+?)(?:\s+(?:là|gồm|trong|theo|"
     r"khi)\b|\?|$)", re.I)
+# block kinds of list items (structure.py): read with the clause that introduces them
+LIST_ITEM_KINDS = frozenset({"num", "num2", "num3", "num_paren", "letter", "paren", "item", "dash", "bullet"})
 _NOT_SLOTS = {"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"}
 
 
@@ -154,7 +156,8 @@ class UnitFeaturizer:
                 # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
                 # sentence before it, which says what it is about
                 own = max(own, 0.7 * coverage(content, prev + " " + text, seg))
-            if h.headings and (MARKER.match(text) or (a == 0 and len(h.text) < 160)):
+            item = a == 0 and h.kind in LIST_ITEM_KINDS or MARKER.match(text)  # the parser's kind, else a merged item
+            if h.headings and (item or (a == 0 and len(h.text) < 160)):
                 # a list item ("a) Có bằng … đối với giáo viên mầm non;") is read with the
                 # clause that introduces it; a one-line paragraph with its heading
                 own = max(own, 0.85 * coverage(content, h.headings[-1] + " " + text, seg))

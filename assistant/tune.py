@@ -85,11 +85,16 @@ class SetRun:
     cache: dict = field(default_factory=dict)
 
 
-def collect(qs: QuestionSet, settings_overrides: dict[str, Any] | None = None, progress=None) -> SetRun:
+def collect(qs: QuestionSet, services: dict[Path, Any], progress=None) -> SetRun:
+    """The evidence of every question of a set. ``services``: one open Assistant per index
+    folder (sets asked over the same corpus share it; an embedded index has one owner)."""
     from .service import Assistant
     from .settings import load_settings
 
-    svc = Assistant(load_settings(index_dir=qs.index, **(settings_overrides or {})))
+    key = qs.index.resolve()
+    if key not in services:
+        services[key] = Assistant(load_settings(index_dir=qs.index))
+    svc = services[key]
     svc.require_index()
     cases = []
     base = svc.answerer()
@@ -131,8 +136,6 @@ def unit_labels(q: EvalQuestion, hits, units: list[Unit]) -> np.ndarray:
 # -- fitting -----------------------------------------------------------------------------------------
 def fit_weights(cases: list[Case], drop: frozenset[str] = frozenset(), l2: float = L2) -> dict[str, float]:
     """Listwise softmax fit of the unit weights on cases with both good and bad units."""
-    from scipy.optimize import minimize
-
     groups = [(np.stack([u.features for u in c.units]).astype(np.float64), c.labels) for c in cases
               if c.labels is not None and c.units and c.labels.any() and not c.labels.all()]
     names = list(FEATURE_NAMES)
@@ -166,11 +169,27 @@ def fit_weights(cases: list[Case], drop: frozenset[str] = frozenset(), l2: float
         grad += 2 * l2 * diff
         return total, grad[free]
 
-    x0 = prior[free].copy()
-    res = minimize(loss, x0, jac=True, method="L-BFGS-B", options={"maxiter": 500})
-    v = unpack(res.x)
+    x = _minimize(loss, prior[free].copy())
+    v = unpack(x)
     scale = HAND_SET[ANCHOR] / v[anchor]  # back to the hand-set scale
     return {n: round(float(v[i] * scale), 4) if n not in drop else 0.0 for i, n in enumerate(names)}
+
+
+def _minimize(loss, x: np.ndarray, steps: int = 1500, rate: float = 0.05) -> np.ndarray:
+    """Adam on a smooth convex loss of a dozen parameters (numpy only: the core install has no
+    SciPy); stops when the loss no longer moves."""
+    m = np.zeros_like(x)
+    v = np.zeros_like(x)
+    last = None
+    for t in range(1, steps + 1):
+        value, grad = loss(x)
+        m = 0.9 * m + 0.1 * grad
+        v = 0.999 * v + 0.001 * grad * grad
+        x = x - rate * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+        if last is not None and abs(last - value) < 1e-7:
+            break
+        last = value
+    return x
 
 
 def fit_calibration(cases: list[Case]) -> Calibration:
@@ -294,10 +313,11 @@ def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation
         raise ValueError(f"Không có bộ câu hỏi {', '.join(unknown)} trong {sets_file}.")
     t0 = time.perf_counter()
     runs = []
+    services: dict[Path, Any] = {}
     total = sum(len(load_questions(sets[s].questions)) for s in set_names)
     with tqdm(total=total, desc="Thu thập", unit="câu", disable=None) as bar:
         for name in set_names:
-            runs.append(collect(sets[name], progress=bar.update))
+            runs.append(collect(sets[name], services, progress=bar.update))
     embedder_id = runs[0].svc.embedder.model_id
     assign_folds(runs, folds)
     everything = [c for run in runs for c in run.cases]
@@ -340,8 +360,8 @@ def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation
                      *ablation_rows]
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text("\n".join(body) + "\n", encoding="utf-8")
-    for run in runs:
-        run.svc.close()
+    for svc in services.values():
+        svc.close()
     return model
 
 

@@ -220,3 +220,34 @@ def test_section_list_ignores_the_words_that_talk_about_the_law():
     q = analyze("Luật Giáo dục quy định những quyền nào của nhà giáo?")
     units = answerer.section_list(q, list(chunks), {"law": chunks})
     assert [u.text[:6] for u in units] == ["1. Đượ", "2. Đượ", "3. Đượ"]
+
+
+# -- the failures quoted in the answers issue, on the seeds ---------------------------------------
+def test_a_province_named_in_a_list_question_keeps_the_answer_in_its_documents(seed_service):
+    a = seed_service.ask("Những kết quả nào được dùng để đánh giá, xếp loại đơn vị, thủ trưởng đơn vị và giáo viên "
+                         "ở Quảng Ninh?")
+    assert not a.abstained and {c.doc_id for c in a.citations} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
+    assert "kết quả kiểm tra chuyên môn" in a.answer
+
+
+def test_each_part_of_a_question_is_answered_and_its_numbers_are_not(seed_service):
+    a = seed_service.ask("Hội nghị quán triệt Chỉ thị 38-CT/TU của Sở GDĐT Quảng Ninh diễn ra ở đâu và có bao nhiêu "
+                         "đại biểu?")
+    assert "Hạ Long" in a.answer and "550 đại biểu" in a.answer
+    assert "Con số: 38" not in a.answer
+    assert a.answer.startswith("Địa điểm: thành phố Hạ Long. Con số: 550 đại biểu.")
+
+
+@pytest.mark.parametrize("question", ["truong thcs phai bao cao gi", "Trường THCS phải báo cáo gì?"])
+def test_report_question_without_year_or_diacritics(seed_service, question):
+    a = seed_service.ask(question)
+    assert not a.abstained
+    first = a.citations[0]
+    assert first.doc_id == BINH_SON and REPORT_ITEM in first.text
+    assert all(c.section != "Kính gửi" for c in a.citations), "who a directive is sent to is not what it asks"
+
+
+def test_a_document_the_index_does_not_hold_is_named_in_the_answer(seed_service):
+    a = seed_service.ask("Theo Chỉ thị 05/CT-UBND của UBND tỉnh Kiên Giang, các trường phải làm gì?")
+    assert a.abstained and not a.citations
+    assert a.answer.startswith("Chưa có")
