@@ -208,6 +208,7 @@ class Assistant:
             "embedder": (meta or {}).get("embedder", self.settings.embedder),
             "store": "qdrant-server" if self.settings.qdrant_url else f"qdrant-{self.settings.store}",
             "llm": self.settings.llm,
+            "index_key": self.settings.index_key,  # lets the CLI find a server over its own index
         }
 
     def close(self) -> None:
