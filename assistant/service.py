@@ -6,10 +6,11 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
 
 from .answer import ExtractiveAnswerer
-from .citations import Answer, hit_to_evidence
+from .citations import Answer, Citation, hit_to_evidence
 from .terms import TermWeights
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport
@@ -25,6 +26,52 @@ class QuestionError(ValueError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
+
+
+@dataclass
+class StreamEvent:
+    """One event of a streamed answer (see ``Assistant.ask_stream``)."""
+
+    kind: str  # "meta", "delta", "citations" or "done"
+    data: Any
+
+
+@dataclass
+class _Prepared:
+    """A question analysed, retrieved and answered extractively (before any LLM)."""
+
+    question: str
+    resolved: str
+    hits: list[Hit]
+    retrieved: list[dict[str, Any]]
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    confidence: float
+    timings: dict[str, float]
+    started: float
+
+    def answer(self, text: str, citations: list[Citation], mode: str) -> Answer:
+        self.timings["total"] = (time.perf_counter() - self.started) * 1000
+        return Answer(self.question, text, self.abstained, citations, self.retrieved, self.timings, self.resolved,
+                      self.confidence, mode)
+
+
+# an already finished answer goes out in pieces of about this many characters, cut after spaces
+PIECE_CHARS = 40
+
+
+def text_pieces(text: str) -> list[str]:
+    """Cut text after whitespace into pieces of ~PIECE_CHARS; "".join(pieces) == text."""
+    pieces, buf = [], ""
+    for word in re.findall(r"\S+\s*|\s+", text):
+        buf += word
+        if len(buf) >= PIECE_CHARS:
+            pieces.append(buf)
+            buf = ""
+    if buf:
+        pieces.append(buf)
+    return pieces
 
 
 class Assistant:
@@ -158,8 +205,8 @@ class Assistant:
         aq = analyze(query, history)
         return self.retriever.retrieve(aq, k, flt)
 
-    def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
-            k: int | None = None, use_llm: bool | None = None) -> Answer:
+    def _extractive(self, question: str, history: list[dict[str, str]] | None, flt: SearchFilter | None,
+                    k: int | None) -> "_Prepared":
         check_question(question, self.settings.max_question_chars)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -174,21 +221,60 @@ class Assistant:
         answerer = ExtractiveAnswerer(self.weights(), self.settings.abstain_threshold)
         outlines = {h.doc_id: self.retriever.document_chunks(h.doc_id, h.version) for h in hits[:3]}
         text, citations, abstained, conf = answerer.answer(aq, list(hits), contexts, outlines)
-        mode = "extractive"
         timings["answer"] = (time.perf_counter() - t2) * 1000
-        want_llm = use_llm if use_llm is not None else self.settings.llm != "none"
-        if want_llm and not abstained:
+        return _Prepared(question, aq.resolved, list(hits), retrieved, text, citations, abstained, conf, timings, t0)
+
+    def _wants_llm(self, use_llm: bool | None) -> bool:
+        return use_llm if use_llm is not None else self.settings.llm != "none"
+
+    def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
+            k: int | None = None, use_llm: bool | None = None) -> Answer:
+        p = self._extractive(question, history, flt, k)
+        text, citations, mode = p.text, p.citations, "extractive"
+        if self._wants_llm(use_llm) and not p.abstained:
             t3 = time.perf_counter()
             from .llm import generate_verified
 
-            llm_text, llm_citations = generate_verified(self.llm(), aq.resolved, hits[:5], self.weights())
+            llm_text, llm_citations = generate_verified(self.llm(), p.resolved, p.hits[:5], self.weights())
             if llm_citations:
                 text, citations, mode = llm_text, llm_citations, "llm"
             else:
                 mode = "extractive-fallback"
-            timings["llm"] = (time.perf_counter() - t3) * 1000
-        timings["total"] = (time.perf_counter() - t0) * 1000
-        return Answer(question, text, abstained, citations, retrieved, timings, aq.resolved, conf, mode)
+            p.timings["llm"] = (time.perf_counter() - t3) * 1000
+        return p.answer(text, citations, mode)
+
+    def ask_stream(self, question: str, history: list[dict[str, str]] | None = None,
+                   flt: SearchFilter | None = None, k: int | None = None,
+                   use_llm: bool | None = None) -> Iterator[StreamEvent]:
+        """The answer as it is made: ``meta`` (mode "llm" while an LLM writes, else
+        "extractive"), ``delta`` pieces whose texts concatenate to the answer, ``citations``,
+        then ``done`` with the whole answer object (its final mode). With an LLM, each
+        sentence is sent as soon as it is written and verified; if none survives, the
+        extractive answer is sent instead. Errors in the question or the index are raised
+        before the first event."""
+        p = self._extractive(question, history, flt, k)
+        llm = self.llm() if self._wants_llm(use_llm) and not p.abstained else None  # misconfigured: raise now
+        yield StreamEvent("meta", {"question": question, "resolved_question": p.resolved,
+                                   "abstained": p.abstained, "mode": "llm" if llm is not None else "extractive"})
+        text, citations, mode = p.text, p.citations, "extractive"
+        if llm is not None:
+            from .llm import AnswerWriter, stream_verified
+
+            t3 = time.perf_counter()
+            writer = AnswerWriter(p.hits[:5])
+            for piece in stream_verified(llm, p.resolved, p.hits[:5], writer):
+                yield StreamEvent("delta", {"text": piece})
+            p.timings["llm"] = (time.perf_counter() - t3) * 1000
+            if writer.citations:
+                text, citations, mode = writer.text, writer.citations, "llm"
+            else:
+                mode = "extractive-fallback"
+        if mode != "llm":
+            for piece in text_pieces(text):
+                yield StreamEvent("delta", {"text": piece})
+        answer = p.answer(text, citations, mode).to_dict()
+        yield StreamEvent("citations", answer["citations"])
+        yield StreamEvent("done", answer)
 
     def llm(self):
         if self._llm is None:
