@@ -256,7 +256,7 @@ def support(statement: str, passage: str) -> float:
 def _check(sentence: str, hits: list[Hit], kept: list[tuple[str, list[int]]], min_support: float
            ) -> tuple[str, list[int]] | None:
     """One sentence of an LLM answer: (claim, evidence numbers that support it), or None."""
-    claim = _MARK.sub("", sentence).strip()
+    claim = re.sub(r"\s+([.,;:!?])", r"\1", _MARK.sub("", sentence)).strip()  # "2025 [1]." -> "2025."
     if not claim or claim.startswith("Không tìm thấy"):
         return None
     marks = [int(n) for n in _MARK.findall(sentence)]
