@@ -125,7 +125,8 @@ def _print_ingest(report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    # on a terminal rich wraps at its width; in a pipe or a file a line stays one line
+    con = Console(soft_wrap=not sys.stdout.isatty())
     if report.dry_run:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
