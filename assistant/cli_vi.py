@@ -117,8 +117,11 @@ def install() -> None:
     if _installed:
         return
     _installed = True
-    from typer import core
-    from typer._click import decorators, formatting
+    try:
+        from typer import core
+        from typer._click import decorators, formatting
+    except ImportError:  # a Typer without its own Click: its help stays in English
+        return
 
     if "typer.rich_utils" in sys.modules:
         _patch_rich_utils(sys.modules["typer.rich_utils"])

@@ -1,67 +1,40 @@
-"""Vietnamese word segmentation: pyvi's CRF model, loaded without scikit-learn.
+"""Vietnamese word segmentation with pyvi's CRF model, without pyvi's dependencies.
 
-``from pyvi import ViTokenizer`` unpickles a ``sklearn_crfsuite.CRF``, which imports
-scikit-learn and SciPy: 1.6 s of a one-shot CLI question on 2 cores, for a model that is a
-python-crfsuite tagger inside. Here the pickle is read with those two classes replaced by
-stand-ins that keep the model bytes, and the bytes go straight to ``pycrfsuite.Tagger``
-(0.2 s). Features, syllable splitting and the joining rule are pyvi's own (pyvi 0.1.1,
-MIT licence), so the output is the same word for word (tests/test_segmenter.py checks it on
-the seed corpus against pyvi itself).
+pyvi ships its model as a pickled ``sklearn_crfsuite.CRF``: unpickling it imports
+scikit-learn and SciPy (1.6 s of a one-shot CLI question on 2 cores, ~200 MB of the install)
+for what is a python-crfsuite model inside. The model file itself and pyvi's word list are
+shipped in ``assistant/data`` (MIT licence, see NOTICE-pyvi.txt) and run by
+``pycrfsuite.Tagger`` directly. Features, syllable splitting and the joining rule are pyvi's
+own (pyvi 0.1.1), so the output is the same word for word: tests/test_segmenter.py checks it
+against pyvi on the seed corpus.
 """
 from __future__ import annotations
 
-import os
-import pickle
 import re
 import string
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
-
-class _CRFState:
-    """Stands in for sklearn_crfsuite.CRF: only its attributes are kept."""
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-
-
-class _FileState:
-    """Stands in for sklearn_crfsuite's FileResource: the pickled model file's bytes."""
-
-    def __setstate__(self, state: dict) -> None:
-        self.data = state.get("__FILE_RESOURCE_DATA__")
-
-
-class _ModelUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str):
-        if module.startswith("sklearn_crfsuite"):
-            stand_in = {"CRF": _CRFState, "FileResource": _FileState}.get(name)
-            if stand_in is None:
-                raise pickle.UnpicklingError(f"pyvi model: unexpected class {module}.{name}")
-            return stand_in
-        return super().find_class(module, name)
+DATA = Path(__file__).parent / "data"
+MODEL = DATA / "pyvi-tokenizer.crfsuite"
+WORDS = DATA / "pyvi-words.txt"
 
 
 class Segmenter:
-    def __init__(self) -> None:
+    def __init__(self, model: Path = MODEL, word_list: Path = WORDS) -> None:
         import pycrfsuite
-        import pyvi
 
-        models = os.path.join(os.path.dirname(pyvi.__file__), "models")
         self.bi_grams: set[str] = set()
         self.tri_grams: set[str] = set()
-        with open(os.path.join(models, "words.txt"), encoding="utf-8") as fh:
-            for token in fh.read().split("\n"):
-                n = len(token.split(" "))
-                if n == 2:
-                    self.bi_grams.add(token)
-                elif n == 3:
-                    self.tri_grams.add(token)
-        with open(os.path.join(models, "pyvi3.pkl"), "rb") as fh:
-            crf = _ModelUnpickler(fh).load()
-        self._model = crf.modelfile.data  # the tagger reads this buffer in place: keep it alive
+        for token in word_list.read_text(encoding="utf-8").split("\n"):
+            n = len(token.split(" "))
+            if n == 2:
+                self.bi_grams.add(token)
+            elif n == 3:
+                self.tri_grams.add(token)
         self.tagger = pycrfsuite.Tagger()
-        self.tagger.open_inmemory(self._model)
+        self.tagger.open(str(model))
 
     def _features(self, sent: list[str], i: int) -> dict:
         word = sent[i]
@@ -84,7 +57,7 @@ class Segmenter:
         return f
 
     def tokenize(self, text: str) -> str:
-        """pyvi's ``ViTokenizer.tokenize``: syllables of one word joined by "_"."""
+        """pyvi's ``ViTokenizer.tokenize``: the syllables of one word joined by "_"."""
         tmp = _syllables(text)
         if not tmp:
             return text
@@ -115,3 +88,37 @@ def _syllables(text: str) -> list[str]:
 @lru_cache(maxsize=1)
 def segmenter() -> Segmenter:
     return Segmenter()
+
+
+def export_from_pyvi(target: Path = DATA) -> None:
+    """Write pyvi's model file and word list into ``target`` (reads the pickle with the two
+    sklearn_crfsuite classes replaced by stand-ins that keep the model bytes)."""
+    import os
+    import pickle
+    import shutil
+
+    import pyvi
+
+    class _Keep:
+        def __setstate__(self, state: dict) -> None:
+            self.__dict__.update(state)
+            self.data = state.get("__FILE_RESOURCE_DATA__")
+
+    class _Unpickler(pickle.Unpickler):
+        def find_class(self, module: str, name: str):
+            if module.startswith("sklearn_crfsuite"):
+                return _Keep
+            return super().find_class(module, name)
+
+    models = os.path.join(os.path.dirname(pyvi.__file__), "models")
+    with open(os.path.join(models, "pyvi3.pkl"), "rb") as fh:
+        crf = _Unpickler(fh).load()
+    (target / MODEL.name).write_bytes(crf.modelfile.data)
+    shutil.copy(os.path.join(models, "words.txt"), target / WORDS.name)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--export"]:
+        export_from_pyvi()

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator
 from .answer import ExtractiveAnswerer
 from .citations import Answer, Citation, hit_to_evidence
 from .terms import TermWeights
+from .errors import LLMError
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport
 from .loading import SUPPORTED, LoadError, doc_id_for
@@ -278,8 +279,11 @@ class Assistant:
 
     def llm(self):
         if self._llm is None:
-            from .llm import make_llm
-
+            try:
+                from .llm import make_llm
+            except ImportError as e:  # llama-index is an extra: the core answers without an LLM
+                raise LLMError("Chưa cài phần LLM: pip install -e '.[openai]' (máy chủ OpenAI-compatible) "
+                               "hoặc -e '.[llm]' (mô hình GGUF cục bộ).") from e
             self._llm = make_llm(self.settings)
         return self._llm
 
