@@ -234,9 +234,10 @@ class Assistant:
         text, citations, mode = p.text, p.citations, "extractive"
         if self._wants_llm(use_llm) and not p.abstained:
             t3 = time.perf_counter()
+            llm = self.llm()  # first: without the LLM extra this says what to install
             from .llm import generate_verified
 
-            llm_text, llm_citations = generate_verified(self.llm(), p.resolved, p.hits[:5], self.weights())
+            llm_text, llm_citations = generate_verified(llm, p.resolved, p.hits[:5], self.weights())
             if llm_citations:
                 text, citations, mode = llm_text, llm_citations, "llm"
             else:
