@@ -15,7 +15,6 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .textutil import fold, has_diacritics
 
