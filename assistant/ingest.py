@@ -14,7 +14,7 @@ from .cleaning import clean_text
 from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
 from .models import Chunk, Document
-from .progress import progress_bar
+from .progress import progress_bar, step_log
 from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
@@ -149,9 +149,11 @@ class Ingestor:
                 advance(1)
 
         total_chars = sum(len(c.embed_text()) for _, _, chunks, _ in todo for c in chunks)
+        log = step_log(self.progress)
         with progress_bar("Nhúng", total_chars, "ký tự", self.progress) as advance:
-            for i, doc, chunks, root in todo:
+            for k, (i, doc, chunks, root) in enumerate(todo, 1):
                 self.index_document(doc, chunks, root, advance)
+                log(f"Đã nạp {k}/{len(todo)}: {doc.source} ({len(chunks)} đoạn)")
                 if self.on_file:
                     self.on_file(results[i])
         report.files.extend(results)

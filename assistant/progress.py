@@ -36,3 +36,14 @@ def progress_bar(description: str, total: int, unit: str, enabled: bool = True) 
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n=1: bar.advance(task, n)
+
+
+def step_log(enabled: bool = True) -> Callable[[str], None]:
+    """Where no bar is drawn (a pipe, a log file), progress is one plain line per finished step
+    on stderr, e.g. "Đã nạp 2/5: tep.txt (61 đoạn)". On a terminal the bar says it instead."""
+    if not enabled or on_terminal():
+        return lambda _: None
+
+    def log(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+    return log

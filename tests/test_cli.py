@@ -48,7 +48,8 @@ def test_ingest_into_a_file_is_clean_and_unwrapped(warm_cache):
         summary = [line for line in r.stdout.splitlines() if line.startswith("Xong")]
         assert len(summary) == 1 and summary[0].endswith("đệm)."), r.stdout  # one line, never wrapped at 80
     assert "5 văn bản nạp mới" in first.stdout and "5 không đổi" in again.stdout
-    assert again.stderr == ""  # nothing to do: no bars
+    assert first.stderr.count("Đã nạp ") == 5 and "Đã nạp 5/5:" in first.stderr  # plain progress lines
+    assert again.stderr == ""  # nothing to do: nothing to report
 
 
 def test_draft_writes_a_word_reply(seed_index, tmp_path):
