@@ -1,11 +1,13 @@
-# The two commands of the README:
-#   make run    install everything, index corpus/, ask the example question
-#   make test   install everything, run the test suite
+# The commands of the README:
+#   make run         install the core (./setup.sh), index corpus/, ask the example question
+#   make test        install the core and the test extras (./setup.sh --full), run the test suite (~8-11 min)
+#   make setup-full  the core and every extra, without running anything
+#   make screenshot  retake docs/screenshot-chat.png in headless Chromium (the README's picture)
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup test eval bench clean
+.PHONY: run setup setup-full test screenshot eval bench clean
 
 run: setup
 	$(BIN)/assistant ingest
@@ -17,8 +19,17 @@ $(VENV)/.installed: pyproject.toml setup.sh
 	./setup.sh
 	touch $@
 
-test: setup
+setup-full: $(VENV)/.installed-full
+
+$(VENV)/.installed-full: pyproject.toml setup.sh
+	./setup.sh --full
+	touch $@ $(VENV)/.installed
+
+test: setup-full
 	$(BIN)/python -m pytest -q
+
+screenshot: setup-full
+	ASSISTANT_SCREENSHOT=docs/screenshot-chat.png $(BIN)/python -m pytest -q tests/test_ui.py -k test_ask_see_citation_open_source
 
 eval: setup
 	$(BIN)/assistant ingest -q
@@ -30,4 +41,4 @@ bench: setup
 	$(BIN)/assistant bench load --index index-bench
 
 clean:
-	rm -rf index/qdrant index/embeddings.sqlite index-bench eval/reports
+	rm -rf index/qdrant index/edge index/embeddings.sqlite index-bench eval/reports

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from .embedding import EmbedderError
@@ -54,6 +55,23 @@ class AskRequest(BaseModel):
     k: int | None = Field(None, ge=1, le=50)
     stream: bool = False
     llm: bool | None = Field(None, description="dùng LLM đã cấu hình (mặc định: theo cấu hình máy chủ)")
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+class DraftRequest(BaseModel):
+    question: str
+    history: list[Message] = Field(default_factory=list, max_length=50)
+    filters: Filters | None = None
+    k: int | None = Field(None, ge=1, le=50)
+    llm: bool | None = None
+    recipient: str = Field("", max_length=300, description="Kính gửi")
+    sender: str = Field("", max_length=300, description="cơ quan ban hành công văn trả lời")
+    subject: str = Field("", max_length=300, description="trích yếu sau “V/v” (mặc định: theo câu hỏi)")
+    format: Literal["json", "docx"] | None = Field(
+        None, description='"docx": tệp Word; mặc định: theo header Accept (docx nếu có '
+                          'application/vnd.openxmlformats-officedocument.wordprocessingml.document), còn lại JSON')
 
 
 class SearchRequest(BaseModel):
@@ -113,14 +131,37 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.post("/v1/ask", tags=["answers"], dependencies=[Depends(require_read)])
     def ask(req: AskRequest):
         """Answer a question with verified citations. `stream=true` returns server-sent events:
-        `meta`, then `delta` pieces of the answer text, then `citations`, then `done` (the whole object)."""
+        `meta`, then `delta` pieces whose texts concatenate to the answer (with an LLM: each verified
+        sentence as soon as it is written), then `citations`, then `done` (the whole object)."""
         history = [m.model_dump() for m in req.history]
         flt = req.filters.to_filter() if req.filters else None
-        answer = svc.ask(req.question, history, flt, req.k, use_llm=req.llm).to_dict()
         if not req.stream:
-            return answer
-        return StreamingResponse(_sse(answer), media_type="text/event-stream",
+            return svc.ask(req.question, history, flt, req.k, use_llm=req.llm).to_dict()
+        events = svc.ask_stream(req.question, history, flt, req.k, use_llm=req.llm)
+        first = next(events)  # a bad question or a missing index answers as JSON, before the stream starts
+        return StreamingResponse(_sse(itertools.chain([first], events)), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    @app.post("/v1/draft", tags=["answers"], dependencies=[Depends(require_read)],
+              responses={200: {"content": {"application/json": {}, DOCX_TYPE: {}}}})
+    def draft(req: DraftRequest, request: Request):
+        """Answer the question, then draft a reply (công văn) from the answer and its citations:
+        JSON `{answer, draft}` (text), or a Word file when `format` is "docx" or the Accept header
+        asks for it. References come only from the cited documents' metadata."""
+        from .drafting import DraftError, build_draft, draft_reply, render_docx
+
+        history = [m.model_dump() for m in req.history]
+        answer = svc.ask(req.question, history, req.filters.to_filter() if req.filters else None, req.k,
+                         use_llm=req.llm).to_dict()
+        want_docx = req.format == "docx" or (req.format is None and DOCX_TYPE in request.headers.get("accept", ""))
+        try:
+            d = build_draft(answer, req.recipient, req.sender, req.subject)
+        except DraftError as e:
+            raise ApiError(422, "nothing_to_cite", str(e)) from e
+        if not want_docx:
+            return {"answer": answer, "draft": draft_reply(answer, req.recipient, req.sender, req.subject)}
+        return Response(render_docx(d), media_type=DOCX_TYPE,
+                        headers={"Content-Disposition": 'attachment; filename="cong-van-tra-loi.docx"'})
 
     @app.post("/v1/search", tags=["answers"], dependencies=[Depends(require_read)])
     def search(req: SearchRequest) -> dict[str, Any]:
@@ -223,22 +264,11 @@ def _doc_summary(rec) -> dict[str, Any]:
             "chars": rec.chars, "version": rec.version, **rec.meta.to_dict()}
 
 
-def _sse(answer: dict[str, Any]):
-    def event(name: str, data: Any) -> str:
-        return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-    yield event("meta", {"question": answer["question"], "resolved_question": answer["resolved_question"],
-                         "abstained": answer["abstained"], "mode": answer["mode"]})
-    text = answer["answer"]
-    pieces = [p for p in text.replace("\n", "\n ").split(" ")]
-    buf = ""
-    for i, p in enumerate(pieces):
-        buf += p if buf.endswith("\n") or not buf else " " + p
-        if len(buf) > 40 or i == len(pieces) - 1:
-            yield event("delta", {"text": buf})
-            buf = ""
-    yield event("citations", answer["citations"])
-    yield event("done", answer)
+def _sse(events):
+    """Server-sent events from the service's stream: `meta`, `delta`… (their texts concatenate
+    to the answer), `citations`, `done`."""
+    for e in events:
+        yield f"event: {e.kind}\ndata: {json.dumps(e.data, ensure_ascii=False)}\n\n"
 
 
 def render_document(rec, chunks: list[dict[str, Any]], focus: str | None) -> str:

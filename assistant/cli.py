@@ -27,6 +27,12 @@ def _service(index: Optional[Path], **kw: Any):
     return Assistant(load_settings(index_dir=index, **kw))
 
 
+def _terminal_width() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 24)).columns
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
@@ -38,15 +44,32 @@ def _run(fn):
     from .evaluation import EvalFileError
     from .errors import LLMError
     from .loading import LoadError
+    from .client import ServerError
     from .service import QuestionError
-    from .store import StoreError
+    from .store import IndexBusyError, StoreError
 
     try:
         return fn()
-    except (StoreError, EmbedderError, LoadError, QuestionError, LLMError, EvalFileError) as e:
+    except IndexBusyError as e:
+        _fail(f"{e} Để hỏi qua máy chủ đang chạy: đặt ASSISTANT_SERVER_URL=http://HOST:PORT.")
+    except (StoreError, EmbedderError, LoadError, QuestionError, LLMError, EvalFileError, ServerError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
         _fail("Đã dừng theo yêu cầu. Chỉ mục vẫn nhất quán; chạy lại lệnh để hoàn tất.", 130)
+
+
+def _server(index: Optional[Path]):
+    """A running server over the same index, if one answers (see client.py)."""
+    from .client import find_server
+
+    return find_server(load_settings(index_dir=index))
+
+
+def _filters_body(flt) -> dict[str, Any] | None:
+    if flt.is_empty():
+        return None
+    return {"doc_ids": flt.doc_ids, "doc_types": flt.doc_types, "issuer": flt.issuer, "province": flt.province,
+            "date_from": flt.date_from, "date_to": flt.date_to}
 
 
 def _dump(data: Any) -> None:
@@ -55,8 +78,13 @@ def _dump(data: Any) -> None:
 
 def _filter(doc: list[str], doc_type: list[str], issuer: Optional[str], province: Optional[str],
             date_from: Optional[str], date_to: Optional[str]):
+    import re
+
     from .store import SearchFilter
 
+    for flag, value in (("--from", date_from), ("--to", date_to)):
+        if value and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+            _fail(f"{flag} '{value}' không hợp lệ: dùng YYYY, YYYY-MM hoặc YYYY-MM-DD, ví dụ 2023-06.")
     return SearchFilter(doc_ids=doc, doc_types=doc_type, issuer=issuer, province=province,
                         date_from=date_from, date_to=date_to)
 
@@ -71,7 +99,7 @@ ToOpt = typer.Option(None, "--to", help="Đến ngày (YYYY, YYYY-MM hoặc YYYY
 
 @app.command()
 def ingest(
-    paths: list[Path] = typer.Argument(None, help="Tệp hoặc thư mục (mặc định: corpus/)."),
+    paths: list[Path] = typer.Argument(None, help="Tệp hoặc thư mục (mặc định: corpus/).", metavar="ĐƯỜNG_DẪN..."),
     index: Optional[Path] = IndexOpt,
     dry_run: bool = typer.Option(False, "--dry-run", help="Chỉ đọc và tách đoạn, không nhúng, không ghi chỉ mục."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Xóa chỉ mục cũ và nạp lại từ đầu."),
@@ -97,7 +125,8 @@ def _print_ingest(report) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    con = Console()
+    # on a terminal rich wraps at its width; in a pipe or a file a line stays one line
+    con = Console(soft_wrap=not sys.stdout.isatty())
     if report.dry_run:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
@@ -123,57 +152,74 @@ def _print_ingest(report) -> None:
 @app.command()
 def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
     """Liệt kê các văn bản đã nạp cùng số hiệu, loại, cơ quan ban hành, ngày."""
-    svc = _service(index)
-    records = _run(svc.documents)
-    svc.close()
+    server = _server(index)
+    if server is not None:
+        rows = _run(lambda: server.get("/v1/documents"))["documents"]
+    else:
+        svc = _service(index)
+        records = _run(svc.documents)
+        svc.close()
+        rows = [{"doc_id": r.doc_id, "source": r.source, "title": r.title, "chunks": r.chunk_count,
+                 "chars": r.chars, "version": r.version, **r.meta.to_dict()} for r in records]
     if as_json:
-        _dump([{"doc_id": r.doc_id, "source": r.source, "title": r.title, "chunks": r.chunk_count,
-                "chars": r.chars, "version": r.version, **r.meta.to_dict()} for r in records])
+        _dump(rows)
         return
-    if not records:
+    if not rows:
         typer.echo("Chỉ mục đang trống. Chạy `assistant ingest` để nạp văn bản.")
         return
     from rich.console import Console
     from rich.table import Table
 
     t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Tỉnh", "Đoạn", show_lines=False)
-    for r in records:
-        m = r.meta
-        t.add_row(r.doc_id, m.doc_type, m.number or "—", m.issuer, m.date or "—", m.province, str(r.chunk_count))
-    Console(width=200).print(t)
+    for r in rows:
+        t.add_row(r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—", r["province"],
+                  str(r["chunks"]))
+    (Console() if sys.stdout.isatty() else Console(width=200)).print(t)
 
 
 @app.command()
 def search(
-    query: str = typer.Argument(..., help="Nội dung cần tìm."),
+    query: str = typer.Argument(..., help="Nội dung cần tìm.", metavar="NỘI_DUNG"),
     k: int = typer.Option(5, "-k", help="Số kết quả."),
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
     province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """Tìm kiếm lai (ngữ nghĩa + từ khóa) các đoạn văn bản."""
-    svc = _service(index)
+    """Tìm kiếm lai (ngữ nghĩa + từ khóa) các đoạn văn bản.
+
+    Kết quả xếp theo hạng lai (ghép hạng ngữ nghĩa và hạng từ khóa, RRF); con số "tương đồng"
+    là độ tương đồng ngữ nghĩa (cosine) của đoạn với câu hỏi, không phải điểm xếp hạng."""
     flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
-    hits = _run(lambda: svc.search(query, k, flt))
-    svc.close()
-    if as_json:
+    server = _server(index)
+    if server is not None:
+        body = {"query": query, "k": k, "filters": _filters_body(flt)}
+        hits = _run(lambda: server.post("/v1/search", body))["hits"]
+    else:
         from .citations import hit_to_evidence
 
-        _dump({"query": query, "hits": [hit_to_evidence(h, i + 1) for i, h in enumerate(hits)]})
+        svc = _service(index)
+        found = _run(lambda: svc.search(query, k, flt))
+        svc.close()
+        hits = [hit_to_evidence(h, i + 1) for i, h in enumerate(found)]
+    if as_json:
+        _dump({"query": query, "hits": hits})
         return
     if not hits:
         typer.echo("Không có kết quả.")
     for i, h in enumerate(hits, 1):
-        typer.secho(f"[{i}] {h.doc_title}", bold=True)
-        typer.echo(f"    {h.doc_id} · {h.section or '(mở đầu)'} · điểm {h.score:.3f}")
-        text = h.text if len(h.text) < 400 else h.text[:397] + "…"
+        typer.secho(f"[{i}] {h['doc_title']}", bold=True)
+        typer.echo(f"    {h['doc_id']} · {h['section'] or '(mở đầu)'} · tương đồng {h['score']:.3f}")
+        text = h["text"] if len(h["text"]) < 400 else h["text"][:397] + "…"
         typer.echo("    " + text.replace("\n", "\n    "))
+    if hits:
+        typer.echo("(Xếp theo hạng lai ngữ nghĩa + từ khóa; “tương đồng” là độ tương đồng ngữ nghĩa, "
+                   "không phải điểm xếp hạng.)", err=True)
 
 
 @app.command()
 def ask(
-    question: str = typer.Argument(..., help="Câu hỏi (tiếng Việt hoặc tiếng Anh)."),
+    question: str = typer.Argument(..., help="Câu hỏi (tiếng Việt hoặc tiếng Anh).", metavar="CÂU_HỎI"),
     history: Optional[Path] = typer.Option(None, "--history", help='Tệp JSON: [{"role": "user", "content": "…"}, …].'),
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
@@ -182,28 +228,73 @@ def ask(
     as_json: bool = JsonOpt,
 ) -> None:
     """Trả lời câu hỏi, kèm trích dẫn tới đúng đoạn văn bản nguồn."""
-    turns = []
-    if history:
-        try:
-            turns = json.loads(history.read_text(encoding="utf-8"))
-            assert isinstance(turns, list)
-        except Exception:
-            _fail(f"Không đọc được lịch sử hội thoại {history}: cần một danh sách JSON các {{role, content}}.")
-    svc = _service(index, llm=llm)
+    turns = _read_history(history)
     flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
-    answer = _run(lambda: svc.ask(question, turns, flt))
-    svc.close()
+    answer = _answer(question, turns, flt, index, llm)
     if as_json:
-        _dump(answer.to_dict())
+        _dump(answer)
         return
-    typer.echo(answer.answer)
-    if answer.citations:
+    typer.echo(answer["answer"])
+    if answer["citations"]:
         typer.echo("")
         typer.secho("Nguồn:", bold=True)
-        for c in answer.citations:
-            typer.echo(f"[{c.n}] {c.doc_title}")
-            typer.echo(f"    {c.section or '(mở đầu)'} · {c.source} · ký tự {c.start}–{c.end}")
-            typer.echo(f"    “{c.quote}”")
+        for c in answer["citations"]:
+            typer.echo(f"[{c['n']}] {c['doc_title']}")
+            typer.echo(f"    {c['section'] or '(mở đầu)'} · {c['source']} · ký tự {c['start']}–{c['end']}")
+            typer.echo(f"    “{c['quote']}”")
+
+
+def _read_history(history: Optional[Path]) -> list[dict[str, str]]:
+    if not history:
+        return []
+    try:
+        turns = json.loads(history.read_text(encoding="utf-8"))
+        assert isinstance(turns, list)
+    except Exception:
+        _fail(f"Không đọc được lịch sử hội thoại {history}: cần một danh sách JSON các {{role, content}}.")
+    return turns
+
+
+def _answer(question: str, turns: list[dict[str, str]], flt, index: Optional[Path], llm: Optional[str]) -> dict[str, Any]:
+    """The answer object, from a running server over this index if there is one, else in-process."""
+    server = _server(index)
+    if server is not None:
+        body = {"question": question, "history": turns, "filters": _filters_body(flt),
+                "llm": None if llm is None else llm != "none"}
+        return _run(lambda: server.post("/v1/ask", body))
+    svc = _service(index, llm=llm)
+    answer = _run(lambda: svc.ask(question, turns, flt))
+    svc.close()
+    return answer.to_dict()
+
+
+@app.command()
+def draft(
+    question: str = typer.Argument(..., help="Câu hỏi cần trả lời bằng công văn.", metavar="CÂU_HỎI"),
+    out: Path = typer.Option(..., "--out", "-o", help="Tệp Word cần ghi, ví dụ tra-loi.docx."),
+    recipient: str = typer.Option("", "--recipient", help="Kính gửi (nơi nhận chính)."),
+    sender: str = typer.Option("", "--sender", help="Cơ quan ban hành công văn trả lời."),
+    subject: str = typer.Option("", "--subject", help="Trích yếu sau “V/v” (mặc định: theo câu hỏi)."),
+    history: Optional[Path] = typer.Option(None, "--history", help='Tệp JSON: [{"role": "user", "content": "…"}, …].'),
+    index: Optional[Path] = IndexOpt,
+    doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
+    province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+) -> None:
+    """Soạn công văn trả lời (tệp Word .docx theo thể thức Nghị định 30/2020/NĐ-CP) từ câu trả lời có trích dẫn."""
+    from .drafting import DraftError, draft_docx
+
+    if out.suffix.lower() != ".docx":
+        _fail(f"Tệp ra cần đuôi .docx (nhận được '{out.name}').")
+    answer = _answer(question, _read_history(history), _filter(doc, doc_type, issuer, province, date_from, date_to),
+                     index, None)
+    try:
+        data = draft_docx(answer, recipient, sender, subject)
+    except DraftError as e:
+        _fail(str(e))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(data)
+    typer.echo(f"Đã ghi bản thảo công văn: {out} ({len(answer['citations'])} trích dẫn từ "
+               f"{len({c['doc_id'] for c in answer['citations']})} văn bản). Mở bằng Word để điền số, ngày và ký.")
 
 
 @app.command("eval")
@@ -336,7 +427,12 @@ def serve(
 
 
 def main() -> None:
-    app()
+    from typer.main import get_command
+
+    from .cli_vi import install, localize
+
+    install()
+    localize(get_command(app))(prog_name="assistant")
 
 
 if __name__ == "__main__":

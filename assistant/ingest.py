@@ -14,12 +14,14 @@ from .cleaning import clean_text
 from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
 from .models import Chunk, Document, document_name
+from .progress import progress_bar, step_log
 from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 
 PIPELINE_VERSION = "9"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 EMBED_BATCH = 32
+PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
 
 @dataclass
@@ -118,8 +120,8 @@ class Ingestor:
         self.on_file = on_file
 
     def run(self, paths: list[Path], dry_run: bool = False, prune: bool = True) -> IngestReport:
-        from tqdm import tqdm
-
+        """Two passes: read and parse every file (fast), so the run knows how many characters
+        it has to embed; then embed and commit each changed file, with one ETA for the run."""
         t0 = time.perf_counter()
         report = IngestReport(dry_run=dry_run)
         files, problems = discover(paths)
@@ -134,19 +136,29 @@ class Ingestor:
                 self.store.delete_version(doc_id, version)  # leftovers of an interrupted run
             registry = self.store.documents(fresh=True)
 
-        file_bar = tqdm(total=len(files), desc="Tệp", unit="tệp", disable=not self.progress, position=0)
-        chunk_bar = tqdm(desc="Đoạn", unit="đoạn", disable=not self.progress or dry_run, position=1)
-        seen_ids: set[str] = set()
-        for path, root in files:
-            file_bar.set_postfix_str(path.name[:40])
-            result = self._one(path, root, registry, dry_run, chunk_bar)
-            seen_ids.add(result.doc_id)
-            report.files.append(result)
-            if self.on_file:
-                self.on_file(result)
-            file_bar.update(1)
-        file_bar.close()
-        chunk_bar.close()
+        results: list[FileResult] = []
+        todo: list[tuple[int, Document, list[Chunk], Path]] = []
+        with progress_bar("Đọc tệp", len(files), "tệp", self.progress and (dry_run or len(files) > PARSE_BAR_FILES)) \
+                as advance:
+            for path, root in files:
+                result, parsed = self._prepare(path, root, registry, dry_run)
+                results.append(result)
+                if parsed is not None:
+                    todo.append((len(results) - 1, parsed[0], parsed[1], root))
+                elif self.on_file:
+                    self.on_file(result)
+                advance(1)
+
+        total_chars = sum(len(c.embed_text()) for _, _, chunks, _ in todo for c in chunks)
+        log = step_log(self.progress)
+        with progress_bar("Nhúng", total_chars, "ký tự", self.progress) as advance:
+            for k, (i, doc, chunks, root) in enumerate(todo, 1):
+                self.index_document(doc, chunks, root, advance)
+                log(f"Đã nạp {k}/{len(todo)}: {doc.source} ({len(chunks)} đoạn)")
+                if self.on_file:
+                    self.on_file(results[i])
+        report.files.extend(results)
+        seen_ids = {r.doc_id for r in results}
 
         if prune and not dry_run and self.store is not None:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}
@@ -166,32 +178,34 @@ class Ingestor:
         """Ingest one file (an upload) without touching the rest of the index."""
         assert self.store is not None and self.embedder is not None
         self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
-        return self._one(path, root, self.store.documents(fresh=True), False, None)
+        result, parsed = self._prepare(path, root, self.store.documents(fresh=True), False)
+        if parsed is not None:
+            self.index_document(parsed[0], parsed[1], root)
+        return result
 
-    def _one(self, path: Path, root: Path, registry: dict[str, DocumentRecord], dry_run: bool,
-             chunk_bar) -> FileResult:
+    def _prepare(self, path: Path, root: Path, registry: dict[str, DocumentRecord], dry_run: bool
+                 ) -> tuple[FileResult, tuple[Document, list[Chunk]] | None]:
+        """Read and parse one file: its result, and the document to index if it changed."""
         try:
             raw = read_file(path, root)
         except LoadError as e:
-            return FileResult(str(path), doc_id_for(path.name), "failed", error=str(e))
+            return FileResult(str(path), doc_id_for(path.name), "failed", error=str(e)), None
         doc_id = doc_id_for(raw.source)
         version = f"{raw.sha256[:16]}-p{PIPELINE_VERSION}"
         old = registry.get(doc_id)
         if not dry_run and old is not None and old.version == version:
             return FileResult(raw.source, doc_id, "unchanged", old.chunk_count, old.chars,
-                              doc_type=old.meta.doc_type, number=old.meta.number)
+                              doc_type=old.meta.doc_type, number=old.meta.number), None
         try:
             doc, chunks, articles = make_document(raw)
         except LoadError as e:
-            return FileResult(raw.source, doc_id, "failed", error=str(e))
+            return FileResult(raw.source, doc_id, "failed", error=str(e)), None
         result = FileResult(raw.source, doc_id, "parsed" if dry_run else "indexed", len(chunks),
                             len(doc.text), articles, doc.meta.doc_type, doc.meta.number)
-        if dry_run:
-            return result
-        self.index_document(doc, chunks, root, chunk_bar)
-        return result
+        return result, (None if dry_run else (doc, chunks))
 
-    def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None, chunk_bar=None) -> None:
+    def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None,
+                       advance: Callable[[int], None] | None = None) -> None:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
         for i in range(0, len(chunks), EMBED_BATCH):
@@ -202,8 +216,8 @@ class Ingestor:
             sparse = [passage_vectors(t + "\n" + label) for t in texts]
             self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
                                      [chunk_payload(doc, c) for c in batch])
-            if chunk_bar is not None:
-                chunk_bar.update(len(batch))
+            if advance is not None:
+                advance(sum(len(t) for t in texts))
         rec = DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, len(chunks),
                              len(doc.text), root=str(root.resolve()) if root is not None else "")
         self.store.put_document(rec)  # the commit point

@@ -50,10 +50,23 @@ class Settings(BaseSettings):
     read_api_key: bool = Field(False, description="also require the API key for reads")
     max_upload_mb: float = 20.0
     feedback_path: Path | None = Field(None, description="default: <index_dir>/feedback.jsonl")
+    # the CLI asks a running server instead of opening the index (see client.py)
+    server_url: str | None = Field(None, description='a running `assistant serve`; "off": never; '
+                                                     'empty: the one on host:port if it serves this index')
 
     @property
     def feedback_file(self) -> Path:
         return self.feedback_path or self.index_dir / "feedback.jsonl"
+
+    @property
+    def index_key(self) -> str:
+        """Names the index without revealing its path: a CLI and a server with the same key
+        read the same index."""
+        import hashlib
+
+        where = f"{self.qdrant_url}/{self.collection}" if self.qdrant_url else \
+            f"{self.index_dir.resolve()}/{self.store}/{self.collection}"
+        return hashlib.sha256(where.encode()).hexdigest()[:16]
 
     @property
     def max_upload_bytes(self) -> int:

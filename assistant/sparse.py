@@ -1,7 +1,7 @@
 """BM25-style sparse vectors over Vietnamese word segments.
 
 A passage gets two sparse vectors, stored as two named vectors:
-- ``words``: the words found by pyvi's segmenter ("báo_cáo", "học_bạ") and their syllables;
+- ``words``: the words found by pyvi's segmenter (assistant/segmenter.py) ("báo_cáo", "học_bạ") and their syllables;
 - ``folded``: accent-folded syllables and syllable pairs ("bao", "bao_cao"), so that a question
   typed without diacritics still matches.
 A question searches one of them: ``words`` when it is typed with diacritics, ``folded`` when it
@@ -15,7 +15,6 @@ import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
 
 from .textutil import fold, has_diacritics
 
@@ -45,11 +44,10 @@ class SparseQuery:
     vector: SparseVector
 
 
-@lru_cache(maxsize=1)
 def _tokenizer():
-    from pyvi import ViTokenizer
+    from .segmenter import segmenter  # pyvi's model without scikit-learn (see segmenter.py)
 
-    return ViTokenizer
+    return segmenter()
 
 
 def segment(text: str) -> list[str]:

@@ -6,6 +6,8 @@ Document text is escaped before it is shown.
 from __future__ import annotations
 
 import html
+import tempfile
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +15,8 @@ import gradio as gr
 
 from .citations import format_date
 from .feedback import append_feedback
-from .drafting import draft_reply
+from .drafting import DraftError, draft_docx, draft_reply
+from .errors import LLMError
 from .service import Assistant, QuestionError
 from .settings import Settings
 from .store import SearchFilter, StoreError
@@ -120,6 +123,7 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                     draft_btn = gr.Button("Soạn công văn trả lời", elem_id="draft")
                     draft = gr.Textbox(label="Bản thảo (sao chép để dùng)", lines=14, buttons=["copy"],
                                        elem_id="draft-text")
+                    draft_file = gr.DownloadButton("Tải bản Word (.docx)", visible=False, elem_id="draft-docx")
 
         def respond(message, st, docs_sel, types_sel, prov, dfrom, dto):
             message = (message or "").strip()
@@ -130,19 +134,24 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                 return
             flt = SearchFilter(list(docs_sel or []), list(types_sel or []), None, prov or None,
                                (dfrom or "").strip() or None, (dto or "").strip() or None)
+            turns = [{"role": m["role"], "content": m["content"]} for m in history]
+            asked = shown + [{"role": "user", "content": message}]
+            answer, partial = None, ""
             try:
-                answer = svc.ask(message, [{"role": m["role"], "content": m["content"]} for m in history],
-                                 flt).to_dict()
-            except (QuestionError, StoreError) as e:
-                yield shown + [{"role": "user", "content": message}, {"role": "assistant", "content": str(e)}], \
-                    st, gr.update(), ""
+                # the same stream as the API's SSE: with an LLM, each verified sentence as it is written
+                for event in svc.ask_stream(message, turns, flt):
+                    if event.kind == "delta":
+                        partial += event.data["text"]
+                        yield asked + [{"role": "assistant", "content": partial}], st, gr.update(), ""
+                    elif event.kind == "done":
+                        answer = event.data
+            except (QuestionError, StoreError, LLMError) as e:
+                yield asked + [{"role": "assistant", "content": str(e)}], st, gr.update(), ""
+                return
+            if answer is None:
                 return
             full = cite_links(answer)
             shown.append({"role": "user", "content": message})
-            # stream the answer out in pieces, as the API's SSE does
-            words = full.split(" ")
-            for i in range(0, len(words), 12):
-                yield shown + [{"role": "assistant", "content": " ".join(words[: i + 12])}], st, gr.update(), ""
             history += [{"role": "user", "content": message, "shown": message},
                         {"role": "assistant", "content": answer["answer"], "shown": full}]
             new_state = {"history": history, "last": answer}
@@ -154,16 +163,24 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
         box.submit(respond, inputs, outputs).then(lambda: "", None, box)
 
         def new_conversation():
-            return [], {"history": [], "last": None}, sources_html(None), "", ""
+            return [], {"history": [], "last": None}, sources_html(None), "", "", gr.update(visible=False)
 
-        clear.click(new_conversation, None, [chat, state, sources, status, draft])
+        clear.click(new_conversation, None, [chat, state, sources, status, draft, draft_file])
 
         def make_draft(st, recipient, who):
             if not st.get("last"):
-                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời."
-            return draft_reply(st["last"], recipient or "", who or "")
+                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", gr.update(visible=False)
+            text = draft_reply(st["last"], recipient or "", who or "")
+            try:
+                data = draft_docx(st["last"], recipient or "", who or "")
+            except DraftError:
+                return text, gr.update(visible=False)
+            folder = Path(tempfile.mkdtemp(prefix="cong-van-"))  # Gradio serves it from its own cache
+            path = folder / "cong-van-tra-loi.docx"
+            path.write_bytes(data)
+            return text, gr.update(value=str(path), visible=True)
 
-        draft_btn.click(make_draft, [state, to, sender], draft)
+        draft_btn.click(make_draft, [state, to, sender], [draft, draft_file])
 
         def rate(label):
             def _rate(st):

@@ -5,6 +5,7 @@ in a test run either.
 """
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -97,3 +98,71 @@ class Server:
             self.proc.wait(10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+class StreamingChatServer:
+    """A tiny OpenAI-compatible chat server (stdlib, in a thread) that streams like a slow LLM:
+    token by token, and after its first sentence it waits until ``release`` is set before it
+    writes the rest. Its answer is made from the evidence it is sent: the first sentence of
+    document 1 with [1], a sentence no document supports, then the first sentence of document 2
+    with [2]. ``finished`` is set when it has sent everything."""
+
+    UNSUPPORTED = "Giáo viên được tăng lương gấp đôi từ tháng sau [2]."
+
+    def __init__(self, wait_s: float = 30.0) -> None:
+        import re
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.release = threading.Event()
+        self.finished = threading.Event()
+        self.requests: list[dict] = []
+        outer = self
+
+        def first_sentence(doc: str) -> str:
+            text = doc.strip().lstrip("-+• ").strip()
+            return re.split(r"(?<=[.;])\s", text, maxsplit=1)[0].rstrip(".;")
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                outer.requests.append(body)
+                prompt = "\n".join(m["content"] for m in body["messages"])
+                docs = re.findall(r'<tai_lieu so="\d+"[^>]*>\n(.*?)\n</tai_lieu>', prompt, re.S)
+                parts = [f"{first_sentence(docs[0])} [1]. ", outer.UNSUPPORTED + " "]
+                tail = f"{first_sentence(docs[1])} [2]." if len(docs) > 1 else ""
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+
+                def send(text: str) -> None:
+                    for i in range(0, len(text), 6):  # a few characters a token
+                        chunk = {"choices": [{"index": 0, "delta": {"content": text[i:i + 6]}}]}
+                        self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
+                        self.wfile.flush()
+
+                send(parts[0] + parts[1][:1])  # the first sentence, and the first letter of the next
+                outer.release.wait(wait_s)
+                send(parts[1][1:] + tail)
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+                outer.finished.set()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture()
+def streaming_llm():
+    srv = StreamingChatServer()
+    yield srv
+    srv.stop()

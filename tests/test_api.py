@@ -64,9 +64,80 @@ def test_ask_stream(server):
             elif line.startswith("data: "):
                 events.append((name, json.loads(line[6:])))
     names = [n for n, _ in events]
-    assert names[0] == "meta" and names[-2:] == ["citations", "done"] and "delta" in names
-    streamed = " ".join(d["text"] for n, d in events if n == "delta")
+    assert names[0] == "meta" and names[-2:] == ["citations", "done"] and names.count("delta") > 1
+    streamed = "".join(d["text"] for n, d in events if n == "delta")  # as any SSE client joins them
+    assert streamed == events[-1][1]["answer"]
     assert "10 ngày" in streamed and events[-1][1]["citations"]
+
+
+def test_stream_errors_before_the_stream_starts(server):
+    r = httpx.post(server.url + "/v1/ask", json={"question": "  ", "stream": True})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_question"
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _read_docx(data: bytes):
+    import io
+
+    import docx
+
+    return docx.Document(io.BytesIO(data))
+
+
+def test_draft_as_json_and_as_word(server):
+    body = {"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?", "recipient": "Các trường THCS",
+            "sender": "Phòng Giáo dục và Đào tạo huyện Bình Sơn"}
+    r = httpx.post(server.url + "/v1/draft", json=body, timeout=60)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
+    data = r.json()
+    assert data["draft"].startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") and data["answer"]["citations"]
+    for how in ({"json": {**body, "format": "docx"}}, {"json": body, "headers": {"Accept": DOCX}}):
+        r = httpx.post(server.url + "/v1/draft", timeout=60, **how)
+        assert r.status_code == 200 and r.headers["content-type"] == DOCX
+        assert "attachment" in r.headers["content-disposition"]
+        word = _read_docx(r.content)
+        text = "\n".join(p.text for p in word.paragraphs)
+        head = [c.text for c in word.tables[0].rows[0].cells]
+        assert "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÌNH SƠN" in head[0] and "Số:" in head[0] and "V/v" in head[0]
+        assert "Độc lập - Tự do - Hạnh phúc" in head[1] and "ngày" in head[1]
+        assert "Kính gửi: Các trường THCS" in text
+        for c in data["answer"]["citations"]:  # every reference comes from a cited document's metadata
+            assert f"{c['doc_type']} số …{c['doc_number']}" in text
+        assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
+        fonts = {r.font.name for p in word.paragraphs for r in p.runs if r.text.strip()}
+        assert fonts == {"Times New Roman"}
+        sizes = {r.font.size.pt for p in word.paragraphs for r in p.runs if r.text.strip()}
+        assert sizes and all(13 <= s <= 14 for s in sizes)
+
+
+def test_draft_without_a_basis_is_refused(server):
+    r = httpx.post(server.url + "/v1/draft", json={"question": "Lịch thi đấu bóng đá World Cup 2030 là gì?",
+                                                    "format": "docx"}, timeout=60)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "nothing_to_cite"
+
+
+def _cli(*args, env=None):
+    import os
+
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_cli_answers_through_the_server_that_holds_the_index(server):
+    """The server holds the embedded index (a second process cannot open it): the CLI asks it."""
+    q = "Chỉ thị 04 của An Giang có hiệu lực khi nào?"
+    explicit = _cli("ask", q, "--json", "--index", str(server.index), env={"ASSISTANT_SERVER_URL": server.url})
+    assert explicit.returncode == 0, explicit.stderr
+    assert "10 ngày" in json.loads(explicit.stdout)["answer"]
+    found = _cli("docs", "--json", "--index", str(server.index), env={"ASSISTANT_PORT": str(server.port)})
+    assert found.returncode == 0, found.stderr  # found on the configured port: it serves this index
+    assert len(json.loads(found.stdout)) >= 5
+    other = _cli("docs", "--json", "--index", str(server.index) + "-other", env={"ASSISTANT_PORT": str(server.port)})
+    assert other.returncode == 0 and json.loads(other.stdout) == []  # another index: not that server's answers
+    off = _cli("ask", q, "--index", str(server.index), env={"ASSISTANT_SERVER_URL": "off"})
+    assert off.returncode == 1 and "ASSISTANT_SERVER_URL" in off.stderr and "Traceback" not in off.stderr
 
 
 @pytest.mark.parametrize("body,status,code", [

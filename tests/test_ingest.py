@@ -97,7 +97,7 @@ def test_interrupted_ingest_leaves_a_consistent_index(tmp_path, backend):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seen = b""
     deadline = time.time() + 120
-    while b"1/5" not in seen and time.time() < deadline:  # the progress bar: first file committed
+    while b"1/5" not in seen and time.time() < deadline:  # the progress log ("Đã nạp 1/5: …"): first file committed
         seen += os.read(proc.stderr.fileno(), 4096)
     time.sleep(1.5)  # now in the middle of the second file's chunks
     proc.send_signal(signal.SIGKILL)

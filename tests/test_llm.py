@@ -118,3 +118,26 @@ def test_llm_judge_over_an_openai_compatible_endpoint(local_llm):
               "citations": [{"n": 1, "text": HITS[0].text}]}
     score = judge(answer)
     assert 0.0 <= score <= 1.0
+
+
+def test_local_model_streams_token_by_token(local_llm, seed_service):
+    """xllamacpp calls back once per token; the GGUF backend hands each one on as it comes."""
+    from llama_index.core.llms import ChatMessage
+
+    local_llm.max_tokens, before = 24, local_llm.max_tokens
+    try:
+        responses = list(local_llm.stream_chat([ChatMessage(role="user", content="Kể tên ba môn học ở trường.")]))
+        assert len(responses) > 3
+        assert "".join(r.delta for r in responses) == responses[-1].message.content
+        seed_service._llm = local_llm
+        events = list(seed_service.ask_stream("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
+                                              use_llm=True))
+    finally:
+        local_llm.max_tokens = before
+    done = events[-1].data
+    assert events[0].data["mode"] == "llm" and done["mode"] in ("llm", "extractive-fallback")
+    assert "".join(e.data["text"] for e in events if e.kind == "delta") == done["answer"]
+    if done["mode"] == "llm":
+        from types import SimpleNamespace
+
+        _check_all_supported(done["answer"], [SimpleNamespace(**c) for c in done["citations"]])

@@ -1,5 +1,7 @@
 """The chat UI in a real headless Chromium (Debian's package), driven by Playwright."""
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +59,25 @@ def test_ask_see_citation_open_source(ui_server, browser, tmp_path):
     assert "Căn cứ Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn;" in draft
     assert "Nơi nhận:" in draft
 
-    shot = ROOT / "docs" / "screenshot-chat.png"
+    # the Word file: a real download in the browser, read back with python-docx
+    with page.expect_download(timeout=30000) as dl:
+        page.locator("#draft-docx").click()
+    saved = tmp_path / dl.value.suggested_filename
+    dl.value.save_as(saved)
+    assert saved.suffix == ".docx"
+    import docx
+
+    word = docx.Document(str(saved))
+    body = "\n".join(p.text for p in word.paragraphs)
+    header = " ".join(c.text for c in word.tables[0].rows[0].cells)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in header and "Độc lập - Tự do - Hạnh phúc" in header
+    assert "Căn cứ Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn;" in body
+    assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
+
+    # test artefacts stay in a temporary folder; `make screenshot` updates the README's picture
+    shot = Path(os.environ.get("ASSISTANT_SCREENSHOT") or tmp_path / "screenshot-chat.png")
+    if not shot.is_absolute():
+        shot = ROOT / shot
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
 

@@ -1,0 +1,78 @@
+"""The command line as a user meets it: Vietnamese help, clean output in pipes, a Word reply."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, ROOT
+
+ENGLISH = ["Show this message", "Usage", "Options", "Arguments", "Commands", "[default", "[required]",
+           "<bool>", "<str>", "<int>", "<path>", "Missing argument", "Error"]
+
+
+def cli(*args, env=None, timeout=180):
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout,
+                          env={**os.environ, "ASSISTANT_SERVER_URL": "off", "COLUMNS": "100", **(env or {})})
+
+
+COMMANDS = [[], ["ingest"], ["docs"], ["search"], ["ask"], ["draft"], ["eval"], ["serve"], ["bench"],
+            ["bench", "ingest"], ["bench", "query"], ["bench", "load"]]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "assistant")
+def test_help_is_vietnamese_throughout(command):
+    r = cli(*command, "--help")
+    assert r.returncode == 0, r.stderr
+    assert "Cách dùng: assistant" in r.stdout and "Hiện hướng dẫn này rồi thoát." in r.stdout
+    for word in ENGLISH:
+        assert word not in r.stdout, f"{word!r} in `assistant {' '.join(command)} --help`"
+
+
+def test_parse_errors_are_vietnamese():
+    r = cli("search")
+    assert r.returncode == 2 and "Thiếu tham số" in r.stderr and "Missing" not in r.stderr
+    r = cli("ask", "hai", "từ")
+    assert r.returncode == 2 and "ngoặc kép" in r.stderr
+
+
+def test_ingest_into_a_file_is_clean_and_unwrapped(warm_cache):
+    first = cli("ingest", str(CORPUS), "--index", str(warm_cache))
+    again = cli("ingest", str(CORPUS), "--index", str(warm_cache))
+    for r in (first, again):
+        assert r.returncode == 0, r.stderr
+        for stream in (r.stdout, r.stderr):
+            assert "\x1b" not in stream and "\r" not in stream, stream  # no escape codes, no bar remnants
+        summary = [line for line in r.stdout.splitlines() if line.startswith("Xong")]
+        assert len(summary) == 1 and summary[0].endswith("đệm)."), r.stdout  # one line, never wrapped at 80
+    assert "5 văn bản nạp mới" in first.stdout and "5 không đổi" in again.stdout
+    assert first.stderr.count("Đã nạp ") == 5 and "Đã nạp 5/5:" in first.stderr  # plain progress lines
+    assert again.stderr == ""  # nothing to do: nothing to report
+
+
+def test_draft_writes_a_word_reply(seed_index, tmp_path):
+    import docx
+
+    out = tmp_path / "tra-loi.docx"
+    r = cli("draft", "Trường THCS phải báo cáo gì sau năm học 2024-2025?", "-o", str(out), "--index", str(seed_index),
+            "--recipient", "Các trường THCS trên địa bàn huyện", "--sender", "Phòng Giáo dục và Đào tạo huyện Bình Sơn")
+    assert r.returncode == 0, r.stderr
+    word = docx.Document(str(out))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "Kính gửi: Các trường THCS trên địa bàn huyện" in text
+    assert "Căn cứ Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn;" in text
+    assert "Học bạ điện tử" in text
+    head = word.tables[0].rows[0].cells
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in head[1].text and "Số:" in head[0].text
+    assert word.sections[0].left_margin.mm == pytest.approx(30, abs=0.5)
+    bad = cli("draft", "Câu hỏi?", "-o", str(tmp_path / "x.txt"), "--index", str(seed_index))
+    assert bad.returncode == 1 and ".docx" in bad.stderr
+
+
+def test_search_says_what_its_number_is(seed_index):
+    r = cli("search", "học bạ điện tử", "-k", "3", "--index", str(seed_index))
+    assert r.returncode == 0, r.stderr
+    assert len(re.findall(r"· tương đồng \d\.\d{3}", r.stdout)) == 3
+    assert "không phải điểm xếp hạng" in r.stderr
