@@ -3,11 +3,15 @@
 #   make test        install the core and the test extras (./setup.sh --full), run the test suite (~8-11 min)
 #   make setup-full  the core and every extra, without running anything
 #   make screenshot  retake docs/screenshot-chat.png in headless Chromium (the README's picture)
+#   make eval-all    every question set of eval/sets.toml on its corpus (needs ../shared; the 17
+#                    ALQAC laws take ~25 min to embed the first time, then seconds)
+#   make tune        refit assistant/answer_model.json on the training sets, with cross-validation
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup setup-full test screenshot eval bench clean
+.PHONY: run setup setup-full test screenshot eval eval-laws eval-alqac eval-all tune bench clean
+SETS_TRAIN := --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
 
 run: setup
 	$(BIN)/assistant ingest
@@ -35,10 +39,22 @@ eval: setup
 	$(BIN)/assistant ingest -q
 	$(BIN)/assistant eval
 
+eval-laws: setup
+	$(BIN)/assistant eval --set laws --set laws-heldout
+
+eval-alqac: setup
+	$(BIN)/assistant eval --set alqac --set alqac-heldout
+
+eval-all: setup
+	$(BIN)/assistant eval --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
+
+tune: setup
+	$(BIN)/assistant tune $(SETS_TRAIN) --ablation --out assistant/answer_model.json --report eval/tune-report.md
+
 bench: setup
 	$(BIN)/assistant bench ingest
 	$(BIN)/assistant bench query --index index-bench
 	$(BIN)/assistant bench load --index index-bench
 
 clean:
-	rm -rf index/qdrant index/edge index/embeddings.sqlite index-bench eval/reports
+	rm -rf index/qdrant index/edge index/embeddings.sqlite index-bench index-laws index-alqac index-alqac-ci eval/reports

@@ -25,6 +25,7 @@ from .textutil import fold, words
 from .verdict import Provision, Verdict, check_statement, choose, governing, subject_of
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
+_SCENE_FIRST = re.compile(r"^\s*(?:khi|trong|với|sau|trước|để|đối với)\s[^,?]{3,120},\s*", re.I)
 _FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
 _RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
 _DISTRIBUTION_Q = re.compile(r"nơi nhận|gửi|noi nhan|gui", re.I)
@@ -242,7 +243,8 @@ class ExtractiveAnswerer:
     def focus_words(self, q: AnalyzedQuery, qw: dict[str, float]) -> dict[str, float]:
         """The question words (``qw``) before the first clause that only sets the scene ("khi …",
         "với …")."""
-        head = _FOCUS_END.split(q.focus_text, maxsplit=1)[0]
+        text = _SCENE_FIRST.sub("", q.focus_text)  # "Khi Sở làm việc với huyện, sẽ làm việc về những gì?"
+        head = _FOCUS_END.split(text, maxsplit=1)[0]
         spaced = spaced_words(head)
         return {k: w for k, w in qw.items() if f" {k} " in spaced}
 

@@ -194,10 +194,12 @@ def _unknown_name(question: str, folded: str, start: int, type_end: int, type_fo
 
 def _is_source(folded: str, start: int, end: int, statement: bool) -> bool:
     before, after = folded[:start], folded[end:]
-    if _SOURCE_HEAD.match(before) or not before.strip():
-        return True  # "Theo Luật X, …", "Chỉ thị 04 yêu cầu …"
+    if before.strip() and _SOURCE_HEAD.match(before):
+        return True  # "Theo Luật X, …"
     if statement:
-        return False  # inside a claim to verify, the law is part of what is claimed
+        return False  # inside a claim ("Nghị quyết 09 đặt nhiệm vụ …, đúng hay sai?") the document is claimed about
+    if not before.strip():
+        return True  # "Chỉ thị 04 yêu cầu …"
     return bool(_SOURCE_TAIL_BEFORE.search(before) and _SOURCE_TAIL_AFTER.match(after))
 
 

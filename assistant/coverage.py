@@ -242,3 +242,17 @@ def names_document(key: str, dt: set[str]) -> bool:
 
 def question_word_set(q: AnalyzedQuery) -> set[str]:
     return {fold(w) for w in words(q.resolved + " " + " ".join(q.expansions))}
+
+
+_PREDICATE = re.compile(r"\s(?:là|phải|được|có|không|chỉ|bị|sẽ|cần|thì|do|chịu|gồm|bao gồm|được phép|có thể|nhận)\s",
+                        re.I)
+
+
+def subject_of(statement: str) -> str:
+    """The words a statement or question is about, before its first predicate: "giáo viên tiểu
+    học chỉ cần có bằng …" -> "giáo viên tiểu học"; "Trường mẫu giáo nhận trẻ em …" -> "Trường
+    mẫu giáo"; "" when the predicate comes first."""
+    for m in _PREDICATE.finditer(statement):
+        if len(statement[: m.start()].split()) >= 2:
+            return statement[: m.start()]
+    return ""

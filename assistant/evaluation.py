@@ -208,7 +208,8 @@ def evaluate(svc, questions: list[EvalQuestion], progress: bool = True, judge=No
 
     rows = []
     svc.warm()  # latency is a warm process's
-    for q in tqdm(questions, desc="Đánh giá", unit="câu", disable=not progress):
+    # disable=None: no bar when the output is not a terminal (a log stays clean)
+    for q in tqdm(questions, desc="Đánh giá", unit="câu", disable=True if not progress else None):
         t0 = time.perf_counter()
         answer = svc.ask(q.question, q.history).to_dict()
         latency = (time.perf_counter() - t0) * 1000

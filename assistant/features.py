@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, title_terms
+from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, subject_of, title_terms
 from .kinds import MARKER, KindStrategy
 from .models import Hit
 from .query import AnalyzedQuery
@@ -34,6 +34,8 @@ FEATURES: dict[str, str] = {
     "closing_formula": "1 for closing formulas ('Trên đây là Kế hoạch…')",
     "legal_basis": "1 for the legal-basis preamble ('Căn cứ…', 'Thực hiện Công văn…')",
     "named_document": "1 when the paragraph's document is one the question names without making it the source",
+    "subject_opening": "share of the question's subject ('Trường mẫu giáo' in '… nhận trẻ em từ bao nhiêu tuổi') "
+                       "among the first words of a unit that opens its paragraph",
 }
 FEATURE_NAMES = tuple(FEATURES)
 
@@ -139,6 +141,8 @@ class UnitFeaturizer:
         self.segmented = not self.q.no_diacritics
         self.slot = slot_pattern(self.q.focus_text) if self.q.kind != "list" else None
         self.actor = actor_words(self.q.focus_text, self.qw)
+        subject = spaced_words(subject_of(self.q.focus_text)) if not self.q.english else ""
+        self.subject = {k: w for k, w in self.qw.items() if f" {k} " in subject}
 
     def units(self, rank: int, h: Hit) -> list[Unit]:
         content = content_words(self.qw, h)
@@ -178,6 +182,7 @@ class UnitFeaturizer:
             f[10] = 1.0 if _CLOSING.match(text) else 0.0
             f[11] = 1.0 if _BASIS.match(text) else 0.0
             f[12] = named
+            f[13] = coverage(self.subject, opening(text), seg) if self.subject and a == 0 else 0.0
             out.append(Unit(rank, a, z, text, own, 0.0, f))
         return out
 

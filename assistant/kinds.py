@@ -127,13 +127,23 @@ class KindStrategy:
         return ""
 
 
+_CITED_DATE = re.compile(DOC_REF.pattern + r"[^,;.]{0,12}\s$")
+
+
+def _without_refs(text: str) -> str:
+    """The text with document symbols blanked: "38/2005/QH11" is not the month 38/2005."""
+    return DOC_REF.sub(" ", text)
+
+
 class WhenStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
+        text = _without_refs(text)
         return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
                     or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
 
     def strength(self, text: str) -> float:
         """The more precise the date, the better."""
+        text = _without_refs(text)
         if FULL_DATE.search(text):
             return 1.0
         if MONTH_DATE.search(text):
@@ -145,7 +155,9 @@ class WhenStrategy(KindStrategy):
     def lead(self, texts: list[str], question: str) -> str:
         asked = _spaced(question)
         for text in texts:
-            found = [m.group().strip() for m in DATE_EXPR.finditer(text)]
+            # the date of a document cited in passing ("Chỉ thị số 800/CT-BGDĐT ngày 24/8/2021") is not
+            # the time asked about
+            found = [m.group().strip() for m in DATE_EXPR.finditer(text) if not _CITED_DATE.search(text[: m.start()])]
             found = [f for f in dict.fromkeys(found) if _spaced(f).strip() not in asked]  # not the question's own date
             if found:
                 return "Thời gian: " + "; ".join(found[:2]) + "."

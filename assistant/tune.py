@@ -36,7 +36,7 @@ from .evaluation import EvalQuestion, aggregate, contains_any, in_gold_article, 
 from .features import FEATURE_NAMES, Unit
 
 ANCHOR = "coverage"  # held at its hand-set weight: fixes the scale of the scores
-L2 = 0.05  # pull towards the hand-set weights (chosen by cross-validation: 0.01, 0.05 and 0.2 were tried)
+L2_CHOICES = (0.001, 0.01, 0.05)  # pull towards the hand-set weights; the tuner picks one by cross-validation
 TEMPERATURE = 0.1  # the softmax temperature of the hand-set weights' scale
 CONFIDENCE_GRID = {"coverage_mix": (0.6, 0.7, 0.8, 0.9), "identity_mix": (0.2, 0.4, 0.6),
                    "mismatch_factor": (0.3, 0.5, 0.7, 1.0)}
@@ -134,7 +134,7 @@ def unit_labels(q: EvalQuestion, hits, units: list[Unit]) -> np.ndarray:
 
 
 # -- fitting -----------------------------------------------------------------------------------------
-def fit_weights(cases: list[Case], drop: frozenset[str] = frozenset(), l2: float = L2) -> dict[str, float]:
+def fit_weights(cases: list[Case], drop: frozenset[str] = frozenset(), l2: float = 0.01) -> dict[str, float]:
     """Listwise softmax fit of the unit weights on cases with both good and bad units."""
     groups = [(np.stack([u.features for u in c.units]).astype(np.float64), c.labels) for c in cases
               if c.labels is not None and c.units and c.labels.any() and not c.labels.all()]
@@ -239,10 +239,10 @@ def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
 
 
 def fit_model(cases: list[Case], embedder_id: str, drop: frozenset[str] = frozenset(),
-              base: AnswerModel | None = None) -> AnswerModel:
+              base: AnswerModel | None = None, l2: float = 0.01) -> AnswerModel:
     base = base or load_model()
     calibration = fit_calibration(cases)
-    weights = fit_weights(cases, drop)
+    weights = fit_weights(cases, drop, l2)
     model = replace(base, weights=weights, calibration={embedder_id: calibration, "default": calibration})
     # the confidence depends on the calibration only, not on the unit weights
     model.confidence = fit_confidence(cases, calibration)
@@ -275,16 +275,36 @@ def assign_folds(runs: list[SetRun], k: int) -> None:
             run.cases[i].fold = n % k
 
 
-def cross_validate(runs: list[SetRun], k: int, embedder_id: str, drop: frozenset[str] = frozenset()) -> dict[str, dict]:
+def cross_validate(runs: list[SetRun], k: int, embedder_id: str, drop: frozenset[str] = frozenset(),
+                   l2: float = 0.01) -> dict[str, dict]:
     """Each fold answered by a model fitted on the other folds; the rows of all folds pooled."""
     pooled: dict[str, list[dict]] = {run.qs.name: [] for run in runs}
     for fold in range(k):
         train = [c for run in runs for c in run.cases if c.fold != fold]
-        model = fit_model(train, embedder_id, drop)
+        model = fit_model(train, embedder_id, drop, l2=l2)
         test = {run.qs.name: {i for i, c in enumerate(run.cases) if c.fold == fold} for run in runs}
         for name, res in replay(runs, model, test).items():
             pooled[name].extend(res["rows"])
     return {name: {"aggregate": aggregate(rows), "rows": rows} for name, rows in pooled.items()}
+
+
+QUALITY = ("facts_all", "citation_precision", "gold_article_cited", "verdict_accuracy")  # what the weights change
+
+
+def quality(results: dict[str, dict]) -> float:
+    """One number to choose by: the mean over sets of the answer-quality metrics they report,
+    minus the false abstention rate and the share of unanswerable questions answered."""
+    scores = []
+    for res in results.values():
+        agg = res["aggregate"]
+        vals = [agg[m] for m in QUALITY if agg.get(m) is not None]
+        if agg.get("false_abstention_rate") is not None:
+            vals.append(1 - agg["false_abstention_rate"])
+        if agg.get("abstention_recall") is not None:
+            vals.append(agg["abstention_recall"])
+        if vals:
+            scores.append(sum(vals) / len(vals))
+    return sum(scores) / len(scores) if scores else 0.0
 
 
 METRICS = ("hit_at_1", "hit_at_5", "facts_all", "citation_precision", "gold_article_cited", "verdict_accuracy",
@@ -323,8 +343,12 @@ def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation
     everything = [c for run in runs for c in run.cases]
     echo(f"{len(everything)} câu hỏi từ {len(runs)} bộ; khớp {folds} phần (k-fold)…")
     hand = replay(runs, AnswerModel(dict(HAND_SET), calibration=load_model().calibration))
-    cv = cross_validate(runs, folds, embedder_id)
-    model = fit_model(everything, embedder_id)
+    by_l2 = {l2: cross_validate(runs, folds, embedder_id, l2=l2) for l2 in L2_CHOICES}
+    l2 = max(L2_CHOICES, key=lambda x: quality(by_l2[x]))
+    echo("Chọn L2 theo kiểm định chéo: " + ", ".join(f"{x}: {quality(r):.4f}" for x, r in by_l2.items())
+         + f" → {l2}")
+    cv = by_l2[l2]
+    model = fit_model(everything, embedder_id, l2=l2)
     train = replay(runs, model)
     results = {"hand-set weights": hand, f"{folds}-fold cross-validated": cv, "training (fitted on all)": train}
     ablation_rows: list[str] = []
@@ -332,12 +356,12 @@ def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation
         for feature in FEATURE_NAMES:
             if feature == ANCHOR:
                 continue
-            res = cross_validate(runs, folds, embedder_id, frozenset({feature}))
+            res = cross_validate(runs, folds, embedder_id, frozenset({feature}), l2=l2)
             ablation_rows.append(_ablation_row(feature, res, cv))
     model.version = time.strftime("%Y-%m-%d") + f"-{hashlib.sha1(str(model.weights).encode()).hexdigest()[:6]}"
     model.fitted = {
         "sets": {run.qs.name: str(run.qs.questions) for run in runs}, "questions": len(everything), "folds": folds,
-        "l2": L2, "anchor": ANCHOR, "hand_set": HAND_SET,
+        "l2": l2, "anchor": ANCHOR, "hand_set": HAND_SET,
         "cross_validated": {name: _headline(r["aggregate"]) for name, r in cv.items()},
         "training": {name: _headline(r["aggregate"]) for name, r in train.items()},
     }
@@ -370,9 +394,8 @@ def _headline(agg: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ablation_head() -> str:
-    return ("| without | " + " | ".join(f"Δ {m}" for m in ("facts_all", "citation_precision", "gold_article_cited",
-                                                             "hit_at_1", "false_abstention_rate")) + " |\n"
-            "|---|---|---|---|---|---|")
+    return ("| without | Δ quality | " + " | ".join(f"Δ {m}" for m in _ABLATED) + " |\n"
+            "|---|---|" + "---|" * len(_ABLATED))
 
 
 def _ablation_row(feature: str, res: dict[str, dict], base: dict[str, dict]) -> str:
@@ -380,8 +403,12 @@ def _ablation_row(feature: str, res: dict[str, dict], base: dict[str, dict]) -> 
         vals = [r["aggregate"].get(metric) for r in results.values() if r["aggregate"].get(metric) is not None]
         return sum(vals) / len(vals) if vals else None
 
-    cells = []
-    for m in ("facts_all", "citation_precision", "gold_article_cited", "hit_at_1", "false_abstention_rate"):
+    cells = [f"{quality(res) - quality(base):+.4f}"]
+    for m in _ABLATED:
         a, b = pooled(res, m), pooled(base, m)
         cells.append("—" if a is None or b is None else f"{a - b:+.3f}")
     return f"| {feature} | " + " | ".join(cells) + " |"
+
+
+_ABLATED = ("facts_all", "citation_precision", "gold_article_cited", "verdict_accuracy", "abstention_recall",
+            "false_abstention_rate")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .coverage import coverage
+from .coverage import LIGHT_WORDS, coverage, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
 from .kinds import DIGIT_QUANTITY, WORD_QUANTITY
 from .textutil import fold, words
@@ -91,12 +91,13 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
     neg = {"khong", "chua", "chang", "cam"}
 
     def negated_phrases(toks: list[str]) -> set[tuple[str, str]]:
+        """Word pairs within the few words a negation governs ("không áp dụng hình thức dạy học
+        trực tuyến": "dạy học", "học trực", "trực tuyến", …)."""
         out = set()
         for i, t in enumerate(toks):
             if t in neg:
-                rest = [x for x in toks[i + 1: i + 4] if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
-                if len(rest) >= 2:
-                    out.add((rest[0], rest[1]))
+                rest = [x for x in toks[i + 1: i + 8] if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
+                out.update(zip(rest, rest[1:]))
         return out
 
     def plain_phrases(toks: list[str]) -> dict[tuple[str, str], bool]:
@@ -129,18 +130,6 @@ class Provision:
     span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
 
 
-_PREDICATE = re.compile(r"\s(?:là|phải|được|có|không|chỉ|bị|sẽ|cần|thì|do|chịu|gồm|bao gồm|được phép|có thể)\s", re.I)
-
-
-def subject_of(statement: str) -> str:
-    """The words a statement is about, before its first predicate: "giáo viên tiểu học chỉ cần
-    có bằng …" -> "giáo viên tiểu học"."""
-    for m in _PREDICATE.finditer(statement):
-        if len(statement[: m.start()].split()) >= 2:
-            return statement[: m.start()]
-    return ""
-
-
 def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
               segmented: bool = True) -> int:
     """The provision the statement is about: the one naming its subject, then covering most of it.
@@ -162,8 +151,8 @@ def displaced_words(statement_words: dict[str, float], g: Provision, siblings: l
     top = max(statement_words.values())
     out = []
     for k, w in statement_words.items():
-        if w < 0.6 * top or k.startswith("\x00") or re.search(r"\d", k):
-            continue  # numbers are compared as quantities (number_differences)
+        if w < 0.6 * top or k.startswith("\x00") or re.search(r"\d", k) or k in LIGHT_WORDS:
+            continue  # numbers are compared as quantities; "yêu cầu", "quy định" say how, not what
         one = {k: w}
         if coverage(one, g.context, segmented) > 0:
             continue
