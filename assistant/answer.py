@@ -55,6 +55,7 @@ class ExtractiveAnswerer:
         self.calibration = model.calibration_for(embedder_id)
         self.threshold = model.confidence.threshold if threshold is None else threshold
         self.claim_threshold = model.confidence.claim_threshold if threshold is None else threshold
+        self.english_threshold = model.confidence.english_threshold if threshold is None else threshold
         self.max_hits = max_hits or model.selection.candidate_hits
         self._w = np.asarray(model.vector(), dtype=np.float32)
 
@@ -65,6 +66,12 @@ class ExtractiveAnswerer:
     def strategies(self, q: AnalyzedQuery):
         parts = q.form.parts if q.form and q.form.parts else []
         return [strategy(k) for k, _ in parts] or [strategy(q.kind)]
+
+    def threshold_for(self, q: AnalyzedQuery) -> float:
+        """Claims (statements to verify, choices) and English questions have thresholds of their own."""
+        if q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE):
+            return self.claim_threshold
+        return self.english_threshold if q.english else self.threshold
 
     def confidence(self, q: AnalyzedQuery, hits: list[Hit]) -> float:
         """How well one paragraph (with its headings and document title) covers the question's
@@ -254,8 +261,7 @@ class ExtractiveAnswerer:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
         conf = self.confidence(q, hits)
-        claim = q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE)
-        if conf < (self.claim_threshold if claim else self.threshold):
+        if conf < self.threshold_for(q):
             return Draft(abstain_text(hits), [], True, conf)
         units = self.select(q, hits, contexts, outlines, preferred)
         if not units:

@@ -46,6 +46,9 @@ class Confidence:
     # statements to verify and choices to make carry their own claim: a provision that covers
     # less of it still governs it (the verdict may be "Sai"), so they are declined below this
     claim_threshold: float = 0.45
+    # an English question is read through a glossary: its words cover less of a Vietnamese
+    # paragraph that does answer it
+    english_threshold: float = 0.40
 
 
 @dataclass

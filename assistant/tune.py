@@ -213,8 +213,13 @@ def _best_cut(pos: np.ndarray, neg: np.ndarray) -> tuple[float, float, float]:
     return best
 
 
-def _is_claim(c: Case) -> bool:
-    return c.evidence.query.kind in ("verify", "choice")
+def _group(c: Case) -> int:
+    """0: questions, 1: claims (statements to verify, choices), 2: English questions — each has
+    its own threshold (answer_model.Confidence)."""
+    q = c.evidence.query
+    if q.kind in ("verify", "choice"):
+        return 1
+    return 2 if q.english else 0
 
 
 def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
@@ -224,17 +229,17 @@ def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
     usable = [c for c in cases if c.parts]
     best: tuple[float, Confidence] | None = None
     for mix, ident, mismatch in itertools.product(*CONFIDENCE_GRID.values()):
-        model = Confidence(mix, ident, mismatch)
+        model = Confidence(mix, ident, mismatch, 0.0, 0.0, 0.0)
         score = {id(c): confidence_of(c.parts, model, calibration) for c in usable}
         cuts = []
-        for claims in (False, True):
-            group = [c for c in usable if _is_claim(c) == claims]
+        for g in (0, 1, 2):
+            group = [c for c in usable if _group(c) == g]
             pos = np.array([score[id(c)] for c in group if c.question.answerable])
             neg = np.array([score[id(c)] for c in group if not c.question.answerable])
             cuts.append(_best_cut(pos, neg))
-        bal = sum(c[0] * (c[0] >= 0) for c in cuts) / 2
+        bal = sum(c[0] * (c[0] >= 0) for c in cuts) / len(cuts)
         if best is None or bal > best[0]:
-            best = (bal, Confidence(mix, ident, mismatch, cuts[0][2], cuts[1][2]))
+            best = (bal, Confidence(mix, ident, mismatch, cuts[0][2], cuts[1][2], cuts[2][2]))
     return best[1] if best else Confidence()
 
 
@@ -358,7 +363,7 @@ def tune(set_names: list[str], folds: int = 5, out: Path | None = None, ablation
                 continue
             res = cross_validate(runs, folds, embedder_id, frozenset({feature}), l2=l2)
             ablation_rows.append(_ablation_row(feature, res, cv))
-    model.version = time.strftime("%Y-%m-%d") + f"-{hashlib.sha1(str(model.weights).encode()).hexdigest()[:6]}"
+    model.version = time.strftime("%Y-%m-%d") + "-" + hashlib.sha1(str((model.weights, model.confidence, model.calibration)).encode()).hexdigest()[:6]
     model.fitted = {
         "sets": {run.qs.name: str(run.qs.questions) for run in runs}, "questions": len(everything), "folds": folds,
         "l2": l2, "anchor": ANCHOR, "hand_set": HAND_SET,
