@@ -112,8 +112,9 @@ def split_parts(text: str) -> list[tuple[QuestionKind, str]]:
                 parts[-1] = (parts[-1][0], parts[-1][1] + " và " + c)  # not a question of its own
                 continue
         parts.append((k, c))
-    kinds = {k for k, _ in parts if k is not QuestionKind.FACT}
-    return parts if len(kinds) >= 2 else []
+    asking = [k for k, _ in parts if k is not QuestionKind.FACT]
+    # two clauses that each ask something ("là bao lâu và … tối đa mấy nhiệm kỳ"), of one kind or two
+    return parts if len(asking) >= 2 and len(parts) == len(asking) else []
 
 
 # how a multiple-choice stem talks about its choices: no content

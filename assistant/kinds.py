@@ -53,7 +53,8 @@ WORD_QUANTITY = re.compile(r"\b((?:(?:một|hai|ba|bốn|tư|năm|sáu|bảy|tá
                            + _UNIT_RE + r")(?!\w)", re.I)
 FRACTION = re.compile(r"\b(?:một|hai|ba|bốn) phần (?:hai|ba|tư|năm|mười)\b|\bmột nửa\b", re.I)
 # what "bao nhiêu" counts, when the text writes it another way
-_NOUN_FORMS = {"phan tram": ("%", "phan tram"), "ty le": ("%", "phan tram"), "nam": ("nam",), "tuoi": ("tuoi",)}
+_NOUN_FORMS = {"phan tram": ("%", "phan tram"), "ty le": ("%", "phan tram"), "nam": ("nam",), "tuoi": ("tuoi",),
+               "dong": ("dong", "trieu", "ty", "nghin", "ngan")}
 _SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
              "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
 PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
@@ -86,6 +87,11 @@ def counted_noun(question: str) -> str:
 
     if re.search(r"\b(?:how|what|which)\b", question, re.I):
         return ""  # an English question read through its glossary terms: they are not in order
+    f = fold(question)
+    if re.search(r"\b(?:ty le|phan tram)\b", f):
+        return "phan tram"  # "tỷ lệ … bao nhiêu": a share
+    if re.search(r"\b(?:kinh phi|so tien|muc phi|hoc phi|muc luong|tien luong|muc thu)\b.*\b(?:bao nhieu|may)\b", f):
+        return "dong"  # an amount of money
     toks = [fold(w) for w in words(question)]
     for i, t in enumerate(toks):
         if t == "nhieu" and i and toks[i - 1] == "bao" or t == "may":

@@ -84,6 +84,23 @@ def _tokens(text: str) -> list[str]:
     return [fold(w) for w in words(text)]
 
 
+_DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*(?:tháng\s+|/)(\d{1,2})\s*(?:năm\s+|/)(\d{4})\b", re.I)
+
+
+def date_differences(statement: str, provision: str) -> list[Difference]:
+    """A date of the statement ("01 tháng 01 năm 2020") where the provision gives another."""
+    theirs = {(int(d), int(m), int(y)): g.group().strip() for g in _DATE.finditer(provision)
+              for d, m, y in [g.groups()]}
+    if not theirs:
+        return []
+    diffs = []
+    for g in _DATE.finditer(statement):
+        key = tuple(int(x) for x in g.groups())
+        if key not in theirs:
+            diffs.append(Difference("ngày", g.group().strip(), "; ".join(theirs.values())))
+    return diffs
+
+
 def negation_differences(statement: str, provision: str) -> list[Difference]:
     """A predicate the statement negates and the provision does not (or the reverse): the two
     words after a "không"/"cấm" on one side, found on the other side without one."""
@@ -165,7 +182,9 @@ def check_statement(statement: str, g: Provision, siblings: list[Provision], sta
                     named_laws: list[str], provision_law: str, segmented: bool = True) -> "Verdict":
     """"Đúng" when nothing in the statement contradicts the governing provision, "Sai" with the
     differences: a number, a negation, a value that belongs to another case, the law named."""
-    diffs = number_differences(statement, g.context) + negation_differences(statement, g.text)
+    dates = date_differences(statement, g.context)
+    # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
+    diffs = dates + ([] if dates else number_differences(statement, g.context)) + negation_differences(statement, g.text)
     moved = displaced_words(statement_words, g, siblings, segmented)
     if moved and not diffs:
         diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))
