@@ -3,6 +3,7 @@ document management. The CLI, the HTTP API and the UI are thin layers over it.""
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import threading
 import time
@@ -14,7 +15,7 @@ from .citations import Answer, hit_to_evidence
 from .terms import TermWeights
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport, document_record, make_document, point_batches
-from .loading import LoadError, ReadLimits, doc_id_for, read_file
+from .loading import ReadLimits, doc_id_for, read_file
 from .models import Hit
 from .query import analyze
 from .retrieval import HybridRetriever
@@ -29,6 +30,21 @@ class QuestionError(ValueError):
         self.status = status
 
 
+def _counted(method):
+    """Count the questions being answered (``Assistant.in_flight``): the upload worker waits
+    for a quiet moment before each batch (see ``upload_queue``)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._flight_lock:
+            self.in_flight += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
+    return wrapper
+
+
 class Assistant:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -38,6 +54,8 @@ class Assistant:
         self._retriever: HybridRetriever | None = None
         self._llm = None
         self._lock = threading.RLock()
+        self._flight_lock = threading.Lock()
+        self.in_flight = 0
 
     # -- components (built lazily: `assistant docs` needs no embedder) -------------------------
     @property
@@ -182,12 +200,14 @@ class Assistant:
             return None
         return rec, self.store.chunks_of(doc_id)
 
+    @_counted
     def search(self, query: str, k: int = 8, flt: SearchFilter | None = None,
                history: list[dict[str, str]] | None = None) -> list[Hit]:
         self.check_request(query, history, flt)
         aq = analyze(query, history)
         return self.retriever.retrieve(aq, k, flt)
 
+    @_counted
     def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
             k: int | None = None, use_llm: bool | None = None) -> Answer:
         self.check_request(question, history, flt)

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     upload_queue_size: int = Field(4, description="uploads waiting for the ingest worker; more get 503")
     upload_timeout_s: float = Field(120.0, description="CPU seconds the upload worker may spend reading one file")
     upload_worker_memory_mb: int = Field(2048, description="memory (RLIMIT_DATA) of the upload worker process")
+    upload_yield_s: float = Field(1.0, description="while questions are being answered, the upload worker "
+                                                   "embeds one batch per this many seconds at most")
     feedback_max_kb: float = Field(16.0, description="one feedback record")
     feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
     feedback_max_mb: float = Field(50.0, description="the whole feedback file; further ratings get 503")

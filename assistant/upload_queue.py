@@ -26,6 +26,9 @@ from .store import DocumentRecord
 from .uploads import StagedUpload, UploadError, conflict, plan, receive, send, write
 
 KEEP_FINISHED = 200  # finished jobs kept for GET /v1/uploads/{id}
+# Chunks the worker embeds per turn. Small turns keep each one short (~0.1 s of one core), so the
+# server can hand turns out only when no question is being answered (see _wait_turn).
+UPLOAD_BATCH = 8
 
 
 @dataclass
@@ -149,38 +152,53 @@ class UploadQueue:
                   "max_pdf_pages": s.max_pdf_pages}
         proc = self._worker()
         send(proc.stdin, ("ingest", str(job.staged.path), str(s.corpus_dir), job.staged.name, limits, s.embedder,
-                          str(s.index_dir / "embeddings.sqlite")))
-        version = None
+                          str(s.index_dir / "embeddings.sqlite"), UPLOAD_BATCH))
+        version, worker_busy = None, True  # the worker is inside this job until "done" or "error"
         try:
             msg = self._next(proc, job, reading=True)
             if msg[0] == "error":
+                worker_busy = False
                 raise UploadError(msg[1], msg[2], msg[3])
             info = msg[1]
             version, job.chunks = info["version"], info["chunks"]
             old = store.documents().get(job.staged.doc_id)
             if old is not None and old.version == version and old.source == job.staged.name:
                 self._skip_rest(proc, job)
+                worker_busy = False
                 job.record, job.status = old, "unchanged"
                 job.staged.discard()
                 return self._done(job)
             job.status = "indexing"
             while True:
+                self._wait_turn()
+                send(proc.stdin, ("go",))
                 msg = self._next(proc, job, reading=False)
                 if msg[0] == "batch":
                     store.upsert_chunks(*msg[1:])
                     job.written += len(msg[1])
                 elif msg[0] == "done":
+                    worker_busy = False
                     rec = DocumentRecord.from_payload(msg[1])
                     break
                 else:
+                    worker_busy = False
                     raise UploadError(msg[1], msg[2], msg[3])
             self.svc.commit_upload(job.staged, rec)
             job.record, job.status = rec, "indexed"
             return self._done(job)
         except BaseException:
+            if worker_busy:
+                self._stop_worker()  # stopped mid-job by a failure here: start the next job afresh
             if version is not None:
                 store.discard_uncommitted(job.staged.doc_id, version)  # the failed upload's chunks; the old stay
             raise
+
+    def _wait_turn(self) -> None:
+        """Until no question is being answered, or ``upload_yield_s`` since the last turn: under
+        a steady stream of questions the upload still advances, one small batch at a time."""
+        deadline = time.monotonic() + self.settings.upload_yield_s
+        while self.svc.in_flight > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def _done(self, job: UploadJob) -> None:
         """Free the doc_id first: a client acting on the answer (a delete) must not find it busy."""
@@ -192,11 +210,8 @@ class UploadQueue:
             job.future.set_result(job)
 
     def _skip_rest(self, proc: subprocess.Popen, job: UploadJob) -> None:
-        """The same file again: let the worker finish (it embeds from the cache) and ignore it."""
-        while True:
-            msg = self._next(proc, job, reading=False)
-            if msg[0] in ("done", "error"):
-                return
+        """The same file again: nothing to embed or write."""
+        send(proc.stdin, ("skip",))
 
     def _next(self, proc: subprocess.Popen, job: UploadJob, reading: bool) -> tuple:
         """The worker's next message. While it reads a file, its CPU time is bounded (a file that

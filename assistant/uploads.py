@@ -233,7 +233,9 @@ def _lower_priority(memory_mb: int) -> None:
 
 
 def worker_main() -> None:
-    """Serve ingest jobs: ("ingest", path, root, source, limits, embedder spec, cache path)."""
+    """Serve ingest jobs: ("ingest", path, root, source, limits, embedder spec, cache path, batch
+    size). After "parsed", each batch and the final "done" wait for the server's ("go",); a
+    ("skip",) ends the job early (the file is already indexed)."""
     from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
     from .ingest import PIPELINE_VERSION, document_record, make_document, point_batches
     from .loading import ReadLimits, TooLargeError, read_file
@@ -242,12 +244,19 @@ def worker_main() -> None:
     sys.stdout = sys.stderr  # nothing else may write into the message stream
     _lower_priority(int(os.environ.get("ASSISTANT_WORKER_MEMORY_MB", "2048")))
     embedders: dict[tuple[str, str], CachedEmbedder] = {}
+
+    def turn() -> bool:
+        msg = receive(inp)
+        if msg is None:
+            sys.exit(0)  # the server is gone
+        return msg == ("go",)
+
     send(out, ("ready",))
     while True:
         msg = receive(inp)
         if msg is None:
             return
-        _, path, root, source, limits, spec, cache_path = msg
+        _, path, root, source, limits, spec, cache_path, batch_size = msg
         try:
             raw = read_file(Path(path), Path(path).parent, ReadLimits(**limits))
             raw.source = source
@@ -257,9 +266,13 @@ def worker_main() -> None:
             key = (spec, cache_path)
             if key not in embedders:
                 embedders[key] = CachedEmbedder(make_embedder(spec), EmbeddingCache(Path(cache_path)))
-            for batch in point_batches(doc, chunks, embedders[key]):
+            batches = point_batches(doc, chunks, embedders[key], batch_size)
+            while turn():
+                batch = next(batches, None)
+                if batch is None:
+                    send(out, ("done", document_record(doc, len(chunks), Path(root)).to_payload(), articles))
+                    break
                 send(out, ("batch", *batch))
-            send(out, ("done", document_record(doc, len(chunks), Path(root)).to_payload(), articles))
         except TooLargeError as e:
             send(out, ("error", 413, "document_too_large", str(e)))
         except LoadError as e:

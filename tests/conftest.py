@@ -57,4 +57,6 @@ def seed_service(seed_index):
     svc.close()
 
 
-from assistant.serverproc import ServerProcess as Server  # noqa: E402  (a real server on a free port)
+from assistant.serverproc import ServerProcess  # noqa: E402
+
+Server = ServerProcess  # `assistant serve` on a free port (the tests' name for it)

@@ -3,7 +3,6 @@
 sockets; headless Chromium for script injection) and asserts the safe outcome. The row
 functions are shared with `assistant bench abuse`, which also measures the load row."""
 import shutil
-import time
 
 import httpx
 import pytest
@@ -56,7 +55,7 @@ def test_row1_reflected_xss_does_not_run_in_chromium(target):
 def test_row12_server_killed_during_upload_ingest(own_target):
     result = abuse.row12_killed_during_ingest(own_target)
     assert result.passed, f"{result.line()}\n" + "\n".join(result.details)
-    assert "'uncommitted_versions': 1" in own_target.server.output() or "uncommitted" in result.details[0]
+    assert "'uncommitted_versions': 1" in own_target.server.output()  # cleaned at start-up, not by luck
 
 
 def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
@@ -72,9 +71,7 @@ def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
     answer = httpx.post(t.url + "/v1/ask", json={"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?"},
                         timeout=60)
     hits = httpx.post(t.url + "/v1/search", json={"query": f"học bạ điện tử {nonce}", "k": 8}, timeout=60).json()["hits"]
-    during = abuse.wait_job(t, job["id"], lambda j: True)
     assert answer.status_code == 200 and "học bạ điện tử" in answer.json()["answer"].lower()
-    assert during["status"] == "indexing" or during["written"] < during["chunks"] or True
     assert all(h["doc_id"] != f"hoc-ba-{nonce}" for h in hits), "uncommitted chunks must not be searchable"
     assert hits and hits[0]["doc_id"] == abuse.BINH_SON, [h["doc_id"] for h in hits]
     done = abuse.wait_job(t, job["id"], lambda j: j["status"] in ("indexed", "failed"), timeout=600)
@@ -88,17 +85,16 @@ def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
 
 def test_upload_queue_full_answers_503_and_loses_nothing(own_target):
     t = own_target
-    codes = []
-    for i in range(6):  # queue of 4: the first is running or queued, the rest wait; more are refused
-        codes.append(abuse.upload(t, f"hang-doi-{i}.txt", abuse.hoc_ba_document(f"q{i}x", 40), wait=False).status_code)
+    responses = [abuse.upload(t, f"hang-doi-{i}.txt", abuse.hoc_ba_document(f"q{i}x", 40), wait=False)
+                 for i in range(6)]  # a queue of 4 (running included): the rest are refused at once
+    codes = [r.status_code for r in responses]
     assert codes.count(202) >= 4 and set(codes) <= {202, 503}, codes
-    refused = [i for i, c in enumerate(codes) if c == 503]
-    deadline = time.time() + 600
-    while time.time() < deadline and httpx.get(t.url + "/healthz").json()["documents"] < 5 + codes.count(202):
-        time.sleep(0.5)
+    assert all(r.headers.get("retry-after") for r in responses if r.status_code == 503)
+    jobs = [abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["status"] in ("indexed", "failed"), 600)
+            for r in responses if r.status_code == 202]
+    assert all(j["status"] == "indexed" for j in jobs), jobs
     names = {f.name for f in t.corpus.iterdir()}
-    assert all(f"hang-doi-{i}.txt" in names for i, c in enumerate(codes) if c == 202)
-    assert not any(f"hang-doi-{i}.txt" in names for i in refused)
+    assert all((f"hang-doi-{i}.txt" in names) == (c == 202) for i, c in enumerate(codes)), (codes, names)
 
 
 @pytest.mark.browser
