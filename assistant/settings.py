@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     upload_worker_memory_mb: int = Field(2048, description="memory (RLIMIT_DATA) of the upload worker process")
     upload_yield_s: float = Field(1.0, description="while questions are being answered, the upload worker "
                                                    "embeds one batch per this many seconds at most")
-    feedback_max_kb: float = Field(16.0, description="one feedback record")
+    feedback_max_kb: float = Field(64.0, description="one feedback record (a long list answer with its quotes: ~20 KB)")
     feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
     feedback_max_mb: float = Field(50.0, description="the whole feedback file; further ratings get 503")
 

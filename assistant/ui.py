@@ -72,7 +72,8 @@ def sources_html(answer: dict[str, Any] | None) -> str:
         cards.append(
             f'<div class="src" id="src-{c["n"]}"><h4>[{c["n"]}] {head}</h4>'
             f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}</div>'
-            f'<p>{highlight(c["text"], c.get("quote_spans") or [])}</p>'
+            # one line: a blank line would end the HTML block and let Markdown read the document text
+            f'<p>{highlight(c["text"], c.get("quote_spans") or []).replace(chr(10), "<br>")}</p>'
             f'<a href="{url}" target="_blank">Mở toàn văn tại đoạn này ↗</a></div>')
     return "".join(cards)
 

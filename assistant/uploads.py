@@ -170,6 +170,9 @@ def recover(store: VectorStore, corpus: Path) -> dict[str, int]:
     staging = corpus / STAGING
     registry = store.documents(fresh=True) if store.exists() else {}
     for folder in sorted(staging.iterdir()) if staging.is_dir() else []:
+        if not folder.is_dir():
+            folder.unlink(missing_ok=True)  # nothing of ours: staging holds one folder per upload
+            continue
         journal_file = folder / "commit.json"
         journal = None
         if journal_file.exists():
