@@ -1,28 +1,34 @@
 """HTTP API (FastAPI), versioned under /v1, with the chat UI mounted at /.
 
-Routes are thin: they validate, call the ``Assistant`` service, and shape errors as JSON
-``{"error": {"code": …, "message": …}}`` with the right status.
+Routes are thin: they validate, call the ``Assistant`` service, and shape every error — ours,
+FastAPI's validation errors, unknown routes — as JSON ``{"error": {"code": …, "message": …}}``
+with the right status. ``httpguard.Guard`` sits in front of all of it (limits, keys, headers);
+uploads go through ``upload_queue`` (a worker process), see SECURITY.md.
 """
 from __future__ import annotations
 
 import asyncio
-import html
 import itertools
 import json
-from pathlib import Path
+import logging
 from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, File, Request, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from fastapi import Depends, FastAPI, File, Form, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .embedding import EmbedderError
-from .feedback import append_feedback, read_feedback
 from .errors import LLMError
-from .loading import SUPPORTED, LoadError
+from .feedback import FeedbackError, feedback_store
+from .httpguard import STRICT_CSP, BodyTooLarge, Guard, given_key, key_matches
+from .loading import LoadError
+from .pages import ASSET_PATH, VIEW_CSS, VIEW_JS, render_document, render_message
 from .service import Assistant, QuestionError
 from .settings import Settings
 from .store import IndexMismatchError, IndexMissingError, SearchFilter, StoreError
+from .uploads import UploadError, recover
 
 
 class ApiError(Exception):
@@ -88,16 +94,31 @@ class FeedbackRequest(BaseModel):
     comment: str = ""
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "request_too_large", 415: "unsupported_type", 422: "invalid_request",
+              429: "too_many_requests"}
 
 
 def create_app(settings: Settings, ui: bool = True, service: Assistant | None = None) -> FastAPI:
     svc = service or Assistant(settings)
     svc.store  # open the index now: this process owns it (a second local-mode client is refused)
+    cleaned = recover(svc.store, settings.corpus_dir)  # uploads and ingests a crash interrupted
+    if any(cleaned.values()):
+        logging.getLogger("assistant").warning("Dọn dẹp sau lần dừng đột ngột: %s", cleaned)
     app = FastAPI(title="Trợ lý văn bản giáo dục — API", version="1.0",
                   description="Hỏi đáp có trích dẫn trên công văn, kế hoạch, chỉ thị, thông báo ngành giáo dục.")
     app.state.assistant = svc
+    app.state.recovered = cleaned
+    from .upload_queue import UploadQueue
+
+    uploads = UploadQueue(svc)
+    app.state.uploads = uploads
+    app.router.on_shutdown.append(uploads.close)
+    feedback = feedback_store(settings)
 
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, e: ApiError):
@@ -106,6 +127,25 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.exception_handler(QuestionError)
     async def _question_error(_: Request, e: QuestionError):
         return _error(e.status, "invalid_question", str(e))
+
+    @app.exception_handler(UploadError)
+    async def _upload_error(_: Request, e: UploadError):
+        return _error(e.status, e.code, e.message, {"Retry-After": "60"} if e.status == 503 else None)
+
+    @app.exception_handler(FeedbackError)
+    async def _feedback_error(_: Request, e: FeedbackError):
+        return _error(e.status, e.code, e.message, {"Retry-After": str(e.retry_after)} if e.retry_after else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_: Request, e: RequestValidationError):
+        return _error(422, "invalid_request", "Yêu cầu không hợp lệ: " + _describe(e.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, e: StarletteHTTPException):
+        code = e.code if isinstance(e, BodyTooLarge) else HTTP_CODES.get(e.status_code, "error")
+        message = e.detail if isinstance(e.detail, str) and e.status_code != 404 else \
+            "Không có đường dẫn này. Xem danh sách API tại /docs."
+        return _error(e.status_code, code, message, getattr(e, "headers", None))
 
     # the service's own errors, each with its status and code; a subclass needs its own row
     # (IndexMissingError is a StoreError) because Starlette picks the closest class
@@ -122,6 +162,11 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     def require_read(request: Request) -> None:
         if settings.read_api_key:
             _check_key(request, settings.api_key)
+
+    def key_level(route) -> str | None:
+        """Which key a route needs, read from its own dependencies (one source of truth)."""
+        calls = {d.call for d in getattr(getattr(route, "dependant", None), "dependencies", [])}
+        return "write" if require_write in calls else "read" if require_read in calls else None
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, Any]:
@@ -186,59 +231,112 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
             {"chunk_id": c["chunk_id"], "position": c["position"], "section": c["section"], "text": c["text"],
              "start": c["start"], "end": c["end"]} for c in chunks]}
 
-    @app.post("/v1/documents", tags=["documents"], status_code=201, dependencies=[Depends(require_write)])
-    async def upload(file: UploadFile = File(...)):
-        """Upload a file (.txt .md .docx .pdf .html): it is saved into the corpus and ingested."""
-        name = file.filename or ""
-        suffix = Path(name).suffix.lower()
-        if suffix not in SUPPORTED:
-            raise ApiError(415, "unsupported_type",
-                           f"Định dạng '{suffix or name}' không được hỗ trợ. Hỗ trợ: {', '.join(sorted(SUPPORTED))}.")
-        data = await file.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
+    @app.post("/v1/documents", tags=["documents"], status_code=201, dependencies=[Depends(require_write)],
+              responses={202: {"description": "wait=false: queued"}, 409: {"description": "exists"}})
+    async def upload(file: UploadFile = File(...), replace: bool = Query(False), wait: bool = Query(True),
+                     replace_form: bool = Form(False, alias="replace")):
+        """Upload a file (.txt .md .docx .pdf .html) into the corpus and the index. It is staged and
+        ingested first and moved into the corpus only when indexed; a document with the same
+        doc_id (same name, or same stem with another extension) is replaced only with
+        `replace=true`, else 409. `wait=false` answers 202 at once with a job to poll."""
+        if file.size is not None and file.size > settings.max_upload_bytes:
             raise ApiError(413, "file_too_large",
                            f"Tệp vượt quá giới hạn {settings.max_upload_mb:g} MB (ASSISTANT_MAX_UPLOAD_MB).")
         try:
-            result = await asyncio.to_thread(svc.add_file, name, data)
+            job = await asyncio.to_thread(uploads.submit, file.filename or "", file.file, replace or replace_form)
         except LoadError as e:
-            raise ApiError(422, "unreadable_file", str(e)) from e
-        rec = svc.store.documents().get(result.doc_id)
-        return {"status": result.status, "document": _doc_summary(rec) if rec else None}
+            raise ApiError(400, "invalid_name", str(e)) from e
+        if not wait:
+            return JSONResponse({"job": job.to_dict(), "status_url": f"/v1/uploads/{job.id}"}, status_code=202)
+        await asyncio.wrap_future(job.future)
+        return _upload_result(job)
+
+    @app.get("/v1/uploads/{job_id}", tags=["documents"], dependencies=[Depends(require_write)])
+    def upload_status(job_id: str) -> dict[str, Any]:
+        """State of an upload: queued, reading, indexing (chunks written so far), indexed,
+        unchanged or failed (with its error)."""
+        job = uploads.get(job_id)
+        if job is None:
+            raise ApiError(404, "upload_not_found", f"Không có lượt tải lên '{job_id}'.")
+        return {"job": job.to_dict(), "document": _doc_summary(job.record) if job.record else None}
 
     @app.delete("/v1/documents/{doc_id}", tags=["documents"], dependencies=[Depends(require_write)])
     def delete(doc_id: str) -> dict[str, Any]:
+        busy = uploads.busy(doc_id)
+        if busy is not None:
+            raise ApiError(409, "upload_in_progress",
+                           f"Văn bản '{doc_id}' đang được nạp (GET /v1/uploads/{busy.id}); xóa sau khi xong.")
         rec = svc.delete_document(doc_id)
         if rec is None:
             raise ApiError(404, "document_not_found", f"Không có văn bản '{doc_id}'.")
         return {"deleted": doc_id}
 
     @app.post("/v1/feedback", tags=["feedback"], status_code=201)
-    def feedback(req: FeedbackRequest) -> dict[str, Any]:
-        """Store a teacher's rating of an answer (đúng / sai / thiếu nguồn) for evaluators."""
-        append_feedback(settings.feedback_file, req.model_dump())
+    def feedback_post(req: FeedbackRequest, request: Request) -> dict[str, Any]:
+        """Store a teacher's rating of an answer (đúng / sai / thiếu nguồn) for evaluators.
+        Bounded: one record's size, records per client per minute, the whole file's size."""
+        feedback.add(req.model_dump(), request.client.host if request.client else "?")
         return {"stored": True}
 
     @app.get("/v1/feedback", tags=["feedback"], dependencies=[Depends(require_write)])
     def export_feedback():
         """All stored feedback as JSON Lines (one rating per line)."""
-        return PlainTextResponse(read_feedback(settings.feedback_file), media_type="application/x-ndjson",
-                                 headers={"Content-Disposition": "attachment; filename=feedback.jsonl"})
+        headers = {"Content-Disposition": "attachment; filename=feedback.jsonl"}
+        if not settings.feedback_file.exists():
+            return PlainTextResponse("", media_type="application/x-ndjson", headers=headers)
+        return FileResponse(settings.feedback_file, media_type="application/x-ndjson", headers=headers)
 
     @app.get("/documents/{doc_id}/view", response_class=HTMLResponse, include_in_schema=False)
     def view(doc_id: str, chunk: str | None = None):
         found = svc.document(doc_id)
+        headers = {"Content-Security-Policy": STRICT_CSP}
         if found is None:
-            return HTMLResponse(f"<p>Không có văn bản {html.escape(doc_id)}.</p>", status_code=404)
-        return HTMLResponse(render_document(found[0], found[1], chunk))
+            return HTMLResponse(render_message("Không tìm thấy", f"Không có văn bản {doc_id}."), status_code=404,
+                                headers=headers)
+        return HTMLResponse(render_document(found[0], found[1], chunk), headers=headers)
+
+    @app.get(ASSET_PATH + "/{name}", include_in_schema=False)
+    def view_asset(name: Literal["view.js", "view.css"]):
+        media = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(VIEW_JS if name.endswith(".js") else VIEW_CSS, media_type=media,
+                        headers={"Cache-Control": "public, max-age=3600"})
 
     if ui:
         import gradio as gr
 
         from .ui import CSS, build_ui
 
-        app = gr.mount_gradio_app(app, build_ui(svc, settings), path="/", css=CSS,
-                                  footer_links=["api"])
+        # no "Use via API" link: Gradio's own API routes are closed (httpguard); the API is /v1
+        app = gr.mount_gradio_app(app, build_ui(svc, settings, feedback), path="/", css=CSS, footer_links=[])
+    routes = app.router.routes
+    app.add_middleware(Guard, api_key=settings.api_key, read_api_key=settings.read_api_key, ui=ui,
+                       request_limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
+                       upload_route=("POST", "/v1/documents"), routes=lambda: routes, key_level=key_level)
     return app
+
+
+def _describe(errors) -> str:
+    """FastAPI's validation errors in one line: where, and what was wrong."""
+    parts = []
+    for e in list(errors)[:5]:
+        kind = e.get("type", "")
+        where = "nội dung" if kind == "json_invalid" else \
+            ".".join(str(x) for x in e.get("loc", ()) if x != "body") or "nội dung"
+        what = {"missing": "thiếu trường bắt buộc", "json_invalid": "JSON không hợp lệ",
+                "literal_error": "giá trị không được phép", "string_type": "cần một chuỗi",
+                "int_parsing": "cần một số nguyên", "list_type": "cần một danh sách",
+                "less_than_equal": "giá trị quá lớn", "greater_than_equal": "giá trị quá nhỏ",
+                "model_attributes_type": "cần một đối tượng JSON", "bool_parsing": "cần true hoặc false",
+                "dict_type": "cần một đối tượng JSON"}.get(kind, e.get("msg", kind))
+        parts.append(f"{where}: {what}")
+    return "; ".join(parts) + "."
+
+
+def _upload_result(job) -> JSONResponse:
+    if job.error is not None:
+        return _error(job.error.status, job.error.code, job.error.message)
+    return JSONResponse({"status": job.status, "job": job.to_dict(),
+                         "document": _doc_summary(job.record) if job.record else None}, status_code=201)
 
 
 def _handler(status: int, code: str):
@@ -251,11 +349,8 @@ def _handler(status: int, code: str):
 def _check_key(request: Request, key: str | None) -> None:
     if not key:
         return
-    given = request.headers.get("x-api-key") or ""
-    auth = request.headers.get("authorization") or ""
-    if auth.lower().startswith("bearer "):
-        given = given or auth[7:].strip()
-    if given != key:
+    given = given_key({k.lower(): v for k, v in request.headers.items()})
+    if not key_matches(given, key):
         raise ApiError(401, "unauthorized", "Thiếu hoặc sai khóa API (header X-API-Key).")
 
 
@@ -269,22 +364,3 @@ def _sse(events):
     to the answer), `citations`, `done`."""
     for e in events:
         yield f"event: {e.kind}\ndata: {json.dumps(e.data, ensure_ascii=False)}\n\n"
-
-
-def render_document(rec, chunks: list[dict[str, Any]], focus: str | None) -> str:
-    """The whole document as escaped HTML, each paragraph with an anchor; the focused one marked."""
-    m = rec.meta
-    rows = []
-    for c in chunks:
-        cls = ' class="focus"' if c["chunk_id"] == focus else ""
-        section = f'<div class="sec">{html.escape(c["section"])}</div>' if c["section"] else ""
-        body = html.escape(c["text"]).replace("\n\n", "<br><br>")
-        rows.append(f'<div id="{html.escape(c["chunk_id"])}"{cls}>{section}<p>{body}</p></div>')
-    meta = " · ".join(html.escape(x) for x in (m.doc_type, m.number, m.issuer, m.date) if x)
-    script = (f'<script>document.getElementById({json.dumps(focus)})?.scrollIntoView({{block:"center"}});</script>'
-              if focus else "")
-    return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{html.escape(rec.title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;line-height:1.5;padding:0 1em}}
-.sec{{color:#555;font-size:.85em}}.focus{{background:#fff3bf;border-left:4px solid #f59f00;padding:.3em .6em}}
-h1{{font-size:1.3em}}</style></head><body><h1>{html.escape(rec.title)}</h1><p>{meta}</p>{''.join(rows)}{script}
-</body></html>"""

@@ -14,7 +14,8 @@ app = typer.Typer(
     help="Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục (công văn, kế hoạch, chỉ thị, thông báo).",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-bench_app = typer.Typer(help="Đo hiệu năng: nạp dữ liệu và truy vấn.", no_args_is_help=True)
+bench_app = typer.Typer(help="Đo hiệu năng (nạp dữ liệu, truy vấn, tải) và thử tấn công (abuse).",
+                        no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
 IndexOpt = typer.Option(None, "--index", help="Thư mục chỉ mục (mặc định: index/ hoặc ASSISTANT_INDEX_DIR).")
@@ -405,6 +406,22 @@ def bench_load_cmd(
     from .bench import bench_load
 
     bench_load(index, questions, out, concurrency, requests, max_seconds)
+
+
+@bench_app.command("abuse")
+def bench_abuse_cmd(
+    index: Path = typer.Option(Path("index"), "--index", help="Chỉ mục để sao chép cho máy chủ thử (không bị sửa)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Thư mục văn bản đi kèm (mặc định: corpus/)."),
+    questions: Path = typer.Option(Path("eval/dev.jsonl"), "--questions", help="Câu hỏi cho phép đo tải."),
+    seconds: float = typer.Option(30, "--seconds", help="Thời gian mỗi mức đo tải."),
+    store: Optional[str] = typer.Option(None, "--store", help='"local" hoặc "edge" (mặc định: theo cấu hình).'),
+    out: Path = typer.Option(Path("eval/bench-abuse.json"), "--out"),
+) -> None:
+    """Tấn công thử một máy chủ mới (bản sao chỉ mục): 15 hàng của bảng an ninh, ĐẠT/KHÔNG ĐẠT từng hàng."""
+    from .abuse import run_abuse
+
+    settings = load_settings()
+    raise typer.Exit(run_abuse(index, corpus or settings.corpus_dir, questions, seconds, out, store))
 
 
 @app.command()

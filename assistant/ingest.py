@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from .cleaning import clean_text
 from .embedding import CachedEmbedder
-from .loading import LoadError, RawFile, discover, doc_id_for, read_file
+from .loading import LoadError, RawFile, ReadLimits, discover, doc_id_for, read_file
 from .models import Chunk, Document, document_name
 from .progress import progress_bar, step_log
 from .sparse import passage_vectors
@@ -113,11 +113,13 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
 
 class Ingestor:
     def __init__(self, store: VectorStore | None, embedder: CachedEmbedder | None,
-                 progress: bool = True, on_file: Callable[[FileResult], None] | None = None) -> None:
+                 progress: bool = True, on_file: Callable[[FileResult], None] | None = None,
+                 limits: ReadLimits | None = None) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress
         self.on_file = on_file
+        self.limits = limits
 
     def run(self, paths: list[Path], dry_run: bool = False, prune: bool = True) -> IngestReport:
         """Two passes: read and parse every file (fast), so the run knows how many characters
@@ -132,8 +134,7 @@ class Ingestor:
         if not dry_run:
             assert self.store is not None and self.embedder is not None
             self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
-            for doc_id, version in self.store.stray_doc_versions():
-                self.store.delete_version(doc_id, version)  # leftovers of an interrupted run
+            self.store.remove_uncommitted()  # leftovers of an interrupted run
             registry = self.store.documents(fresh=True)
 
         results: list[FileResult] = []
@@ -187,7 +188,7 @@ class Ingestor:
                  ) -> tuple[FileResult, tuple[Document, list[Chunk]] | None]:
         """Read and parse one file: its result, and the document to index if it changed."""
         try:
-            raw = read_file(path, root)
+            raw = read_file(path, root, self.limits)
         except LoadError as e:
             return FileResult(str(path), doc_id_for(path.name), "failed", error=str(e)), None
         doc_id = doc_id_for(raw.source)
@@ -208,17 +209,30 @@ class Ingestor:
                        advance: Callable[[int], None] | None = None) -> None:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
-        for i in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[i : i + EMBED_BATCH]
-            texts = [c.embed_text() for c in batch]
-            dense = self.embedder.embed_passages(texts)
-            label = doc_label(doc)
-            sparse = [passage_vectors(t + "\n" + label) for t in texts]
-            self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
-                                     [chunk_payload(doc, c) for c in batch])
-            if advance is not None:
-                advance(sum(len(t) for t in texts))
-        rec = DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, len(chunks),
-                             len(doc.text), root=str(root.resolve()) if root is not None else "")
-        self.store.put_document(rec)  # the commit point
+        for i, batch in enumerate(point_batches(doc, chunks, self.embedder)):
+            self.store.upsert_chunks(*batch)
+            if advance is not None:  # characters embedded: the progress bar's unit
+                advance(sum(len(c.embed_text()) for c in chunks[i * EMBED_BATCH:(i + 1) * EMBED_BATCH]))
+        self.store.put_document(document_record(doc, len(chunks), root))  # the commit point
         self.store.delete_chunks(doc.doc_id, keep_version=doc.version)
+
+
+PointBatch = tuple[list[str], Any, list[dict[str, Any]], list[dict[str, Any]]]  # ids, dense, sparse, payloads
+
+
+def point_batches(doc: Document, chunks: list[Chunk], embedder: CachedEmbedder, size: int = EMBED_BATCH):
+    """The index points of a document, embedded a batch at a time (the upload worker sends
+    each batch to the server as it is ready)."""
+    label = doc_label(doc)
+    for i in range(0, len(chunks), size):
+        batch = chunks[i : i + size]
+        texts = [c.embed_text() for c in batch]
+        dense = embedder.embed_passages(texts)
+        sparse = [passage_vectors(t + "\n" + label) for t in texts]
+        yield ([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
+               [chunk_payload(doc, c) for c in batch])
+
+
+def document_record(doc: Document, chunk_count: int, root: Path | None) -> DocumentRecord:
+    return DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, chunk_count,
+                          len(doc.text), root=str(root.resolve()) if root is not None else "")

@@ -2,19 +2,23 @@
 document management. The CLI, the HTTP API and the UI are thin layers over it."""
 from __future__ import annotations
 
+import datetime
+import functools
 import re
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .citations import Answer, Citation, hit_to_evidence
 from .errors import LLMError
-from .loading import SUPPORTED, LoadError, doc_id_for
+from .loading import doc_id_for
 from .models import Hit
 from .settings import Settings
 from .store import DocumentRecord, IndexMissingError, SearchFilter, VectorStore, open_store
+from .uploads import UploadError, safe_filename
 
 # The answer path (segmenter, answerer, embedder, ingest) is imported where it is used:
 # `assistant docs` and the server's document routes need only the store (0.3 s less at start).
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
     from .constraints import Scope
     from .embedding import CachedEmbedder
     from .ingest import FileResult, IngestReport
+    from .loading import ReadLimits
+    from .uploads import StagedUpload
     from .query import AnalyzedQuery
     from .retrieval import Context, HybridRetriever
     from .terms import TermWeights
@@ -40,6 +46,16 @@ class Evidence:
     contexts: list[Context]
     outlines: dict[str, list[Hit]]
     timings: dict[str, float]
+
+
+def _counted(method):
+    """Count the questions being answered (``Assistant.in_flight``): the upload worker waits
+    for a quiet moment before each batch (see ``upload_queue``)."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self.answering():
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 class QuestionError(ValueError):
@@ -113,6 +129,8 @@ class Assistant:
         self._llm = None
         self._model: AnswerModel | None = None
         self._lock = threading.RLock()
+        self._flight_lock = threading.Lock()
+        self.in_flight = 0
 
     # -- components (built lazily: `assistant docs` needs no embedder) -------------------------
     @property
@@ -211,34 +229,66 @@ class Assistant:
         with self._lock:
             if rebuild:
                 self.store.drop()
-            report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file).run(paths)
+            report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file,
+                              limits=self.read_limits()).run(paths)
             self._invalidate()
             return report
 
-    def add_file(self, filename: str, data: bytes) -> FileResult:
-        """Save an uploaded file into the corpus folder and ingest it."""
-        name = safe_filename(filename)
-        suffix = Path(name).suffix.lower()
-        if suffix not in SUPPORTED:
-            raise LoadError(f"Định dạng {suffix or '(không có đuôi)'} không được hỗ trợ. "
-                            f"Hỗ trợ: {', '.join(sorted(SUPPORTED))}.")
+    def read_limits(self) -> ReadLimits:
+        from .loading import ReadLimits
+
+        s = self.settings
+        return ReadLimits(s.max_document_chars, int(s.max_docx_xml_mb * 1024 * 1024), s.max_pdf_pages)
+
+    def add_file(self, filename: str, data: bytes, replace: bool = False) -> FileResult:
+        """Add an uploaded file to the corpus folder and the index, in this process (the server
+        runs the same steps in its worker, see ``upload_queue``). Nothing existing is lost: the
+        file is staged and ingested first, and replaces a document with the same doc_id only
+        when ``replace`` is true (else UploadError 409)."""
+        from .ingest import FileResult, document_record, make_document, point_batches
+        from .loading import read_file
+        from .uploads import conflict, plan, write
+
         corpus = self.settings.corpus_dir
         corpus.mkdir(parents=True, exist_ok=True)
-        target = (corpus / name).resolve()
-        if corpus.resolve() not in target.parents:
-            raise LoadError("Tên tệp không hợp lệ.")
-        tmp = target.with_name(f".{target.name}.upload")
-        tmp.write_bytes(data)
-        tmp.replace(target)
-        from .ingest import Ingestor
+        staged = plan(corpus, filename, replace)
+        error = conflict(self.store, staged)
+        if error is not None:
+            raise error
+        write(staged, data)
+        version = None
+        try:
+            raw = read_file(staged.path, staged.dir, self.read_limits())
+            doc, chunks, articles = make_document(raw)
+            result = FileResult(raw.source, doc.doc_id, "indexed", len(chunks), len(doc.text), articles,
+                                doc.meta.doc_type, doc.meta.number)
+            old = self.store.documents().get(doc.doc_id)
+            if old is not None and old.version == doc.version and old.source == staged.name:
+                staged.discard()
+                result.status = "unchanged"
+                return result
+            self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
+            version = doc.version
+            for batch in point_batches(doc, chunks, self.embedder):
+                self.store.upsert_chunks(*batch)
+            self.commit_upload(staged, document_record(doc, len(chunks), corpus))
+            return result
+        except BaseException:
+            if version is not None:
+                self.store.discard_uncommitted(staged.doc_id, version)  # the old version stays as it was
+            staged.discard()
+            raise
+
+    def commit_upload(self, staged: StagedUpload, rec: DocumentRecord) -> None:
+        """Switch a staged upload in (its chunks are written): a short critical section."""
+        from .uploads import commit, conflict
 
         with self._lock:
-            result = Ingestor(self.store, self.embedder, progress=False).ingest_file(target, corpus)
+            error = conflict(self.store, staged)  # checked again: another upload may have won
+            if error is not None:
+                raise error
+            commit(self.store, staged, rec)
             self._invalidate()
-        if result.status == "failed":
-            target.unlink(missing_ok=True)
-            raise LoadError(result.error)
-        return result
 
     def delete_document(self, doc_id: str) -> DocumentRecord | None:
         with self._lock:
@@ -266,19 +316,39 @@ class Assistant:
             return None
         return rec, self.store.chunks_of(doc_id)
 
+    @contextmanager
+    def answering(self):
+        """While a question is answered (``in_flight`` > 0), uploads wait their turn."""
+        with self._flight_lock:
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
+
+    @_counted
     def search(self, query: str, k: int = 8, flt: SearchFilter | None = None,
                history: list[dict[str, str]] | None = None) -> list[Hit]:
         from .query import analyze
 
-        check_question(query, self.settings.max_question_chars)
+        self.check_request(query, history, flt)
         aq = analyze(query, history)
         return self.retriever.retrieve(aq, k, flt)
+
+    def check_request(self, question: str, history: list[dict[str, str]] | None,
+                      flt: SearchFilter | None) -> None:
+        """Every limit on what one question may make the server do (400 / 413 otherwise)."""
+        s = self.settings
+        check_question(question, s.max_question_chars)
+        check_history(history or [], s.max_history_messages, s.max_history_chars, s.max_question_chars)
+        check_filter(flt, s.max_filter_values)
 
     def prepare(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
                 k: int | None = None) -> Evidence:
         """Everything the answer stage needs for one question: the analysed question, which
         documents it names, the retrieved paragraphs and their context."""
-        check_question(question, self.settings.max_question_chars)
+        self.check_request(question, history, flt)
         t0 = time.perf_counter()
         self.require_index()
         aq = self.analyze(question, history)
@@ -331,6 +401,7 @@ class Assistant:
             x.timings["llm"] = (time.perf_counter() - t3) * 1000
         return x.answer(text, citations, mode)
 
+    @_counted
     def ask(self, question: str, history: list[dict[str, str]] | None = None, flt: SearchFilter | None = None,
             k: int | None = None, use_llm: bool | None = None) -> Answer:
         return self.compose(self.prepare(question, history, flt, k), use_llm=use_llm)
@@ -344,7 +415,8 @@ class Assistant:
         sentence is sent as soon as it is written and verified; if none survives, the
         extractive answer is sent instead. Errors in the question or the index are raised
         before the first event."""
-        x = self.extract(self.prepare(question, history, flt, k))
+        with self.answering():
+            x = self.extract(self.prepare(question, history, flt, k))
         llm = self.llm() if self._wants_llm(x, use_llm) else None  # misconfigured: raise now
         yield StreamEvent("meta", {"question": question, "resolved_question": x.resolved,
                                    "abstained": x.abstained, "mode": "llm" if llm is not None else "extractive"})
@@ -386,6 +458,7 @@ class Assistant:
             "index_loaded": bool(docs),
             "documents": len(docs),
             "chunks": sum(d.chunk_count for d in docs),
+            "stored_chunks": self.store.count_chunks(),  # = chunks unless an ingest is under way
             "embedder": (meta or {}).get("embedder", self.settings.embedder),
             "store": "qdrant-server" if self.settings.qdrant_url else f"qdrant-{self.settings.store}",
             "llm": self.settings.llm,
@@ -419,13 +492,69 @@ def check_question(q: str, max_chars: int) -> None:
         raise QuestionError(f"Câu hỏi quá dài ({len(q)} ký tự, tối đa {max_chars}). Hãy rút gọn câu hỏi.", 413)
 
 
-def safe_filename(name: str) -> str:
-    """Keep only the final path component and safe characters: uploads cannot escape the corpus."""
-    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
-    base = re.sub(r"[^\w.\- ]+", "_", base, flags=re.UNICODE).strip()
-    if not base or base in (".", ".."):
-        raise LoadError("Tên tệp không hợp lệ.")
-    return base[:150]
+def check_history(history: list[dict[str, str]], max_messages: int, max_chars: int, max_question: int) -> None:
+    if len(history) > max_messages:
+        raise QuestionError(f"Lịch sử hội thoại quá dài ({len(history)} tin nhắn, tối đa {max_messages}). "
+                            f"Hãy gửi bớt các lượt cũ hoặc bắt đầu cuộc hội thoại mới.", 413)
+    total = sum(len(m.get("content") or "") for m in history)
+    if total > max_chars:
+        raise QuestionError(f"Lịch sử hội thoại quá dài ({total:,} ký tự, tối đa {max_chars:,}). "
+                            f"Hãy gửi bớt các lượt cũ hoặc bắt đầu cuộc hội thoại mới.", 413)
+    for m in history:
+        if m.get("role") == "user" and len(m.get("content") or "") > max_question:
+            raise QuestionError(f"Một câu hỏi trong lịch sử quá dài ({len(m['content'])} ký tự, tối đa "
+                                f"{max_question}).", 413)
 
 
-__all__ = ["Assistant", "QuestionError", "safe_filename", "doc_id_for"]
+def trim_history(history: list[dict[str, str]], max_messages: int, max_chars: int) -> list[dict[str, str]]:
+    """The most recent messages that fit the limits (the chat UI keeps long conversations going)."""
+    kept: list[dict[str, str]] = []
+    total = 0
+    for m in reversed(history[-max_messages:]):
+        total += len(m.get("content") or "")
+        if total > max_chars:
+            break
+        kept.append(m)
+    return kept[::-1]
+
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+
+
+def check_date(value: str, label: str) -> None:
+    """YYYY, YYYY-MM or YYYY-MM-DD, and a real calendar date."""
+    m = _DATE.fullmatch(value.strip())
+    ok = bool(m)
+    if m:
+        year, month, day = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+        try:
+            datetime.date(year, month, day)
+        except ValueError:
+            ok = False
+    if not ok:
+        raise QuestionError(f"Ngày lọc '{value}' ({label}) không hợp lệ. Dùng dạng YYYY, YYYY-MM hoặc YYYY-MM-DD, "
+                            f"ví dụ 2023, 2023-06 hoặc 2023-06-30.")
+
+
+def check_filter(flt: SearchFilter | None, max_values: int) -> None:
+    if flt is None:
+        return
+    for label, values in (("doc_ids", flt.doc_ids), ("doc_types", flt.doc_types)):
+        if len(values) > max_values or any(len(v) > 300 for v in values):
+            raise QuestionError(f"Bộ lọc {label} quá dài (tối đa {max_values} giá trị, mỗi giá trị 300 ký tự).")
+    for label, value in (("issuer", flt.issuer), ("province", flt.province)):
+        if value and len(value) > 300:
+            raise QuestionError(f"Bộ lọc {label} quá dài (tối đa 300 ký tự).")
+    if flt.date_from:
+        check_date(flt.date_from, "từ ngày")
+    if flt.date_to:
+        check_date(flt.date_to, "đến ngày")
+    if flt.date_from and flt.date_to:
+        from .store import date_bounds
+
+        if date_bounds(flt.date_from.strip())[0] > date_bounds(flt.date_to.strip())[1]:
+            raise QuestionError(f"Khoảng ngày lọc không hợp lệ: từ {flt.date_from} đến {flt.date_to} "
+                                f"(ngày bắt đầu sau ngày kết thúc).")
+
+
+__all__ = ["Assistant", "QuestionError", "UploadError", "safe_filename", "doc_id_for", "trim_history"]

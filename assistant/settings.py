@@ -54,6 +54,23 @@ class Settings(BaseSettings):
     server_url: str | None = Field(None, description='a running `assistant serve`; "off": never; '
                                                      'empty: the one on host:port if it serves this index')
 
+    # limits on what one request can make the server do (SECURITY.md lists them with their reasons)
+    max_request_kb: float = Field(256.0, description="JSON request bodies; a full history is < 100 KB")
+    max_history_messages: int = Field(40, description="20 question-answer turns; only the last question is used")
+    max_history_chars: int = Field(20_000, description="all history messages together")
+    max_filter_values: int = Field(100, description="doc_ids / doc_types in one filter")
+    max_document_chars: int = Field(1_000_000, description="extracted text of one file (the longest law: ~520k)")
+    max_docx_xml_mb: float = Field(64.0, description="decompressed XML of one .docx (Word XML is 5-30x its text)")
+    max_pdf_pages: int = Field(1000, description="pages of one PDF")
+    upload_queue_size: int = Field(4, description="uploads waiting for the ingest worker; more get 503")
+    upload_timeout_s: float = Field(120.0, description="CPU seconds the upload worker may spend reading one file")
+    upload_worker_memory_mb: int = Field(2048, description="memory (RLIMIT_DATA) of the upload worker process")
+    upload_yield_s: float = Field(1.0, description="while questions are being answered, the upload worker "
+                                                   "embeds one batch per this many seconds at most")
+    feedback_max_kb: float = Field(64.0, description="one feedback record (a long list answer with its quotes: ~20 KB)")
+    feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
+    feedback_max_mb: float = Field(50.0, description="the whole feedback file; further ratings get 503")
+
     @property
     def feedback_file(self) -> Path:
         return self.feedback_path or self.index_dir / "feedback.jsonl"
@@ -71,6 +88,10 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_kb * 1024)
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -113,7 +113,7 @@ def point_id(chunk_id: str, version: str) -> str:
     return str(uuid.uuid5(_NS, f"{chunk_id}@{version}"))
 
 
-Cond = tuple  # (key, op, value); op is "eq", "any", "text", "gte" or "lte"
+Cond = tuple  # (key, op, value); op is "eq", "any", "except" (none of), "text", "gte" or "lte"
 
 
 def filter_conditions(flt: SearchFilter | None) -> list[Cond]:
@@ -148,6 +148,7 @@ class VectorStore:
         self._registry: dict[str, DocumentRecord] | None = None
         self._registry_loaded = 0.0
         self._remote = False
+        self._pending: set[str] = set()  # versions being written now: searches skip them in the query
 
     # -- primitives ----------------------------------------------------------------------
     def _exists(self) -> bool: raise NotImplementedError
@@ -226,6 +227,7 @@ class VectorStore:
             self._put_record(str(uuid.uuid5(_NS, "doc:" + rec.doc_id)), rec.to_payload())
             if self._registry is not None:
                 self._registry[rec.doc_id] = rec
+            self._pending.discard(rec.version)
 
     def delete_document(self, doc_id: str) -> None:
         """Remove the record first (chunks become invisible at once), then the chunks."""
@@ -239,6 +241,11 @@ class VectorStore:
     def upsert_chunks(self, ids: list[str], dense: np.ndarray, sparse: list[dict[str, SparseVector]],
                       payloads: list[dict[str, Any]]) -> None:
         with self._lock:
+            registry = self._registry or {}
+            for pl in payloads:  # an uncommitted version: kept out of search candidates until its commit
+                rec = registry.get(pl["doc_id"])
+                if rec is None or rec.version != pl["version"]:
+                    self._pending.add(pl["version"])
             self._upsert(ids, dense, sparse, payloads)
 
     def delete_chunks(self, doc_id: str, keep_version: str | None = None) -> None:
@@ -249,6 +256,25 @@ class VectorStore:
     def delete_version(self, doc_id: str, version: str) -> None:
         with self._lock:
             self._delete_chunks_where([("doc_id", "eq", doc_id), ("version", "eq", version)], [])
+            self._pending.discard(version)
+
+    def discard_uncommitted(self, doc_id: str, version: str) -> None:
+        """Delete a version's chunks unless it is the committed one (a failed upload of a file
+        whose content is already indexed must not take the live chunks with it)."""
+        with self._lock:
+            rec = self.documents(fresh=True).get(doc_id)
+            if rec is None or rec.version != version:
+                self.delete_version(doc_id, version)
+            self._pending.discard(version)
+
+    def remove_uncommitted(self) -> int:
+        """Delete the chunks of versions that were never committed (an ingest or upload that was
+        interrupted); returns how many versions were removed."""
+        with self._lock:
+            strays = self.stray_doc_versions()
+            for doc_id, version in strays:
+                self.delete_version(doc_id, version)
+            return len(strays)
 
     def stray_doc_versions(self) -> set[tuple[str, str]]:
         """(doc_id, version) pairs present in the chunks but not committed: leftovers of an
@@ -278,7 +304,10 @@ class VectorStore:
         Each hit's score is its dense cosine similarity (a calibrated signal; RRF is rank-only)."""
         registry = self.documents()
         with self._lock:
-            res = self._hybrid(dense, sparse, limit + 10, candidates, filter_conditions(flt))
+            must = filter_conditions(flt)
+            if self._pending:  # an upload in progress must not crowd committed chunks out of the candidates
+                must.append(("version", "except", sorted(self._pending)))
+            res = self._hybrid(dense, sparse, limit + 10, candidates, must)
         ranked: list[tuple[float, float, str, Hit]] = []
         for pl, vec, score in res:
             rec = registry.get(pl.get("doc_id", ""))
@@ -392,6 +421,8 @@ class QdrantStore(VectorStore):
                 return qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
             if op == "any":
                 return qm.FieldCondition(key=key, match=qm.MatchAny(any=value))
+            if op == "except":
+                return qm.FieldCondition(key=key, match=qm.MatchExcept(**{"except": value}))
             if op == "text":
                 return qm.FieldCondition(key=key, match=qm.MatchText(text=value))
             if op == "gte":
@@ -496,6 +527,8 @@ class EdgeStore(VectorStore):
                 return qe.FieldCondition(key=key, match=qe.MatchValue(value))
             if op == "any":
                 return qe.FieldCondition(key=key, match=qe.MatchAny(value))
+            if op == "except":
+                return qe.FieldCondition(key=key, match=qe.MatchExcept(value))
             if op == "text":
                 return qe.FieldCondition(key=key, match=qe.MatchText(value))
             if op == "gte":

@@ -14,10 +14,10 @@ from urllib.parse import quote
 import gradio as gr
 
 from .citations import format_date
-from .feedback import append_feedback
 from .drafting import DraftError, draft_docx, draft_reply
 from .errors import LLMError
-from .service import Assistant, QuestionError
+from .feedback import FeedbackError, FeedbackStore
+from .service import Assistant, QuestionError, trim_history
 from .settings import Settings
 from .store import SearchFilter, StoreError
 
@@ -39,11 +39,12 @@ CSS = """
 
 
 def cite_links(answer: dict[str, Any]) -> str:
-    """Turn each [n] into a link to the cited paragraph, with the source as its hover title."""
-    text = answer["answer"]
+    """Turn each [n] into a link to the cited paragraph, with the source as its hover title.
+    The answer quotes documents: its text is HTML-escaped before it becomes Markdown."""
+    text = html.escape(answer["answer"], quote=False)
     for c in answer.get("citations", []):
-        url = f"/documents/{quote(c['doc_id'])}/view?chunk={quote(c['chunk_id'])}"
-        title = f"{c['doc_type']} {c['doc_number']} — {c['section'] or 'mở đầu'}".replace('"', "'")
+        url = f"/documents/{quote(c['doc_id'], safe='')}/view?chunk={quote(c['chunk_id'], safe='')}"
+        title = html.escape(f"{c['doc_type']} {c['doc_number']} — {c['section'] or 'mở đầu'}".replace('"', "'"))
         text = text.replace(f"[{c['n']}]", f'[[{c["n"]}]]({url} "{title}")')
     return text
 
@@ -70,16 +71,17 @@ def sources_html(answer: dict[str, Any] | None) -> str:
     for c in answer["citations"]:
         head = " · ".join(html.escape(x) for x in (
             f"{c['doc_type']} {c['doc_number']}".strip(), c["issuer"], format_date(c["doc_date"])) if x)
-        url = f"/documents/{quote(c['doc_id'])}/view?chunk={quote(c['chunk_id'])}"
+        url = html.escape(f"/documents/{quote(c['doc_id'], safe='')}/view?chunk={quote(c['chunk_id'], safe='')}")
         cards.append(
             f'<div class="src" id="src-{c["n"]}"><h4>[{c["n"]}] {head}</h4>'
             f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}</div>'
-            f'<p>{highlight(c["text"], c.get("quote_spans") or [])}</p>'
+            # one line: a blank line would end the HTML block and let Markdown read the document text
+            f'<p>{highlight(c["text"], c.get("quote_spans") or []).replace(chr(10), "<br>")}</p>'
             f'<a href="{url}" target="_blank">Mở toàn văn tại đoạn này ↗</a></div>')
     return "".join(cards)
 
 
-def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
+def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
     try:
         docs = svc.documents()
     except StoreError:
@@ -116,7 +118,9 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                         f_from = gr.Textbox(label="Từ ngày", placeholder="2023 hoặc 2023-06")
                         f_to = gr.Textbox(label="Đến ngày", placeholder="2025-12-31")
                 gr.Markdown("### Nguồn trích dẫn")
-                sources = gr.HTML(sources_html(None), elem_id="sources")
+                # Markdown, not gr.HTML: Gradio 6 renders gr.HTML through `new Function` (templates),
+                # which the page's Content-Security-Policy forbids; this HTML is ours and escaped
+                sources = gr.Markdown(sources_html(None), elem_id="sources", latex_delimiters=[])
                 with gr.Accordion("Soạn công văn trả lời", open=False):
                     to = gr.Textbox(label="Kính gửi", placeholder="Các trường THCS trên địa bàn huyện")
                     sender = gr.Textbox(label="Đơn vị soạn", placeholder="Phòng Giáo dục và Đào tạo huyện …")
@@ -134,15 +138,19 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
                 return
             flt = SearchFilter(list(docs_sel or []), list(types_sel or []), None, prov or None,
                                (dfrom or "").strip() or None, (dto or "").strip() or None)
-            turns = [{"role": m["role"], "content": m["content"]} for m in history]
+            # a long conversation keeps going: only its most recent turns are sent along
+            turns = trim_history([{"role": m["role"], "content": m["content"]} for m in history],
+                                 settings.max_history_messages, settings.max_history_chars)
             asked = shown + [{"role": "user", "content": message}]
             answer, partial = None, ""
             try:
-                # the same stream as the API's SSE: with an LLM, each verified sentence as it is written
+                # the same stream as the API's SSE: with an LLM, each verified sentence as it is written;
+                # the pieces quote documents, so they are escaped before Markdown shows them
                 for event in svc.ask_stream(message, turns, flt):
                     if event.kind == "delta":
                         partial += event.data["text"]
-                        yield asked + [{"role": "assistant", "content": partial}], st, gr.update(), ""
+                        yield asked + [{"role": "assistant", "content": html.escape(partial, quote=False)}], \
+                            st, gr.update(), ""
                     elif event.kind == "done":
                         answer = event.data
             except (QuestionError, StoreError, LLMError) as e:
@@ -154,6 +162,7 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
             shown.append({"role": "user", "content": message})
             history += [{"role": "user", "content": message, "shown": message},
                         {"role": "assistant", "content": answer["answer"], "shown": full}]
+            history = history[-2 * settings.max_history_messages:]  # the session's memory is bounded too
             new_state = {"history": history, "last": answer}
             yield shown + [{"role": "assistant", "content": full}], new_state, sources_html(answer), ""
 
@@ -183,14 +192,17 @@ def build_ui(svc: Assistant, settings: Settings) -> gr.Blocks:
         draft_btn.click(make_draft, [state, to, sender], [draft, draft_file])
 
         def rate(label):
-            def _rate(st):
+            def _rate(st, request: gr.Request):
                 last = st.get("last")
                 if not last:
                     return "Chưa có câu trả lời để đánh giá."
-                append_feedback(settings.feedback_file, {
-                    "rating": label, "question": last["question"], "answer": last["answer"],
-                    "citations": [{k: c[k] for k in ("n", "chunk_id", "doc_id", "section", "quote")}
-                                  for c in last["citations"]], "comment": ""})
+                client = getattr(getattr(request, "client", None), "host", None) or "ui"
+                try:
+                    feedback.add({"rating": label, "question": last["question"], "answer": last["answer"],
+                                  "citations": [{k: c[k] for k in ("n", "chunk_id", "doc_id", "section", "quote")}
+                                                for c in last["citations"]], "comment": ""}, client)
+                except FeedbackError as e:
+                    return e.message
                 return f"Đã ghi nhận đánh giá: **{label}**. Cảm ơn thầy/cô!"
             return _rate
 

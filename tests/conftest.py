@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.service import Assistant
@@ -63,41 +58,9 @@ def seed_service(seed_index):
     svc.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from assistant.serverproc import ServerProcess  # noqa: E402
 
-
-class Server:
-    def __init__(self, index: Path, corpus: Path, env: dict[str, str] | None = None, ui: bool = False) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        import os
-
-        full_env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_CORPUS_DIR": str(corpus),
-                    "ASSISTANT_FEEDBACK_PATH": str(index / "feedback.jsonl"), **(env or {})}
-        args = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(self.port)]
-        if not ui:
-            args.append("--no-ui")
-        self.proc = subprocess.Popen(args, env=full_env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.proc.stdout.read().decode())
-            try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        raise RuntimeError("server did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+Server = ServerProcess  # `assistant serve` on a free port (the tests' name for it)
 
 
 class StreamingChatServer:

@@ -1,0 +1,129 @@
+"""Issue 11's fault-and-abuse table: each row performs its attack against a real server
+(uvicorn on a free port, with the API key set and the chat UI mounted; real uploads over real
+sockets; headless Chromium for script injection) and asserts the safe outcome. The row
+functions are shared with `assistant bench abuse`, which also measures the load row."""
+import shutil
+
+import httpx
+import pytest
+
+from assistant import abuse
+from conftest import CORPUS, Server
+
+
+def _target(base, seed_index, ui: bool) -> abuse.Target:
+    shutil.copytree(seed_index, base / "index")
+    shutil.copytree(CORPUS, base / "corpus")
+    server = Server(base / "index", base / "corpus", env=abuse.server_env(base, abuse.KEY), ui=ui)
+    return abuse.Target(server, abuse.KEY, base)
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory, seed_index):
+    t = _target(tmp_path_factory.mktemp("abuse"), seed_index, ui=True)
+    yield t
+    t.server.stop()
+
+
+@pytest.fixture()
+def own_target(tmp_path, seed_index):
+    """A server of its own: the test crashes it or keeps its worker busy."""
+    t = _target(tmp_path, seed_index, ui=False)
+    yield t
+    t.server.stop()
+
+
+ROWS = [abuse.row2_history_flood, abuse.row3_feedback_flood, abuse.row4_gradio_upload,
+        abuse.row5_unauthenticated_upload, abuse.row6_docx_bombs, abuse.row7_failed_replace_keeps_old,
+        abuse.row8_replace_needs_flag, abuse.row9_concurrent_same_name, abuse.row10_long_name,
+        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda f: f.__name__)
+def test_abuse_row(target, row):
+    result = row(target)
+    assert result.passed, f"{result.line()}\n" + "\n".join(result.details)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not shutil.which("chromium"), reason="apt-get install chromium")
+def test_row1_reflected_xss_does_not_run_in_chromium(target):
+    result = abuse.row1_reflected_xss(target)
+    assert result.passed and "Chromium: 0" in result.figure, f"{result.line()}\n" + "\n".join(result.details)
+
+
+def test_row12_server_killed_during_upload_ingest(own_target):
+    result = abuse.row12_killed_during_ingest(own_target)
+    assert result.passed, f"{result.line()}\n" + "\n".join(result.details)
+    assert "'uncommitted_versions': 1" in own_target.server.output()  # cleaned at start-up, not by luck
+
+
+def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
+    """Functional half of row 15 (its timing is in `assistant bench abuse`): while an upload's
+    chunks are being written, questions are answered from the committed documents only, and the
+    upload's own words are not found until it is committed."""
+    t = own_target
+    nonce = "a1b2c3d4e5"
+    r = abuse.upload(t, f"hoc-ba-{nonce}.txt", abuse.hoc_ba_document(nonce), wait=False)
+    assert r.status_code == 202, r.text
+    job = abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["written"] > 0 or j["status"] in ("indexed", "failed"))
+    assert job["status"] == "indexing", job
+    answer = httpx.post(t.url + "/v1/ask", json={"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?"},
+                        timeout=60)
+    hits = httpx.post(t.url + "/v1/search", json={"query": f"học bạ điện tử {nonce}", "k": 8}, timeout=60).json()["hits"]
+    assert answer.status_code == 200 and "học bạ điện tử" in answer.json()["answer"].lower()
+    assert all(h["doc_id"] != f"hoc-ba-{nonce}" for h in hits), "uncommitted chunks must not be searchable"
+    assert hits and hits[0]["doc_id"] == abuse.BINH_SON, [h["doc_id"] for h in hits]
+    done = abuse.wait_job(t, job["id"], lambda j: j["status"] in ("indexed", "failed"), timeout=600)
+    assert done["status"] == "indexed", done
+    assert (t.corpus / f"hoc-ba-{nonce}.txt").exists()
+    after = httpx.post(t.url + "/v1/search", json={"query": f"học bạ điện tử {nonce}", "k": 3}, timeout=60).json()
+    assert after["hits"][0]["doc_id"] == f"hoc-ba-{nonce}"
+    health = httpx.get(t.url + "/healthz").json()
+    assert health["stored_chunks"] == health["chunks"], "the old version's chunks and nothing else are gone"
+
+
+def test_upload_queue_full_answers_503_and_loses_nothing(own_target):
+    t = own_target
+    responses = [abuse.upload(t, f"hang-doi-{i}.txt", abuse.hoc_ba_document(f"q{i}x", 40), wait=False)
+                 for i in range(6)]  # a queue of 4 (running included): the rest are refused at once
+    codes = [r.status_code for r in responses]
+    assert codes.count(202) >= 4 and set(codes) <= {202, 503}, codes
+    assert all(r.headers.get("retry-after") for r in responses if r.status_code == 503)
+    jobs = [abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["status"] in ("indexed", "failed"), 600)
+            for r in responses if r.status_code == 202]
+    assert all(j["status"] == "indexed" for j in jobs), jobs
+    names = {f.name for f in t.corpus.iterdir()}
+    assert all((f"hang-doi-{i}.txt" in names) == (c == 202) for i, c in enumerate(codes)), (codes, names)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not shutil.which("chromium"), reason="apt-get install chromium")
+def test_stored_markup_in_an_answer_is_shown_not_run(target):
+    """A document carrying markup, quoted in an answer in the chat UI: shown as text, never run
+    (escaped before Markdown, and the page's policy allows no inline script or handler)."""
+    from playwright.sync_api import sync_playwright
+
+    text = ("Số: 8/TB-SGDĐT\n\nHuế, ngày 2 tháng 2 năm 2025\n\nV/v lịch tiêm chủng\n\n1. Lịch tiêm vắc-xin sởi "
+            "cho học sinh <img src=x onerror=alert(1)> <script>alert(2)</script> được tổ chức vào ngày 20/3/2025.")
+    assert abuse.upload(target, "tiem-chung-xss.txt", text.encode()).status_code == 201
+    dialogs, violations = [], []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=abuse.CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+            page.goto(target.url + "/", wait_until="load")
+            page.locator("#question textarea").fill("Lịch tiêm vắc-xin sởi cho học sinh được tổ chức vào ngày nào?")
+            page.locator("#send").click()
+            page.locator("#sources .src").first.wait_for(timeout=60000)
+            page.wait_for_timeout(500)
+            chat, sources = page.locator("#chat").inner_text(), page.locator("#sources").inner_text()
+            images = page.locator("#chat img, #sources img").count()
+            browser.close()
+    finally:
+        httpx.delete(target.url + "/v1/documents/tiem-chung-xss", headers=target.auth, timeout=30)
+    assert not dialogs and not violations, (dialogs, violations)
+    assert "onerror=alert(1)" in chat and "<script>alert(2)</script>" in sources, (chat, sources)
+    assert images == 0
