@@ -245,3 +245,40 @@ def _process_peak_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path) -> dict[str, Any]:
+    """Embedding throughput by batch size on the same law chunks (every 7th chunk of the laws,
+    smallest files first, so lengths vary as in a real ingest). Each size embeds all of them."""
+    from .embedding import make_embedder
+    from .ingest import make_document
+    from .loading import read_file
+
+    texts: list[str] = []
+    for f in sorted(laws.glob("*.txt"), key=lambda p: p.stat().st_size):
+        texts.extend(c.embed_text() for c in make_document(read_file(f, laws))[1][::7])
+        if len(texts) >= n_chunks:
+            break
+    texts = texts[:n_chunks]
+    chars = sum(len(t) for t in texts)
+    emb = make_embedder(settings.embedder, device=settings.embed_device, batch_size=max(sizes))
+    emb.embed_passages(texts[:8])  # load and warm
+    rows = []
+    for size in sizes:
+        t0 = time.perf_counter()
+        for i in range(0, len(texts), size):
+            emb.embed_passages(texts[i : i + size])
+        s = time.perf_counter() - t0
+        rows.append({"batch": size, "seconds": round(s, 2), "chars_per_s": round(chars / s)})
+    best = max(r["chars_per_s"] for r in rows)
+    for r in rows:
+        r["vs_best_pct"] = round(100 * (r["chars_per_s"] / best - 1), 1)
+    summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "embedder": emb.model_id,
+               "device": settings.embed_device, "chunks": len(texts), "chars": chars, "results": rows}
+    t = Table("batch", "s", "chars/s", "vs best", title=f"assistant bench batch ({emb.model_id}, {len(texts)} đoạn, "
+                                                         f"{chars:,} ký tự)")
+    for r in rows:
+        t.add_row(str(r["batch"]), f"{r['seconds']:.1f}", f"{r['chars_per_s']:,}", f"{r['vs_best_pct']:+.1f}%")
+    Console(width=160).print(t)
+    _write_json(out, summary)
+    return summary

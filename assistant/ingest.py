@@ -1,7 +1,9 @@
 """Files -> documents -> chunks -> index, incrementally.
 
 Each file is committed on its own (see ``store`` for the protocol), so a failure or an
-interruption costs at most the file in progress, and a re-run picks up where it stopped.
+interruption costs at most the file in progress, and a re-run picks up where it stopped: the
+committed files are "unchanged", and the chunks of the interrupted file that were already
+embedded come from the embedding cache (written batch by batch).
 """
 from __future__ import annotations
 
@@ -15,11 +17,12 @@ from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, discover, doc_id_for, read_file
 from .models import Chunk, Document
 from .sparse import passage_vectors
+from .settings import DEFAULT_EMBED_BATCH
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
+from .terms import DocTerms, TermIndex
 
 PIPELINE_VERSION = "7"  # bump when cleaning/parsing/chunking changes: every file re-ingests
-EMBED_BATCH = 32
 
 
 @dataclass
@@ -33,6 +36,7 @@ class FileResult:
     doc_type: str = ""
     number: str = ""
     error: str = ""
+    embed_chars: int = 0  # characters the embedder sees (chunk text with its headings)
 
 
 @dataclass
@@ -42,7 +46,9 @@ class IngestReport:
     embed_seconds: float = 0.0
     embedded_chars: int = 0
     cache_hits: int = 0
+    optimize_seconds: float = 0.0  # building the vector index after the writes (Qdrant Edge)
     dry_run: bool = False
+    migrated: dict[str, Any] | None = None  # an old local-mode index copied into Qdrant Edge first
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -64,10 +70,13 @@ class IngestReport:
             "failed": self.count("failed"),
             "chunks": self.chunks,
             "chars": self.chars,
+            "embed_chars": sum(f.embed_chars for f in self.files if f.status in ("indexed", "parsed")),
             "seconds": round(self.seconds, 2),
             "embed_seconds": round(self.embed_seconds, 2),
             "embedded_chars": self.embedded_chars,
             "cache_hits": self.cache_hits,
+            "optimize_seconds": round(self.optimize_seconds, 2),
+            "migrated": self.migrated,
             "files": [f.__dict__ for f in self.files],
         }
 
@@ -110,11 +119,14 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
 
 class Ingestor:
     def __init__(self, store: VectorStore | None, embedder: CachedEmbedder | None,
-                 progress: bool = True, on_file: Callable[[FileResult], None] | None = None) -> None:
+                 progress: bool = True, on_file: Callable[[FileResult], None] | None = None,
+                 terms: TermIndex | None = None, batch_size: int = DEFAULT_EMBED_BATCH) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress
         self.on_file = on_file
+        self.terms = terms
+        self.batch_size = batch_size
 
     def run(self, paths: list[Path], dry_run: bool = False, prune: bool = True) -> IngestReport:
         from tqdm import tqdm
@@ -152,7 +164,14 @@ class Ingestor:
             for doc_id, rec in self.store.documents(fresh=True).items():
                 if doc_id not in seen_ids and rec.root in roots:
                     self.store.delete_document(doc_id)
+                    if self.terms is not None:
+                        self.terms.remove(doc_id)
                     report.files.append(FileResult(rec.source, doc_id, "removed"))
+
+        if not dry_run and self.store is not None and (report.count("indexed") or report.count("removed")):
+            t_opt = time.perf_counter()
+            self.store.optimize()
+            report.optimize_seconds = time.perf_counter() - t_opt
 
         if self.embedder is not None:
             report.embed_seconds = self.embedder.embed_seconds
@@ -184,7 +203,8 @@ class Ingestor:
         except LoadError as e:
             return FileResult(raw.source, doc_id, "failed", error=str(e))
         result = FileResult(raw.source, doc_id, "parsed" if dry_run else "indexed", len(chunks),
-                            len(doc.text), articles, doc.meta.doc_type, doc.meta.number)
+                            len(doc.text), articles, doc.meta.doc_type, doc.meta.number,
+                            embed_chars=sum(len(c.embed_text()) for c in chunks))
         if dry_run:
             return result
         self.index_document(doc, chunks, root, chunk_bar)
@@ -193,11 +213,11 @@ class Ingestor:
     def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None, chunk_bar=None) -> None:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
-        for i in range(0, len(chunks), EMBED_BATCH):
-            batch = chunks[i : i + EMBED_BATCH]
+        label = doc_label(doc)
+        for i in range(0, len(chunks), self.batch_size):
+            batch = chunks[i : i + self.batch_size]
             texts = [c.embed_text() for c in batch]
             dense = self.embedder.embed_passages(texts)
-            label = doc_label(doc)
             sparse = [passage_vectors(t + "\n" + label) for t in texts]
             self.store.upsert_chunks([point_id(c.chunk_id, doc.version) for c in batch], dense, sparse,
                                      [chunk_payload(doc, c) for c in batch])
@@ -206,4 +226,6 @@ class Ingestor:
         rec = DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, len(chunks),
                              len(doc.text), root=str(root.resolve()) if root is not None else "")
         self.store.put_document(rec)  # the commit point
+        if self.terms is not None:  # its share of the term statistics, keyed by the version just committed
+            self.terms.put(doc.doc_id, doc.version, DocTerms.from_texts(c.text for c in chunks))
         self.store.delete_chunks(doc.doc_id, keep_version=doc.version)

@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from .answer import ExtractiveAnswerer
 from .citations import Answer, hit_to_evidence
-from .terms import TermWeights
+from .terms import LoadReport, TermIndex, TermWeights
 from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 from .ingest import FileResult, Ingestor, IngestReport
 from .loading import SUPPORTED, LoadError, doc_id_for
@@ -18,7 +18,8 @@ from .models import Hit
 from .query import analyze
 from .retrieval import HybridRetriever
 from .settings import Settings
-from .store import DocumentRecord, IndexMissingError, SearchFilter, VectorStore, open_store
+from .store import (CollectionOptions, DocumentRecord, EdgeStore, IndexMissingError, SearchFilter, VectorStore,
+                    legacy_hint, legacy_local_index, migrate_local_to_edge, open_store)
 
 
 class QuestionError(ValueError):
@@ -33,6 +34,8 @@ class Assistant:
         self._store: VectorStore | None = None
         self._embedder: CachedEmbedder | None = None
         self._weights: TermWeights | None = None
+        self._terms: TermIndex | None = None
+        self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
         self._retriever: HybridRetriever | None = None
         self._llm = None
         self._lock = threading.RLock()
@@ -42,20 +45,40 @@ class Assistant:
     def store(self) -> VectorStore:
         if self._store is None:
             s = self.settings
-            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store)
+            options = CollectionOptions(s.qdrant_shards, s.qdrant_replication_factor, s.qdrant_write_consistency,
+                                        s.qdrant_on_disk_payload, s.qdrant_on_disk_vectors)
+            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store, options)
         return self._store
 
     @property
     def embedder(self) -> CachedEmbedder:
         if self._embedder is None:
-            inner = make_embedder(self.settings.embedder)
-            cache = EmbeddingCache(self.settings.index_dir / "embeddings.sqlite")
+            s = self.settings
+            inner = make_embedder(s.embedder, device=s.embed_device, batch_size=s.embed_batch_size)
+            cache = EmbeddingCache(s.index_dir / "embeddings.sqlite") if getattr(inner, "cacheable", True) else None
             self._embedder = CachedEmbedder(inner, cache)
         return self._embedder
+
+    @property
+    def terms(self) -> TermIndex:
+        """The term statistics stored beside the index (one file per store)."""
+        if self._terms is None:
+            s = self.settings
+            name = f"server-{s.collection}" if s.qdrant_url else s.store
+            self._terms = TermIndex(s.index_dir / f"terms-{name}.sqlite")
+        return self._terms
+
+    def _legacy_index(self) -> bool:
+        """An old qdrant-client local-mode index where the (now default) Edge store is empty."""
+        s = self.settings
+        return (isinstance(self.store, EdgeStore) and not self.store.exists()
+                and legacy_local_index(s.index_dir, s.collection) is not None)
 
     def require_index(self) -> VectorStore:
         store = self.store
         if not store.exists() or not store.documents():
+            if self._legacy_index():
+                raise IndexMissingError(legacy_hint(self.settings.index_dir, self.settings.collection))
             raise IndexMissingError(
                 f"Chỉ mục đang trống ({store.location}). Hãy chạy `assistant ingest` để nạp văn bản trước."
             )
@@ -78,12 +101,13 @@ class Assistant:
             self.embedder.embed_query("khởi động")  # nothing indexed yet: at least the model
 
     def weights(self) -> TermWeights:  # noqa: D401 - IDF over the indexed chunks
+        """The term statistics of the committed documents, summed from the shares stored with the
+        index (documents whose share is missing or stale are recounted from their chunks)."""
         with self._lock:
             if self._weights is None:
-                texts = []
-                for rec in self.store.documents().values():
-                    texts.extend(p["text"] for p in self.store.chunks_of(rec.doc_id))
-                self._weights = TermWeights.from_texts(texts)
+                committed = {r.doc_id: r.version for r in self.store.documents().values()}
+                self._weights, self.terms_report = self.terms.load(
+                    committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
             return self._weights
 
     def _invalidate(self) -> None:
@@ -97,11 +121,35 @@ class Assistant:
         if dry_run:
             return Ingestor(None, None, progress=progress, on_file=on_file).run(paths, dry_run=True)
         with self._lock:
+            migrated = None
             if rebuild:
                 self.store.drop()
-            report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file).run(paths)
+                self.terms.clear()
+            elif self._legacy_index():
+                migrated = self._migrate_legacy()
+            report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file, terms=self.terms,
+                              batch_size=self.settings.embed_batch_size).run(paths)
+            report.migrated = migrated
             self._invalidate()
             return report
+
+    def _migrate_legacy(self) -> dict[str, Any] | None:
+        """Copy the old local-mode index into Qdrant Edge (vectors included: nothing is embedded),
+        with its term statistics, before an ingest on the new default store."""
+        s = self.settings
+        self.store.close()
+        self._store = None
+        copied = migrate_local_to_edge(s.index_dir, s.collection)
+        old_terms = s.index_dir / "terms-local.sqlite"
+        new_terms = s.index_dir / "terms-edge.sqlite"
+        if copied is not None and old_terms.exists() and not new_terms.exists() and self._terms is None:
+            import shutil
+
+            shutil.copy(old_terms, new_terms)  # reconciled on load like any other
+        if copied is None:
+            return None
+        return {"from": str(s.index_dir / "qdrant"), "to": str(s.index_dir / "edge"), "documents": copied.documents,
+                "chunks": copied.chunks, "seconds": round(copied.seconds, 2)}
 
     def add_file(self, filename: str, data: bytes) -> FileResult:
         """Save an uploaded file into the corpus folder and ingest it."""
@@ -119,7 +167,8 @@ class Assistant:
         tmp.write_bytes(data)
         tmp.replace(target)
         with self._lock:
-            result = Ingestor(self.store, self.embedder, progress=False).ingest_file(target, corpus)
+            result = Ingestor(self.store, self.embedder, progress=False, terms=self.terms,
+                              batch_size=self.settings.embed_batch_size).ingest_file(target, corpus)
             self._invalidate()
         if result.status == "failed":
             target.unlink(missing_ok=True)
@@ -132,6 +181,7 @@ class Assistant:
             if rec is None:
                 return None
             self.store.delete_document(doc_id)
+            self.terms.remove(doc_id)
             corpus = self.settings.corpus_dir.resolve()
             if rec.root and Path(rec.root).resolve() == corpus:
                 f = (corpus / rec.source).resolve()
@@ -143,6 +193,8 @@ class Assistant:
     # -- reading ---------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
         if not self.store.exists():
+            if self._legacy_index():
+                raise IndexMissingError(legacy_hint(self.settings.index_dir, self.settings.collection))
             return []
         return sorted(self.store.documents().values(), key=lambda r: r.source)
 
@@ -198,9 +250,13 @@ class Assistant:
         return self._llm
 
     def health(self) -> dict[str, Any]:
-        docs = self.documents()
+        try:
+            docs, hint = self.documents(), None
+        except IndexMissingError as e:  # an old local-mode index waiting to be migrated
+            docs, hint = [], str(e)
         meta = self.store.index_meta() if self.store.exists() else None
         return {
+            **({"message": hint} if hint else {}),
             "status": "ok" if docs else "empty",
             "index_loaded": bool(docs),
             "documents": len(docs),
@@ -208,12 +264,19 @@ class Assistant:
             "embedder": (meta or {}).get("embedder", self.settings.embedder),
             "store": "qdrant-server" if self.settings.qdrant_url else f"qdrant-{self.settings.store}",
             "llm": self.settings.llm,
+            **({"term_statistics": {"documents": self.terms_report.documents,
+                                    "recounted": self.terms_report.recounted,
+                                    "seconds": round(self.terms_report.seconds, 3)}} if self.terms_report else {}),
         }
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._terms is not None:
+            self._terms.close()
+            self._terms = None
+            self._weights = None
         if self._embedder is not None:
             self._embedder.close()
             self._embedder = None

