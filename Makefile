@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup test eval bench clean
+.PHONY: run setup test eval bench bench-scale clean
 
 run: setup
 	$(BIN)/assistant ingest
@@ -29,5 +29,10 @@ bench: setup
 	$(BIN)/assistant bench query --index index-bench
 	$(BIN)/assistant bench load --index index-bench
 
+# index size against latency, 1k -> 10k -> 100k chunks of law text (~20 min on 2 cores; needs ../shared)
+bench-scale: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m assistant.cli bench scale
+
 clean:
-	rm -rf index/qdrant index/embeddings.sqlite index-bench eval/reports
+	rm -rf index/qdrant index/edge index/terms-*.sqlite index/embeddings.sqlite index-bench index-scale eval/reports

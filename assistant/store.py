@@ -30,6 +30,10 @@ _NS = uuid.UUID("6f1c7a52-4a0e-4d8e-9a55-7f2d3b1e9c01")
 _META_ID = str(uuid.uuid5(_NS, "index-meta"))
 DENSE = "dense"
 SCHEMA = 2  # bump when the collection layout changes: an older index must be rebuilt
+# Reciprocal rank fusion constant: Qdrant's own default (a server and qdrant-client local mode use
+# it without being told). Qdrant Edge must be told; with k=60 it ranked differently from the other
+# two and the answerer, tuned on local mode, declined a follow-up question it answers there.
+RRF_K = 2
 
 
 class StoreError(Exception):
@@ -612,7 +616,7 @@ class EdgeStore(VectorStore):
         if sparse.vector.indices:
             prefetches.append(qe.Prefetch(limit=candidates, filter=flt, query=qe.Query.Nearest(
                 qe.SparseVector(indices=sparse.vector.indices, values=sparse.vector.values), using=sparse.field)))
-        res = self.shard.query(qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=60),
+        res = self.shard.query(qe.QueryRequest(limit=limit, prefetches=prefetches, query=qe.Fusion.Rrf(k=RRF_K),
                                                with_payload=True, with_vector=[DENSE]))
         out = []
         for p in res:
