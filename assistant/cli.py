@@ -238,11 +238,14 @@ def bench_ingest(
     index: Optional[Path] = typer.Option(Path("index-bench"), "--index", help="Thư mục chỉ mục tạm cho phép đo."),
     laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
     out: Path = typer.Option(Path("eval/bench-ingest.json"), "--out"),
+    sets: list[str] = typer.Option([], "--set", help='Chỉ đo các bộ này ("seeds", "education laws", "law sample").'),
+    law_sample: int = typer.Option(0, "--law-sample",
+                                   help="Thêm bộ N luật trải đều theo cỡ; ước tính thời gian nạp toàn bộ các luật."),
 ) -> None:
     """Đo tốc độ nạp (tệp/s, đoạn/s, ký tự/s) so với tốc độ nhúng thô, và bộ nhớ đỉnh."""
     from .bench import bench_ingest as run
 
-    run(index, laws, out)
+    run(index, laws, out, sets or None, law_sample)
 
 
 @bench_app.command("query")
@@ -324,7 +327,11 @@ def serve(
 
     from .api import create_app
 
+    from .settings import SERVE_EMBED_THREADS
+
     settings = load_settings(index_dir=index, host=host, port=port)
+    if settings.embed_threads is None:  # many short questions at once: see SERVE_EMBED_THREADS
+        settings = settings.model_copy(update={"embed_threads": SERVE_EMBED_THREADS})
     application = _run(lambda: create_app(settings, ui=not no_ui))
     _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")

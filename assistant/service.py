@@ -34,6 +34,7 @@ class Assistant:
         self._store: VectorStore | None = None
         self._embedder: CachedEmbedder | None = None
         self._weights: TermWeights | None = None
+        self._weights_for: dict[str, str] = {}  # the committed {doc_id: version} they were summed for
         self._terms: TermIndex | None = None
         self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
         self._retriever: HybridRetriever | None = None
@@ -54,7 +55,8 @@ class Assistant:
     def embedder(self) -> CachedEmbedder:
         if self._embedder is None:
             s = self.settings
-            inner = make_embedder(s.embedder, device=s.embed_device, batch_size=s.embed_batch_size)
+            inner = make_embedder(s.embedder, device=s.embed_device, batch_size=s.embed_batch_size,
+                                  threads=s.embed_threads)
             cache = EmbeddingCache(s.index_dir / "embeddings.sqlite") if getattr(inner, "cacheable", True) else None
             self._embedder = CachedEmbedder(inner, cache)
         return self._embedder
@@ -104,10 +106,12 @@ class Assistant:
         """The term statistics of the committed documents, summed from the shares stored with the
         index (documents whose share is missing or stale are recounted from their chunks)."""
         with self._lock:
-            if self._weights is None:
-                committed = {r.doc_id: r.version for r in self.store.documents().values()}
+            # the committed set also changes under us when another host ingests into a shared server
+            committed = {r.doc_id: r.version for r in self.store.documents().values()}
+            if self._weights is None or committed != self._weights_for:
                 self._weights, self.terms_report = self.terms.load(
                     committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
+                self._weights_for = committed
             return self._weights
 
     def _invalidate(self) -> None:

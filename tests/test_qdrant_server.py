@@ -66,12 +66,17 @@ def test_a_second_assistant_on_the_same_server_recounts_only_what_it_lacks(warm_
     """Two assistant hosts share one cluster: the one that did not ingest has no statistics file
     and counts them once from the server's chunks, then keeps them."""
     writer = Assistant(server_settings(warm_cache, collection))
-    writer.ingest([CORPUS], progress=False)
-    writer.close()
+    files = sorted(CORPUS.glob("*.txt"))
+    writer.ingest(files[:4], progress=False)
     reader_dir = tmp_path / "reader"
     reader = Assistant(server_settings(reader_dir, collection))
     reader.weights()
-    assert reader.terms_report.recounted == 5
+    assert reader.terms_report.recounted == 4
+    writer.ingest(files[4:], progress=False)  # while the reader is running
+    time.sleep(5.5)  # the reader re-reads the server's document records every 5 s
+    texts = [p["text"] for d in reader.documents() for p in reader.store.chunks_of(d.doc_id)]
+    assert reader.weights().n == TermWeights.from_texts(texts).n and reader.terms_report.recounted == 1
+    writer.close()
     reader.close()
     reader = Assistant(server_settings(reader_dir, collection))
     reader.weights()
