@@ -303,7 +303,7 @@ def _summarize(results, notes, vectors, vector_note, real_rate, roots, seconds) 
             "server_peak_rss_mb": (last["server_peak_rss_mb"] or 0) <= SCALE_TARGETS["server_peak_rss_mb"],
             "search_p95_growth": (growth["edge"]["search_p95_ms"] or 99) <= SCALE_TARGETS["search_p95_growth"],
         }
-    return {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "machine": f"{os.cpu_count()} lõi CPU",
+    return {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "cores": os.cpu_count(),
             "sources": [str(r) for r in roots], "vectors": vectors, "vectors_note": vector_note,
             "real_embed_chars_per_s": round(real_rate), "results": results, "growth_10k_to_100k": growth,
             "notes": notes, "targets": SCALE_TARGETS, "meets_targets": verdict, "seconds": round(seconds)}
@@ -368,7 +368,7 @@ def _plot(s: dict[str, Any], path: Path, console: Console) -> None:
     ax.set_yscale("log")
     ax.set_xlabel("chunks in the index (law text)")
     ax.set_ylabel("latency, ms (warm process)")
-    ax.set_title(f"assistant bench scale ({s['machine']}, {s['vectors']} vectors)")
+    ax.set_title(f"assistant bench scale ({s.get('cores', '?')} cores, {s['vectors']} vectors)")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
