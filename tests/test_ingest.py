@@ -1,4 +1,5 @@
-"""Ingest against the real embedder and Qdrant local mode."""
+"""Ingest against the real embedder and both embedded stores (Qdrant Edge, the default, and
+qdrant-client local mode)."""
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import pytest
 from assistant.embedding import EmbedderError
 from assistant.service import Assistant
 from assistant.store import IndexMismatchError, SearchFilter
+from assistant.terms import TermWeights
 from conftest import CORPUS, ROOT, settings_for
 
 BINH_SON = "quang-ngai-binh-son-2025-quy-hoach-tinh"
@@ -111,9 +113,14 @@ def test_interrupted_ingest_leaves_a_consistent_index(tmp_path, backend):
         assert len(svc.store.chunks_of(doc_id)) == rec.chunk_count
     report = svc.ingest([CORPUS], progress=False)
     assert report.count("unchanged") == len(committed) and report.count("indexed") == 5 - len(committed)
+    unfinished = sum(f.embed_chars for f in report.files if f.status == "indexed")
+    assert 0 < report.embedded_chars <= unfinished, "resumed: nothing of the committed files is embedded again"
     docs = svc.documents()
     assert len(docs) == 5
     assert svc.store.count_chunks() == sum(d.chunk_count for d in docs), "leftovers of the killed run removed"
+    texts = [p["text"] for d in docs for p in svc.store.chunks_of(d.doc_id)]
+    reference = TermWeights.from_texts(texts)
+    assert svc.weights().df == reference.df and svc.weights().n == reference.n, "term statistics in step"
     svc.close()
 
 
