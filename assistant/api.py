@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .embedding import EmbedderError
 from .errors import LLMError
+from .downloads import DownloadStore
+from .drafting import DOCX_TYPE
 from .feedback import FeedbackError, feedback_store
 from .httpguard import STRICT_CSP, BodyTooLarge, Guard, given_key, key_matches
 from .loading import LoadError
@@ -63,7 +65,6 @@ class AskRequest(BaseModel):
     llm: bool | None = Field(None, description="dùng LLM đã cấu hình (mặc định: theo cấu hình máy chủ)")
 
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 class DraftRequest(BaseModel):
@@ -307,7 +308,20 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         from .ui import CSS, build_ui
 
         # no "Use via API" link: Gradio's own API routes are closed (httpguard); the API is /v1
-        app = gr.mount_gradio_app(app, build_ui(svc, settings, feedback), path="/", css=CSS, footer_links=[])
+        downloads = DownloadStore()
+
+        @app.get("/downloads/{token}/{name}", include_in_schema=False)
+        def download(token: str, name: str):
+            """A file the chat UI made (the .docx draft reply), for a few minutes (downloads.py)."""
+            item = downloads.get(token)
+            if item is None or item.name != name:
+                raise ApiError(404, "download_not_found", "Tệp đã hết hạn hoặc không tồn tại: hãy soạn lại công văn.")
+            return Response(item.data, media_type=item.media_type,
+                            headers={"Content-Disposition": f'attachment; filename="{item.name}"',
+                                     "Cache-Control": "no-store"})
+
+        app = gr.mount_gradio_app(app, build_ui(svc, settings, feedback, downloads), path="/", css=CSS,
+                                  footer_links=[])
     routes = app.router.routes
     app.add_middleware(Guard, api_key=settings.api_key, read_api_key=settings.read_api_key, ui=ui,
                        request_limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,

@@ -13,6 +13,8 @@ from typing import Any
 
 from .citations import reference_phrase
 
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 BLANK = "…………"  # a gap the officer fills in by hand (số, ngày, tên)
 NO_BASIS = ("Chưa thể soạn công văn: câu trả lời chưa có căn cứ từ văn bản nào đã nạp. "
             "Hãy đặt lại câu hỏi hoặc nạp thêm văn bản liên quan.")

@@ -239,9 +239,12 @@ _ROLES = re.compile(r"\b(?:[Hh]iệu trưởng|[Gg]iám đốc|[Cc]hủ tịch|[
 
 class PersonStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
-        """A person by name, or (in laws, which name no one) a role the question did not name."""
+        """A person by name; or, when the question asks for a role ("Ai là người …", laws name no
+        one), a role it did not name. "Ai là Bộ trưởng …?" names the role: it asks for a name."""
         if PERSON.search(text):
             return True
+        if _ROLES.search(question):
+            return False
         asked = _spaced(question)
         return any(f" {_spaced(m.group()).strip()} " not in asked for m in _ROLES.finditer(text))
 

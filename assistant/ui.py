@@ -6,16 +6,15 @@ Document text is escaped before it is shown.
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import gradio as gr
 
 from .citations import format_date
-from .drafting import DraftError, draft_docx, draft_reply
+from .drafting import DOCX_TYPE, DraftError, draft_docx, draft_reply
 from .errors import LLMError
+from .downloads import DownloadStore
 from .feedback import FeedbackError, FeedbackStore
 from .service import Assistant, QuestionError, trim_history
 from .settings import Settings
@@ -81,7 +80,7 @@ def sources_html(answer: dict[str, Any] | None) -> str:
     return "".join(cards)
 
 
-def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore) -> gr.Blocks:
+def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downloads: DownloadStore) -> gr.Blocks:
     try:
         docs = svc.documents()
     except StoreError:
@@ -127,7 +126,8 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore) -> gr.
                     draft_btn = gr.Button("Soạn công văn trả lời", elem_id="draft")
                     draft = gr.Textbox(label="Bản thảo (sao chép để dùng)", lines=14, buttons=["copy"],
                                        elem_id="draft-text")
-                    draft_file = gr.DownloadButton("Tải bản Word (.docx)", visible=False, elem_id="draft-docx")
+                    # a link to our own /downloads route (Gradio's file routes are closed, see downloads.py)
+                    draft_file = gr.Markdown("", elem_id="draft-docx")
 
         def respond(message, st, docs_sel, types_sel, prov, dfrom, dto):
             message = (message or "").strip()
@@ -172,22 +172,20 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore) -> gr.
         box.submit(respond, inputs, outputs).then(lambda: "", None, box)
 
         def new_conversation():
-            return [], {"history": [], "last": None}, sources_html(None), "", "", gr.update(visible=False)
+            return [], {"history": [], "last": None}, sources_html(None), "", "", ""
 
         clear.click(new_conversation, None, [chat, state, sources, status, draft, draft_file])
 
         def make_draft(st, recipient, who):
             if not st.get("last"):
-                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", gr.update(visible=False)
+                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", ""
             text = draft_reply(st["last"], recipient or "", who or "")
             try:
                 data = draft_docx(st["last"], recipient or "", who or "")
             except DraftError:
-                return text, gr.update(visible=False)
-            folder = Path(tempfile.mkdtemp(prefix="cong-van-"))  # Gradio serves it from its own cache
-            path = folder / "cong-van-tra-loi.docx"
-            path.write_bytes(data)
-            return text, gr.update(value=str(path), visible=True)
+                return text, ""
+            url = downloads.put("cong-van-tra-loi.docx", data, DOCX_TYPE)
+            return text, f"[⬇ Tải bản Word (.docx)]({url})"
 
         draft_btn.click(make_draft, [state, to, sender], [draft, draft_file])
 

@@ -1,9 +1,11 @@
 """The chat UI in a real headless Chromium (Debian's package), driven by Playwright."""
 import os
+import re
 import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import CORPUS, ROOT, Server
 
@@ -54,14 +56,18 @@ def test_ask_see_citation_open_source(ui_server, browser, tmp_path):
     # the officer's draft reply
     page.get_by_text("Soạn công văn trả lời").first.click()
     page.locator("#draft").click()
-    page.wait_for_function("document.querySelector('#draft-text textarea').value.includes('Căn cứ')", timeout=15000)
+    # a locator assertion, not wait_for_function: the page's CSP forbids evaluating strings as script
+    expect(page.locator("#draft-text textarea")).to_have_value(re.compile("Căn cứ"), timeout=15000)
     draft = page.locator("#draft-text textarea").input_value()
     assert "Căn cứ Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn;" in draft
     assert "Nơi nhận:" in draft
 
     # the Word file: a real download in the browser, read back with python-docx
-    with page.expect_download(timeout=30000) as dl:
-        page.locator("#draft-docx").click()
+    link = page.locator("#draft-docx a")
+    link.wait_for(timeout=15000)
+    assert link.get_attribute("href").startswith("/downloads/")  # our route; Gradio's file routes are closed
+    with ctx.expect_event("download", timeout=30000) as dl:  # the link may open in a new tab: any page of the context
+        link.click()
     saved = tmp_path / dl.value.suggested_filename
     dl.value.save_as(saved)
     assert saved.suffix == ".docx"
