@@ -99,7 +99,7 @@ class ExtractiveAnswerer:
             answering = other = 0.0
             for a, z in split_units(h.text):
                 unit = h.text[a:z]
-                u = coverage(content, unit + " | " + frame, seg)
+                u = coverage(content, unit, seg, frame)
                 if any(s.answers(unit, q.asked) for s in strategies):
                     answering = max(answering, u)
                 else:

@@ -167,12 +167,22 @@ def _aliases() -> dict[str, list[str]]:
 ALIASES = _aliases()
 
 
-def coverage(qw: dict[str, float], text: str, segmented: bool = True) -> float:
+def coverage(qw: dict[str, float], text: str, segmented: bool = True, frame: str = "") -> float:
     """Weighted share of the question's words found in text. With ``segmented``, text is split
     into words first; question syllables that stand next to each other in the text too ("Tư"
-    "Nghĩa") match as a phrase; an abbreviation matches its long form and back."""
+    "Nghĩa") match as a phrase; an abbreviation matches its long form and back. ``frame``: more
+    text the words may be found in (a paragraph's headings and document title), read on its own
+    so that it is segmented once for all the paragraph's units."""
     if not qw:
         return 0.0
+    matched = _matched(qw, text, segmented)
+    if frame:
+        matched = [a or b for a, b in zip(matched, _matched(qw, frame, segmented))]
+    total = sum(qw.values())
+    return sum(w for w, m in zip(qw.values(), matched) if m) / total if total else 0.0
+
+
+def _matched(qw: dict[str, float], text: str, segmented: bool) -> list[bool]:
     spaced, joined = forms(text) if segmented else (spaced_words(text), "")
     keys = list(qw)
     matched = [False] * len(keys)
@@ -188,24 +198,28 @@ def coverage(qw: dict[str, float], text: str, segmented: bool = True) -> float:
         a, b = keys[i], keys[i + 1]
         if not (matched[i] and matched[i + 1]) and " " not in a and " " not in b and f" {a} {b} " in spaced:
             matched[i] = matched[i + 1] = True
-    total = sum(qw.values())
-    return sum(qw[k] for k, m in zip(keys, matched) if m) / total if total else 0.0
+    return matched
 
 
-def adjacent_pairs(keys: list[str], text: str, segmented: bool) -> int:
+def adjacent_pairs(keys: list[str], text: str) -> int:
     """How many consecutive question words stand together in the text too ("trường mẫu giáo"),
     within one clause ("mẫu giáo, nhận" is not "mẫu giáo nhận")."""
     clauses = [c for c in re.split(r"[,;:.()\n]", text) if c.strip()]
     found = set()
     for clause in clauses:
-        spaced = forms(clause)[0] if segmented else spaced_words(clause)
+        spaced = spaced_words(clause)  # folded syllables: the same as the segmented form's, without the segmenter
         found.update(i for i, (a, b) in enumerate(zip(keys, keys[1:])) if f" {a} {b} " in spaced)
     return len(found)
 
 
 def spaced_words(text: str) -> str:
     """" hoc phi ... ": folded words between spaces, for whole-word substring tests."""
-    return " " + " ".join(fold(w) for w in words(text)) + " "
+    return " " + " ".join(_fold_word(w) for w in words(text)) + " "
+
+
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold(word)  # the same few thousand words come back in every paragraph
 
 
 @lru_cache(maxsize=8192)

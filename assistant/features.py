@@ -159,12 +159,12 @@ class UnitFeaturizer:
             if len(text) < 100 and prev:
                 # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
                 # sentence before it, which says what it is about
-                own = max(own, 0.7 * coverage(content, prev + " " + text, seg))
+                own = max(own, 0.7 * coverage(content, text, seg, frame=prev))
             item = a == 0 and h.kind in LIST_ITEM_KINDS or MARKER.match(text)  # the parser's kind, else a merged item
             if h.headings and (item or (a == 0 and len(h.text) < 160)):
                 # a list item ("a) Có bằng … đối với giáo viên mầm non;") is read with the
                 # clause that introduces it; a one-line paragraph with its heading
-                own = max(own, 0.85 * coverage(content, h.headings[-1] + " " + text, seg))
+                own = max(own, 0.85 * coverage(content, text, seg, frame=h.headings[-1]))
             prev = text
             if own <= 0:
                 continue
@@ -175,7 +175,7 @@ class UnitFeaturizer:
             f[3] = dense
             f[4] = float(np.mean([s.strength(text) for s in self.strategies]))
             f[5] = 0.0 if any(s.answers(text, self.q.asked) for s in self.strategies) else 1.0
-            f[6] = min(3, adjacent_pairs(keys, text, seg))
+            f[6] = min(3, adjacent_pairs(keys, text))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
             f[8] = 1.0 if self.actor and a == 0 and coverage(self.actor, opening(text), seg) >= 0.99 else 0.0
             f[9] = math.log(len(text) / 300) if len(text) > 300 else 0.0
