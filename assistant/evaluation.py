@@ -120,30 +120,22 @@ def score_row(q: EvalQuestion, answer: dict[str, Any], latency_ms: float) -> dic
     if not q.answerable:
         return row
     rank = None
-    if q.gold_articles:
-        for i, r in enumerate(retrieved[:10], 1):
-            if in_gold_article(r, q.gold_articles):
-                rank = i
-                break
+    # a retrieved paragraph is gold when it lies in a gold article (laws) or holds the evidence
+    is_gold = ((lambda r: in_gold_article(r, q.gold_articles)) if q.gold_articles
+               else (lambda r: contains_any(r["text"], q.evidence)) if q.evidence else None)
+    if is_gold is not None:
+        rank = next((i for i, r in enumerate(retrieved[:10], 1) if is_gold(r)), None)
         row["evidence_rank"] = rank
         row["hit_at_1"] = float(rank == 1)
         row["hit_at_5"] = float(rank is not None and rank <= 5)
         row["mrr_at_10"] = 1.0 / rank if rank else 0.0
+    if q.gold_articles:
         if citations and not abstained:
             supported = [in_gold_article(c, q.gold_articles) for c in citations]
             row["citation_precision"] = sum(supported) / len(supported)
             row["citations_supported"] = supported
         row["gold_article_cited"] = float(not abstained and any(in_gold_article(c, q.gold_articles)
                                                                 for c in citations))
-    elif q.evidence:
-        for i, r in enumerate(retrieved[:10], 1):
-            if contains_any(r["text"], q.evidence):
-                rank = i
-                break
-        row["evidence_rank"] = rank
-        row["hit_at_1"] = float(rank == 1)
-        row["hit_at_5"] = float(rank is not None and rank <= 5)
-        row["mrr_at_10"] = 1.0 / rank if rank else 0.0
     text = answer.get("answer", "")
     if q.facts:
         found = [contains_any(text, f) for f in q.facts]

@@ -342,6 +342,12 @@ _WHO_Q = re.compile(r"\b(ai|who|don vi nao|co quan nao)\b")
 _LIST2 = re.compile(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b")
 
 
+# the words that give a plain question its kind, tried in this order (folded text)
+_SIGNS = [(_WHEN, QuestionKind.WHEN), (_WHERE, QuestionKind.WHERE), (_NUMBER, QuestionKind.NUMBER),
+          (_LIST, QuestionKind.LIST), (_DOCUMENT, QuestionKind.DOCUMENT), (_PERSON_Q, QuestionKind.PERSON),
+          (_WHO_Q, QuestionKind.WHO)]
+
+
 def detect_kind(text: str) -> QuestionKind:
     """The kind of a plain question (statements to verify and choices are found by the question's
     form, see forms.py). "X nào" without "những" asks for one X: a fact."""
@@ -351,20 +357,9 @@ def detect_kind(text: str) -> QuestionKind:
         return QuestionKind.DEFINE
     if re.search(r"\b(bao lau|how long)\b", f):
         return QuestionKind.NUMBER  # a duration: "02 năm"
-    if _WHEN.search(f):
-        return QuestionKind.WHEN
-    if _WHERE.search(f):
-        return QuestionKind.WHERE
-    if _NUMBER.search(f):
-        return QuestionKind.NUMBER
-    if _LIST.search(f):
-        return QuestionKind.LIST
-    if _DOCUMENT.search(f):
-        return QuestionKind.DOCUMENT
-    if _PERSON_Q.search(f):
-        return QuestionKind.PERSON
-    if _WHO_Q.search(f):
-        return QuestionKind.WHO
+    for pattern, kind in _SIGNS:
+        if pattern.search(f):
+            return kind
     if re.search(r"\bla gi\b", f) and not re.search(r"\b(nhung|cac|gom)\b", f):
         return QuestionKind.FACT  # "Ngôn ngữ chính thức … là gì?": one thing
     if _LIST2.search(f):
