@@ -203,5 +203,6 @@ def test_bench_scale_runs_and_writes_its_report(tmp_path):
     assert report["vectors"] == "standin" and "bench-standin" in report["vectors_note"]
     assert all(r["startup_s"] > 0 and r["http_errors"] == 0 for r in rows)
     assert "vectơ thay thế" in run.stdout
-    assert plot.stat().st_size > 1000 or "matplotlib" in run.stdout
+    # the plot needs the bench extra (matplotlib); without it the run says so
+    assert (plot.exists() and plot.stat().st_size > 1000) or "matplotlib" in run.stdout
     assert not (tmp_path / "work" / "edge").exists(), "the scratch index is removed"
