@@ -19,7 +19,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .embedding import EmbedderError
+from .errors import EmbedderError
 from .errors import LLMError
 from .downloads import DownloadStore
 from .drafting import DOCX_TYPE

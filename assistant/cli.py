@@ -41,7 +41,7 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _run(fn):
     """Turn our expected errors into one clear line instead of a traceback."""
-    from .embedding import EmbedderError
+    from .errors import EmbedderError
     from .evaluation import EvalFileError
     from .errors import LLMError
     from .loading import LoadError

@@ -10,9 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
-
-class EmbedderError(Exception):
-    pass
+from .errors import EmbedderError  # defined with the other errors: catching it imports no numpy
 
 
 class Embedder(Protocol):

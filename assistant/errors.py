@@ -3,3 +3,7 @@
 
 class LLMError(Exception):
     """The configured LLM cannot be used (configuration, connection, or a malformed reply)."""
+
+
+class EmbedderError(Exception):
+    """The configured embedder cannot be loaded or used."""

@@ -19,11 +19,13 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from .models import DocumentMeta, Hit
+
+if TYPE_CHECKING:
+    import numpy as np  # imported where vectors are handled: `assistant docs` opens the store without it
 from .sparse import SPARSE_FIELDS, SparseQuery, SparseVector
 
 _NS = uuid.UUID("6f1c7a52-4a0e-4d8e-9a55-7f2d3b1e9c01")
@@ -320,6 +322,8 @@ class VectorStore:
                flt: SearchFilter | None = None, candidates: int = 50) -> list[Hit]:
         """Hybrid search: dense and sparse candidates fused by Qdrant's RRF in one query.
         Each hit's score is its dense cosine similarity (a calibrated signal; RRF is rank-only)."""
+        import numpy as np
+
         registry = self.documents()
         with self._lock:
             must = filter_conditions(flt)
@@ -710,6 +714,8 @@ class CopyReport:
 def copy_index(src: VectorStore, dst: VectorStore, batch: int = 512) -> CopyReport:
     """Copy an index into an empty store of another kind, vectors included (nothing is embedded):
     the committed chunks first, then the document records (the commits), as an ingest would."""
+    import numpy as np
+
     t0 = time.perf_counter()
     meta = src.index_meta()
     if meta is None:
