@@ -7,6 +7,7 @@ verdict (verdict.py). It abstains when no paragraph covers the question."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -15,11 +16,14 @@ from .answer_model import AnswerModel
 from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
-from .features import Unit, UnitFeaturizer, calibrated_dense, content_words, similar, split_units
-from .kinds import MARKER, QuestionKind, strategy
+from .facets import school_levels
+from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
+                       split_units)
+from .kinds import MARKER, SIGNER_WORDS, QuestionKind, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
+from .structure import SIGNATURE_KIND
 from .terms import TermWeights
 from .textutil import fold, words
 from .verdict import Provision, Verdict, check_statement, choose, governing, subject_of
@@ -87,8 +91,15 @@ class ExtractiveAnswerer:
         qw = {k: (0.3 * w if k in LIGHT_WORDS else w) for k, w in self.question_words(q).items()}
         seg = not q.no_diacritics
         strategies = self.strategies(q)
+        if any(s.kind == QuestionKind.SIGNER for s in strategies):
+            # "Ai ký thông báo kết quả cuộc họp …?": a paragraph must say which document, any
+            # paragraph can; the signature itself is read from the document (signature_units)
+            qw = {k: w for k, w in qw.items() if k not in SIGNER_WORDS} or qw
+            strategies = [strategy(QuestionKind.FACT) if s.kind == QuestionKind.SIGNER else s for s in strategies]
+        levels = school_levels(q.asked)
+        c = self.model.confidence
         parts = []
-        for h in hits[:3]:
+        for h in hits[: c.claim_paragraphs if q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE) else c.paragraphs]:
             dt = doc_terms(h)
             naming = {k: w for k, w in qw.items() if names_document(k, dt)}
             content = {k: w for k, w in qw.items() if k not in naming}
@@ -97,10 +108,10 @@ class ExtractiveAnswerer:
             identity = coverage(naming, identity_text(h), segmented=False) if naming else 1.0
             frame = " ".join([*h.headings, h.doc_title])
             answering = other = 0.0
-            for a, z in split_units(h.text):
+            for a, z in split_units(h.text, h.kind):
                 unit = h.text[a:z]
                 u = coverage(content, unit, seg, frame)
-                if any(s.answers(unit, q.asked) for s in strategies):
+                if answers_question(unit, q, strategies, levels):
                     answering = max(answering, u)
                 else:
                     other = max(other, u)
@@ -133,13 +144,19 @@ class ExtractiveAnswerer:
             # is not what it must do
             if h.kind == "recipients" and not asks_recipients or h.kind == "distribution" and not asks_distribution:
                 continue
+            if h.kind == SIGNATURE_KIND:
+                continue  # who signed answers only "ai ký?" (signature_units)
             if asks_recipients and has_address and h.kind not in _ADDRESS:
                 continue
             units.extend(featurizer.units(rank, h))
         return units
 
-    def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context],
-               outlines: dict[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> list[Unit]:
+    def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: Sequence[Context],
+               outlines: Mapping[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> list[Unit]:
+        if q.kind == QuestionKind.SIGNER and outlines:
+            signed = self.signature_units(hits, outlines, preferred)
+            if signed:
+                return signed
         units = self.candidates(q, hits, preferred)
         if not units:
             return []
@@ -150,7 +167,7 @@ class ExtractiveAnswerer:
                 return listed
         best_doc = hits[best.hit_rank].doc_id
         if q.form and q.form.parts:
-            return self._per_part(q, hits, units)
+            return self._per_part(q, hits, units, outlines or {})
         plan = strategy(q.kind)
         sel = self.model.selection
         chosen: list[Unit] = [best]
@@ -177,7 +194,8 @@ class ExtractiveAnswerer:
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
         return chosen
 
-    def _per_part(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit]) -> list[Unit]:
+    def _per_part(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
+                  outlines: Mapping[str, list[Hit]]) -> list[Unit]:
         """Several questions in one ("ở đâu và có bao nhiêu đại biểu", "phải có trình độ gì và đã
         quản lý ít nhất bao nhiêu năm"): the best unit, and for each part it does not answer, the
         unit of the same document that answers that part best."""
@@ -186,6 +204,9 @@ class ExtractiveAnswerer:
         seg = not q.no_diacritics
         chosen = [best]
         for kind, text in q.form.parts:
+            if kind == QuestionKind.SIGNER:  # "… và ai ký thông báo?": the signature of that document
+                chosen.extend(self.signature_units(hits, {best_doc: outlines.get(best_doc, [])}))
+                continue
             plan = strategy(kind)
             words_ = self.question_words(q, text)
 
@@ -203,7 +224,25 @@ class ExtractiveAnswerer:
                 chosen.append(scored)
         return chosen
 
-    def section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: dict[str, list[Hit]]) -> list[Unit]:
+    @staticmethod
+    def signature_units(hits: list[Hit], outlines: Mapping[str, list[Hit]],
+                        preferred: frozenset[str] = frozenset()) -> list[Unit]:
+        """"Ai ký …?": the signature block of the document the question is about — one it names,
+        else the first of the top documents that has one."""
+        order = [d for d in outlines if d in preferred] + [d for d in dict.fromkeys(h.doc_id for h in hits[:3])
+                                                            if d in outlines]
+        for doc_id in dict.fromkeys(order):
+            sig = next((c for c in reversed(outlines[doc_id]) if c.kind == SIGNATURE_KIND), None)
+            if sig is None:
+                continue
+            rank = next((i for i, h in enumerate(hits) if h.chunk_id == sig.chunk_id), None)
+            if rank is None:
+                hits.append(sig)
+                rank = len(hits) - 1
+            return [Unit(rank, 0, len(sig.text), sig.text, 1.0, 1.0)]
+        return []
+
+    def section_list(self, q: AnalyzedQuery, hits: list[Hit], outlines: Mapping[str, list[Hit]]) -> list[Unit]:
         """"Nội dung làm việc gồm những gì?" names a heading: the items under it are the answer.
         Every section of the top documents is a candidate; its heading path must cover the
         question's focus (the words before "khi", "với"…: "Thành phần của Sở GDĐT khi làm việc
@@ -243,7 +282,7 @@ class ExtractiveAnswerer:
             if rank is None:
                 hits.append(c)
                 rank = len(hits) - 1
-            a, z = split_units(c.text)[0]
+            a, z = split_units(c.text, c.kind)[0]
             out.append(Unit(rank, a, z, c.text[a:z], cov, cov))
         return out
 
@@ -256,12 +295,14 @@ class ExtractiveAnswerer:
         return {k: w for k, w in qw.items() if f" {k} " in spaced}
 
     # -- writing -------------------------------------------------------------------------------
-    def answer(self, q: AnalyzedQuery, hits: list[Hit], contexts: list[Context],
-               outlines: dict[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> Draft:
+    def answer(self, q: AnalyzedQuery, hits: list[Hit], contexts: Sequence[Context],
+               outlines: Mapping[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> Draft:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
         conf = self.confidence(q, hits)
-        if conf < self.threshold_for(q):
+        named_signed = q.kind == QuestionKind.SIGNER and bool(outlines) and (
+            bool(preferred & outlines.keys()) or any(m.source for m in q.constraint.mentions))
+        if conf < self.threshold_for(q) and not named_signed:  # "Ai ký Chỉ thị 04?": the document is known
             return Draft(abstain_text(hits), [], True, conf)
         units = self.select(q, hits, contexts, outlines, preferred)
         if not units:
@@ -287,7 +328,8 @@ class ExtractiveAnswerer:
             h = hits[items[0][0].hit_rank]
             where = common_locator([hits[u.hit_rank].locator for u, _ in items])
             source = source_phrase(h) + (f", {where}" if where else "")
-            statements = [(statement_text(u.text, hits[u.hit_rank].marker if u.start == 0 else ""), n)
+            statements = [(statement_text(signature_line(u.text) if hits[u.hit_rank].kind == SIGNATURE_KIND
+                                          else u.text, hits[u.hit_rank].marker if u.start == 0 else ""), n)
                           for u, n in items]
             if q.kind == QuestionKind.LIST and len(statements) > 1:
                 lines = "\n".join(f"- {s} [{n}]" for s, n in statements)
@@ -309,7 +351,7 @@ class ExtractiveAnswerer:
         return " ".join(lines)
 
     def _verdict_answer(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
-                        outlines: dict[str, list[Hit]], conf: float) -> Draft:
+                        outlines: Mapping[str, list[Hit]], conf: float) -> Draft:
         """Quote the governing provision, cite it, and say which statement or choice it supports."""
         form = q.form
         assert form is not None
@@ -388,7 +430,7 @@ def _difference_text(d) -> str:
     return f"câu hỏi nêu “{d.question}”, văn bản ghi “{d.document}”"
 
 
-def governing_provisions(hits: list[Hit], outlines: dict[str, list[Hit]], articles: int = 1) -> list[Provision]:
+def governing_provisions(hits: list[Hit], outlines: Mapping[str, list[Hit]], articles: int = 1) -> list[Provision]:
     """The units of the article(s) the top paragraphs belong to (a law's khoản and điểm, each read
     with the headings and lead-in above it), or of the top paragraph's section elsewhere."""
     out: list[Provision] = []
@@ -406,7 +448,7 @@ def governing_provisions(hits: list[Hit], outlines: dict[str, list[Hit]], articl
             group = group if 1 < len(group) <= 12 else []
         for c in group or [h]:
             frame = " ".join(c.headings[-2:])
-            for a, z in split_units(c.text):
+            for a, z in split_units(c.text, c.kind):
                 out.append(Provision(c.text[a:z], frame + " " + c.text, c, (a, z)))
         if len(seen) >= articles:
             break
@@ -431,6 +473,11 @@ def _label_share(label: str, qwords: set[str]) -> float:
     body = [fold(w) for w in words(MARKER.sub("", label, count=1))]
     body = [w for w in body if w not in STOP_FOLDED]
     return sum(1 for w in body if w in qwords) / len(body) if body else 0.0
+
+
+def signature_line(text: str) -> str:
+    """"KT. CHỦ TỊCH\n\nPHÓ CHỦ TỊCH\n\nLê Văn Phước" on one line of the answer."""
+    return ", ".join(p.strip() for p in text.split("\n\n") if p.strip())
 
 
 def statement_text(text: str, marker: str = "") -> str:

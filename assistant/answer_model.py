@@ -49,6 +49,10 @@ class Confidence:
     # an English question is read through a glossary: its words cover less of a Vietnamese
     # paragraph that does answer it
     english_threshold: float = 0.40
+    paragraphs: int = 3  # the best of this many top paragraphs counts
+    # a statement with a wrong figure ranks a neighbouring provision that shares the figure above
+    # the governing one ("THCS … 03 năm học" → the THPT clause first, the THCS clause 6th)
+    claim_paragraphs: int = 8
 
 
 @dataclass

@@ -13,6 +13,7 @@ A law named inside a statement to verify ("… theo quy định của Bộ luậ
 is part of the claim, not its source."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -90,8 +91,14 @@ def name_key(name: str) -> str:
     return " ".join(re.findall(r"\w+", fold(name)))
 
 
-def _known_names(names: Iterable[str]) -> set[str]:
-    return {name_key(n) for n in names if n}
+def _known_names(names: Iterable[str]) -> frozenset[str]:
+    return _name_keys(tuple(names))
+
+
+@functools.lru_cache(maxsize=8)
+def _name_keys(names: tuple[str, ...]) -> frozenset[str]:
+    # the same few hundred law names for every question until the index changes (5 ms at 223 laws)
+    return frozenset(name_key(n) for n in names if n)
 
 
 def parse(question: str, known_names: Iterable[str] = (), statement: bool = False) -> QuestionConstraint:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, subject_of, title_terms
+from .facets import other_level, school_levels
 from .kinds import MARKER, KindStrategy
 from .models import Hit
 from .query import AnalyzedQuery
+from .structure import SIGNATURE_KIND
 from .textutil import split_sentences, words
 
 # name -> what it measures. Order is the order of the vector (and of the weights file).
@@ -26,7 +28,8 @@ FEATURES: dict[str, str] = {
     "rank": "1 / (1 + retrieval rank of the paragraph)",
     "dense": "dense similarity of the paragraph to the question, calibrated to [0, 1] per embedder",
     "kind_strength": "how clearly the unit has what the question kind asks for (a full date for 'khi nào', …)",
-    "kind_mismatch": "1 when the unit cannot answer the kind at all (no number for 'bao nhiêu', …)",
+    "kind_mismatch": "1 when the unit cannot answer the kind at all (no number for 'bao nhiêu', …) or is about "
+                     "another school level than the question (facets.py)",
     "phrase": "consecutive question words that stand together in the unit too (0–3)",
     "slot": "1 when a 'which X' question's X stands with a value ('năm học 2022-2023')",
     "actor": "1 when a 'what must X do' question's X opens the item",
@@ -63,10 +66,15 @@ class Unit:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURE_NAMES), dtype=np.float32))
 
 
-def split_units(text: str) -> list[tuple[int, int]]:
-    """Sentences of a paragraph; a list item stays whole unless it is long."""
-    if text.startswith(("Kính gửi", "Nơi nhận")):
-        return [(0, len(text))]  # a recipients list is one statement
+# block kinds read as one statement (structure.py): the address lists and the signature block
+WHOLE_KINDS = frozenset({"recipients", "distribution", SIGNATURE_KIND})
+
+
+def split_units(text: str, kind: str = "") -> list[tuple[int, int]]:
+    """Sentences of a paragraph; a list item stays whole unless it is long. ``kind``: the
+    chunk's block kind."""
+    if kind in WHOLE_KINDS or text.startswith(("Kính gửi", "Nơi nhận")):
+        return [(0, len(text))]  # a recipients list, a signature: one statement
     out: list[tuple[int, int]] = []
     pos = 0
     for para in text.split("\n\n"):
@@ -143,6 +151,7 @@ class UnitFeaturizer:
         self.actor = actor_words(self.q.focus_text, self.qw)
         subject = spaced_words(subject_of(self.q.focus_text)) if not self.q.english else ""
         self.subject = {k: w for k, w in self.qw.items() if f" {k} " in subject}
+        self.levels = school_levels(self.q.asked)
 
     def units(self, rank: int, h: Hit) -> list[Unit]:
         content = content_words(self.qw, h)
@@ -153,7 +162,7 @@ class UnitFeaturizer:
         named = 1.0 if h.doc_id in self.preferred_docs else 0.0
         out: list[Unit] = []
         prev = ""
-        for a, z in split_units(h.text):
+        for a, z in split_units(h.text, h.kind):
             text = h.text[a:z]
             own = coverage(content, text, seg)
             if len(text) < 100 and prev:
@@ -174,7 +183,7 @@ class UnitFeaturizer:
             f[2] = 1.0 / (1 + rank)
             f[3] = dense
             f[4] = float(np.mean([s.strength(text) for s in self.strategies]))
-            f[5] = 0.0 if any(s.answers(text, self.q.asked) for s in self.strategies) else 1.0
+            f[5] = 0.0 if answers_question(text, self.q, self.strategies, self.levels) else 1.0
             f[6] = min(3, adjacent_pairs(keys, text))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
             f[8] = 1.0 if self.actor and a == 0 and coverage(self.actor, opening(text), seg) >= 0.99 else 0.0
@@ -185,6 +194,12 @@ class UnitFeaturizer:
             f[13] = coverage(self.subject, opening(text), seg) if self.subject and a == 0 else 0.0
             out.append(Unit(rank, a, z, text, own, 0.0, f))
         return out
+
+
+def answers_question(text: str, q: AnalyzedQuery, strategies: list[KindStrategy], levels: frozenset[str]) -> bool:
+    """Could this unit answer the question: what its kind asks for (kinds.py), about the school
+    level it asks about (facets.py)?"""
+    return any(s.answers(text, q.asked) for s in strategies) and not other_level(levels, school_levels(text))
 
 
 def similar(a: str, b: str) -> bool:

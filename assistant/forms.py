@@ -105,13 +105,16 @@ def split_parts(text: str) -> list[tuple[QuestionKind, str]]:
     if len(clauses) < 2:
         return []
     parts: list[tuple[QuestionKind, str]] = []
+    lead_in = ""  # "Ở Ninh Thuận, ai chủ trì …": a clause before the first question sets its scene
     for c in clauses:
         k = detect_kind(c)
         if k is QuestionKind.FACT or k is QuestionKind.LIST and not re.search(r"\b(gi|nao|nhung)\b", fold(c)):
             if parts:
                 parts[-1] = (parts[-1][0], parts[-1][1] + " và " + c)  # not a question of its own
-                continue
-        parts.append((k, c))
+            else:
+                lead_in = f"{lead_in}{c}, "
+            continue
+        parts.append((k, lead_in + c if not parts else c))
     asking = [k for k, _ in parts if k is not QuestionKind.FACT]
     # two clauses that each ask something ("là bao lâu và … tối đa mấy nhiệm kỳ"), of one kind or two
     return parts if len(asking) >= 2 and len(parts) == len(asking) else []

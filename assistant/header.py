@@ -58,6 +58,7 @@ _DATE = re.compile(
 )
 _VV = re.compile(r"^(?:V/v|V/V|Về việc)\s*:?\s*(.+)$")
 _NAME = re.compile(r"^(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝỲỸỶỴ][a-zà-ỹđ]+\s){1,4}[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈÍÌÓÒÚÙÝ][a-zà-ỹđ]+$")
+_SIGNED = re.compile(r"^\((?:Đã|đã) ký\)\s*")  # "(Đã ký) Nguyễn Sinh Hùng": the published copy of a signed text
 _SIGNER_TITLE = re.compile(
     r"^(?:(?:KT|TM|TL|TUQ|Q)\.\s*)?(?:[A-ZĐÂĂÊÔƠƯ][A-ZĐÂĂÊÔƠƯÀ-Ỹ .]*)$"
 )
@@ -69,6 +70,8 @@ class HeaderParse:
     meta: DocumentMeta
     body_start: int  # index of the first body paragraph
     footer_start: int  # index of "Nơi nhận:" (or len(paragraphs))
+    # paragraph indices of the signature block (title lines … name), both inclusive; None if unsigned
+    signature: tuple[int, int] | None = None
 
 
 def parse_header(paragraphs: list[str]) -> HeaderParse:
@@ -144,11 +147,11 @@ def parse_header(paragraphs: list[str]) -> HeaderParse:
             meta.distribution = dist
             break
 
-    _parse_signer(paragraphs, footer_start, meta)
+    signature = _parse_signer(paragraphs, footer_start, meta)
     meta.doc_type = meta.doc_type or _type_from_number(meta.number) or "Công văn"
     meta.issuer = _issuer(paragraphs[:6], meta)
     meta.province = _province(meta, paragraphs)
-    return HeaderParse(meta, min(body_start, len(paragraphs)), footer_start)
+    return HeaderParse(meta, min(body_start, len(paragraphs)), footer_start, signature)
 
 
 def _national_index(head: list[str]) -> int:
@@ -285,11 +288,13 @@ def _province(meta: DocumentMeta, paragraphs: list[str]) -> str:
     return ""
 
 
-def _parse_signer(paragraphs: list[str], footer_start: int, meta: DocumentMeta) -> None:
-    """The signer's name is the last personal name in the document's closing lines."""
+def _parse_signer(paragraphs: list[str], footer_start: int, meta: DocumentMeta) -> tuple[int, int] | None:
+    """The signer's name is the last personal name in the document's closing lines ("(Đã ký)
+    Nguyễn Sinh Hùng" in published laws); the titles are the capitalised lines above it. Returns
+    the signature block's paragraph range."""
     tail_range = range(len(paragraphs) - 1, max(footer_start - 8, len(paragraphs) - 40, -1), -1)
     for i in tail_range:
-        p = paragraphs[i]
+        p = _SIGNED.sub("", paragraphs[i])
         if _NAME.match(p) and not p.startswith(("Nơi", "Lưu", "Như")):
             meta.signer = p
             titles = []
@@ -298,4 +303,5 @@ def _parse_signer(paragraphs: list[str], footer_start: int, meta: DocumentMeta) 
                 titles.insert(0, paragraphs[k])
                 k -= 1
             meta.signer_title = " ".join(titles)
-            return
+            return k + 1, i
+    return None

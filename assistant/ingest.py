@@ -23,7 +23,7 @@ from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 from .terms import DocTerms, TermIndex
 
-PIPELINE_VERSION = "9"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "10"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
 

@@ -20,6 +20,7 @@ class QuestionKind(str, Enum):
     PERSON = "person"  # "ai là …", "người nào"
     WHO = "who"  # "ai", "cơ quan nào" (a body or a person)
     DOCUMENT = "document"  # "quyết định nào": the answer names a document
+    SIGNER = "signer"  # "ai ký …?": the document's signature block answers it
     DEFINE = "define"  # "Mô-đun là gì?", "… được hiểu như thế nào?": "X là …"
     VERIFY = "verify"  # "…, đúng hay sai?", "có phải … không?"
     CHOICE = "choice"  # "… A. … B. … C. … D. …"
@@ -305,6 +306,19 @@ class DefineStrategy(KindStrategy):
         return ""
 
 
+# the words of "ai ký …?" (folded): they ask for the signature, not for a paragraph that says "ký"
+SIGNER_WORDS = frozenset({"ky", "ki", "nguoi ky", "da ky", "ky boi", "signed", "sign", "signer", "signatory", "who"})
+
+
+class SignerStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        return bool(PERSON.search(text))
+
+    def lead(self, texts: list[str], question: str) -> str:
+        m = PERSON.search(texts[0]) if texts else None
+        return f"Người ký: {m.group()}." if m else ""
+
+
 STRATEGIES: dict[QuestionKind, KindStrategy] = {
     QuestionKind.LIST: KindStrategy(QuestionKind.LIST, max_units=5, across_paragraphs=True),
     QuestionKind.WHEN: WhenStrategy(QuestionKind.WHEN),
@@ -313,6 +327,7 @@ STRATEGIES: dict[QuestionKind, KindStrategy] = {
     QuestionKind.PERSON: PersonStrategy(QuestionKind.PERSON),
     QuestionKind.WHO: WhoStrategy(QuestionKind.WHO),
     QuestionKind.DOCUMENT: DocumentStrategy(QuestionKind.DOCUMENT),
+    QuestionKind.SIGNER: SignerStrategy(QuestionKind.SIGNER, max_units=1),
     QuestionKind.DEFINE: DefineStrategy(QuestionKind.DEFINE, max_units=1),
     # a statement to verify or a choice to make: the one governing provision is the answer
     QuestionKind.VERIFY: KindStrategy(QuestionKind.VERIFY, max_units=1),
@@ -337,6 +352,10 @@ _DOCUMENT = re.compile(
     r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
     r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
     r"decree|circular|directive|plan|law|regulation)\b")
+# "Ai ký Thông báo 3677?", "người ký chỉ thị", "who signed …": matched on the lower-cased question
+# (not folded: "ai kỳ vọng" is not "ai ký")
+_SIGNER_Q = re.compile(r"\b(?:ai|người|nguoi) (?:đã |da )?(?:ký|kí|ky)\b(?! (?:vong|cuu|hop|thi|han)\b)|\bký bởi\b"
+                       r"|\bwho signed\b|\bsigned by\b|\bsignator(?:y|ies)\b|\bsigner\b")
 _PERSON_Q = re.compile(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b")
 _WHO_Q = re.compile(r"\b(ai|who|don vi nao|co quan nao)\b")
 _LIST2 = re.compile(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b")
@@ -352,6 +371,8 @@ def detect_kind(text: str) -> QuestionKind:
     """The kind of a plain question (statements to verify and choices are found by the question's
     form, see forms.py). "X nào" without "những" asks for one X: a fact."""
     f = fold(text)
+    if _SIGNER_Q.search(text.lower()):
+        return QuestionKind.SIGNER
     term = defined_term(text)
     if term and len(term.split()) <= 6 and not re.search(r"\b(cua|doi voi|theo|trong|nao|gi|bao nhieu)\b", fold(term)):
         return QuestionKind.DEFINE

@@ -332,6 +332,9 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
             expansions.append(law[0])
         for m in constraint.mentions:
             m.source = True
+    if form.kind is QuestionKind.SIGNER:
+        for m in constraint.mentions:
+            m.source = True  # "Ai ký Thông báo 3677?": the signature of that document is the answer
     focus = constraint.strip_sources(form.focus)
     return AnalyzedQuery(
         original=question, resolved=resolved, text=" ".join([searched_core, *expansions]), english=english,

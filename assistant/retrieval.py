@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .embedding import Embedder
@@ -85,3 +86,43 @@ class HybridRetriever:
                 break
             after.append(c)
         return Context(hit, before, after)
+
+
+class DocumentOutlines(Mapping[str, list[Hit]]):
+    """The chunks of the top documents, in document order, read from the index only when the
+    answer needs them (a section list, the article a statement is checked against, a signature):
+    most questions never do, and a 2,000-chunk law costs 100-300 ms to read cold at 100k chunks."""
+
+    def __init__(self, retriever: "HybridRetriever", hits: list[Hit]) -> None:
+        self._retriever = retriever
+        self._versions: dict[str, str] = {}
+        for h in hits:
+            self._versions.setdefault(h.doc_id, h.version)
+
+    def __getitem__(self, doc_id: str) -> list[Hit]:
+        return self._retriever.document_chunks(doc_id, self._versions[doc_id])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._versions)
+
+    def __len__(self) -> int:
+        return len(self._versions)
+
+
+class HitContexts(Sequence[Context]):
+    """The context of each top hit, assembled when first asked for (see DocumentOutlines)."""
+
+    def __init__(self, retriever: "HybridRetriever", hits: list[Hit]) -> None:
+        self._retriever = retriever
+        self._hits = hits
+        self._made: dict[int, Context] = {}
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i not in self._made:
+            self._made[i] = self._retriever.context(self._hits[i])
+        return self._made[i]
+
+    def __len__(self) -> int:
+        return len(self._hits)

@@ -10,7 +10,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from .citations import Answer, Citation, hit_to_evidence
 from .errors import LLMError
@@ -44,8 +44,8 @@ class Evidence:
     query: AnalyzedQuery
     scope: Scope
     hits: list[Hit]
-    contexts: list[Context]
-    outlines: dict[str, list[Hit]]
+    contexts: Sequence[Context]  # HitContexts / DocumentOutlines: read when the answer needs them
+    outlines: Mapping[str, list[Hit]]
     timings: dict[str, float]
 
 
@@ -415,9 +415,11 @@ class Assistant:
         hits = self.retriever.retrieve(aq, k or self.settings.top_k,
                                        flt if scope.missing else restrict(flt, scope.doc_ids))
         t2 = time.perf_counter()
-        contexts = [self.retriever.context(h) for h in hits[:5]] if not scope.missing else []
-        outlines = {h.doc_id: self.retriever.document_chunks(h.doc_id, h.version) for h in hits[:3]} \
-            if not scope.missing else {}
+        from .retrieval import DocumentOutlines, HitContexts
+
+        # read from the index only if the answer needs them
+        contexts = HitContexts(self.retriever, hits[:5] if not scope.missing else [])
+        outlines = DocumentOutlines(self.retriever, hits[:3] if not scope.missing else [])
         timings = {"analyze": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000,
                    "context": (time.perf_counter() - t2) * 1000}
         return Evidence(question, aq, scope, hits, contexts, outlines, timings)

@@ -44,6 +44,7 @@ MIN_CHUNK_CHARS = 60
 MAX_CHUNK_CHARS = 1500
 SPLIT_TARGET_CHARS = 900
 HEADING_ONLY_CHARS = 160
+SIGNATURE_KIND = "signature"  # block kind of the signer's titles and name
 
 
 def classify(paragraph: str) -> tuple[str, str]:
@@ -101,7 +102,10 @@ def parse_document(text: str) -> ParsedDocument:
             break
 
     appendix_start = _appendix_start(paragraphs, header)
-    blocks.extend(_tree_blocks(text, spans, list(range(header.body_start, header.footer_start))))
+    signature = range(header.signature[0], header.signature[1] + 1) if header.signature else range(0)
+    # a law has no "Nơi nhận": its signature closes the body and is not part of the last article
+    body = [i for i in range(header.body_start, header.footer_start) if i not in signature]
+    blocks.extend(_tree_blocks(text, spans, body))
     if appendix_start < len(paragraphs):
         title = paragraphs[appendix_start]
         root = "Phụ lục: " + label_of(title, 80) if title.upper() == title else "Phụ lục"
@@ -113,17 +117,17 @@ def parse_document(text: str) -> ParsedDocument:
             if j > header.footer_start and not paragraphs[j].startswith(("-", "–", "+", "•")):
                 break
             blocks.append(Block(text[s:e], s, e, "distribution", "", ["Nơi nhận"]))
+    if signature:
+        # who signed, as written (titles and name): citable for "ai ký?", outside the section tree
+        s, e = spans[signature[0]][0], spans[signature[-1]][1]
+        blocks.append(Block(text[s:e], s, e, SIGNATURE_KIND, "", ["Người ký"]))
     return ParsedDocument(header.meta, blocks)
 
 
 def _appendix_start(paragraphs: list[str], header: HeaderParse) -> int:
     """Content after the signature (an attached outline, a form) is part of the body again."""
-    signer = header.meta.signer
-    if not signer or header.footer_start >= len(paragraphs):
-        return len(paragraphs)
-    for i in range(len(paragraphs) - 1, header.footer_start, -1):
-        if paragraphs[i] == signer:
-            return i + 1
+    if header.signature and header.signature[1] > header.footer_start:
+        return header.signature[1] + 1
     return len(paragraphs)
 
 

@@ -251,3 +251,28 @@ def test_a_document_the_index_does_not_hold_is_named_in_the_answer(seed_service)
     a = seed_service.ask("Theo Chỉ thị 05/CT-UBND của UBND tỉnh Kiên Giang, các trường phải làm gì?")
     assert a.abstained and not a.citations
     assert a.answer.startswith("Chưa có")
+
+
+@pytest.mark.parametrize("question,name,doc_id", [
+    ("Ai ký Chỉ thị 04/CT-UBND của UBND tỉnh An Giang?", "Lê Văn Phước", "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc"),
+    ("Ai ký thông báo kết quả cuộc họp Ban Chỉ đạo chuyển đổi số ở Ninh Thuận?", "Nguyễn Huệ Khải",
+     "ninh-thuan-2022-thong-bao-chuyen-doi-so"),
+    ("who signed notice 3677/TB-SGDDT?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
+])
+def test_who_signed_is_read_from_the_signature_block(seed_service, question, name, doc_id):
+    a = seed_service.ask(question)
+    assert not a.abstained and a.answer.startswith(f"Người ký: {name}.")
+    assert [(c.doc_id, c.section) for c in a.citations] == [(doc_id, "Người ký")] and name in a.citations[0].text
+
+
+def test_the_signature_answers_nothing_else(seed_service):
+    for question in ("Ai chỉ đạo Hội nghị quán triệt Chỉ thị 38-CT/TU?", "Sở GDĐT Ninh Thuận giao nhiệm vụ cho ai?"):
+        assert all(c.section != "Người ký" for c in seed_service.ask(question).citations)
+
+
+def test_a_statement_about_another_school_level_does_not_answer(seed_service):
+    """Bình Sơn pilots the digital record book in THCS only: asked about primary schools, the
+    answer is that the documents do not say, not the THCS date."""
+    a = seed_service.ask("Trường tiểu học ở Bình Sơn bắt đầu thí điểm Học bạ số từ học kỳ nào?")
+    assert a.abstained, a.answer
+    assert not seed_service.ask("Trường THCS ở Bình Sơn bắt đầu thí điểm Học bạ số từ học kỳ nào?").abstained

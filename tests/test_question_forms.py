@@ -38,6 +38,19 @@ def test_several_questions_in_one():
     parts = split_parts("Hội nghị quán triệt Chỉ thị 38-CT/TU diễn ra ở đâu và có bao nhiêu đại biểu?")
     assert [k for k, _ in parts] == [QuestionKind.WHERE, QuestionKind.NUMBER]
     assert split_parts("Sở GDĐT và Phòng GDĐT phải báo cáo gì?") == []
+    # a clause before the first question sets the scene of that question
+    parts = split_parts("Ở Ninh Thuận, ai chủ trì cuộc họp Ban Chỉ đạo, và ai ký thông báo kết quả cuộc họp?")
+    assert [k for k, _ in parts] == [QuestionKind.WHO, QuestionKind.SIGNER]
+    assert parts[0][1].startswith("Ở Ninh Thuận, ai chủ trì")
+
+
+@pytest.mark.parametrize("question,signer", [
+    ("Ai ký Chỉ thị 04/CT-UBND?", True), ("Người ký Thông báo 3677 là ai?", True),
+    ("ai ky chi thi 04 an giang", True), ("Who signed Directive 04/CT-UBND?", True),
+    ("Ai kỳ vọng học sinh đạt kết quả cao?", False), ("Ai phải đăng ký dự thi?", False),
+])
+def test_who_signed_is_a_kind_of_its_own(question, signer):
+    assert (read_form(question).kind is QuestionKind.SIGNER) is signer
 
 
 @pytest.mark.parametrize("question,named,source", [
@@ -135,3 +148,19 @@ def test_verdicts():
     _, choices = parse_choices("Thời hạn tạm trú tối đa? A. 01 năm B. 02 năm C. 03 năm D. 05 năm")
     verdict, where = choose(choices, False, [p], words("thời hạn tạm trú"), words, segmented=False)
     assert verdict.label == "B"
+
+
+def test_school_levels_of_a_question_and_a_statement():
+    from assistant.facets import other_level, school_levels
+
+    assert school_levels("Trường THCS và trường trung học phổ thông") == {"thcs", "thpt"}
+    assert school_levels("Có bằng tốt nghiệp cao đẳng sư phạm trở lên đối với giáo viên mầm non") == {"mam non"}
+    assert school_levels("có trình độ đại học trở lên") == frozenset()  # a degree, not a school level
+    tieu_hoc = school_levels("Học bạ số cấp tiểu học được thí điểm từ học kỳ nào?")
+    assert other_level(tieu_hoc, school_levels("Triển khai thí điểm Học bạ số cấp trung học cơ sở từ học kỳ II"))
+    assert other_level(school_levels("Trường mẫu giáo nhận trẻ em từ mấy tuổi?"),
+                       school_levels("Nhà trẻ nhận trẻ em từ 03 tháng tuổi đến 03 tuổi"))
+    # a wider level, or a statement naming none, is not another level
+    assert not other_level(school_levels("giáo viên mẫu giáo"), school_levels("giáo dục mầm non"))
+    assert not other_level(school_levels("giáo viên THCS"), school_levels("giáo dục phổ thông"))
+    assert not other_level(tieu_hoc, school_levels("Triển khai Học bạ số từ học kỳ II"))

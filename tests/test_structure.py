@@ -86,6 +86,23 @@ def test_appendix_after_signature_is_body():
     assert any(c.text.startswith("4. Kết quả triển khai thực hiện Chương trình GDPT 2018") for c in appendix)
 
 
+def test_signature_block_is_its_own_citable_chunk(tmp_path):
+    """Who signed is a chunk of its own (titles and name, as written), never part of the last
+    article or of "Nơi nhận"; a published law writes "(Đã ký)" before the name."""
+    doc, chunks, _ = doc_and_chunks(CORPUS / "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc.txt")
+    sig = [c for c in chunks if c.kind == "signature"]
+    assert [c.text for c in sig] == ["KT. CHỦ TỊCH\n\nPHÓ CHỦ TỊCH\n\nLê Văn Phước"] and sig[0].section == "Người ký"
+    assert doc.text[sig[0].start:sig[0].end] == sig[0].text
+    law = tmp_path / "luat-mau.txt"
+    law.write_text("QUỐC HỘI\n\nLUẬT\n\nTHANH NIÊN\n\nĐiều 1. Thanh niên\n\nThanh niên là công dân Việt Nam từ đủ 16 "
+                   "tuổi đến 30 tuổi.\n\nLuật này đã được Quốc hội thông qua ngày 16 tháng 6 năm 2020.\n\n"
+                   "CHỦ TỊCH QUỐC HỘI\n\n(Đã ký) Nguyễn Thị Kim Ngân\n", encoding="utf-8")
+    doc, chunks, _ = doc_and_chunks(law, tmp_path)
+    assert doc.meta.signer == "Nguyễn Thị Kim Ngân" and doc.meta.signer_title == "CHỦ TỊCH QUỐC HỘI"
+    assert chunks[-1].kind == "signature" and chunks[-1].text == "CHỦ TỊCH QUỐC HỘI\n\n(Đã ký) Nguyễn Thị Kim Ngân"
+    assert not any("Kim Ngân" in c.text for c in chunks[:-1])
+
+
 def test_numbered_items_nest_and_keep_their_own_chunk():
     """"1.1." sits inside "1." and "2." closes "1.2."; a short numbered item is never merged into
     its neighbour: its marker is how a citation addresses it."""
