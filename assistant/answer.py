@@ -19,7 +19,7 @@ from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms
 from .facets import school_levels
 from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
                        split_units)
-from .kinds import MARKER, SIGNER_WORDS, QuestionKind, strategy
+from .kinds import MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
@@ -365,7 +365,7 @@ class ExtractiveAnswerer:
         if q.kind == QuestionKind.CHOICE:
             stem_words = self.question_words(q, form.focus)
             verdict, where = choose(form.choices, form.negative, provisions, stem_words,
-                                    lambda text: self.question_words(q, text), seg)
+                                    lambda text: self.question_words(q, text), seg, title=asked_title(form.focus))
             picked = next((c for c in form.choices if c.letter == verdict.label), None)
             head = f"Đáp án: {verdict.label}" + (f" — {picked.text.rstrip('.')}." if picked else ".")
             at = where.get(verdict.label, -1)

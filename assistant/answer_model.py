@@ -109,6 +109,7 @@ HAND_SET = {
     "coverage": 0.6, "heading_coverage": 0.2, "rank": 0.12, "dense": 0.0, "kind_strength": 0.3,
     "kind_mismatch": -0.15, "phrase": 0.03, "slot": 0.12, "actor": 0.15, "length": -0.08,
     "closing_formula": -0.25, "legal_basis": -0.08, "named_document": 0.0, "subject_opening": 0.15,  # as "actor": the item that opens with what is asked about
+    "cross_reference": -0.15,  # as "kind_mismatch": a pointer to the answer is not the answer
 }
 
 

@@ -39,11 +39,16 @@ FEATURES: dict[str, str] = {
     "named_document": "1 when the paragraph's document is one the question names without making it the source",
     "subject_opening": "share of the question's subject ('Trường mẫu giáo' in '… nhận trẻ em từ bao nhiêu tuổi') "
                        "among the first words of a unit that opens its paragraph",
+    "cross_reference": "1 when the unit defers to another provision ('… quy định tại điểm a và điểm b khoản 1 "
+                       "Điều này'): it repeats the question's words and points to the answer elsewhere",
 }
 FEATURE_NAMES = tuple(FEATURES)
 
 _CLOSING = re.compile(r"^(?:Trên đây là|Đề nghị các (?:đơn vị|trường|thành viên)[^.]{0,80}(?:thực hiện|triển khai)\./\.)")
 _BASIS = re.compile(r"^[-–(]?\s*(?:Căn cứ|Thực hiện|Để tiếp tục triển khai|Theo đề nghị)\b")
+_CROSS_REFERENCE = re.compile(
+    r"\b(?:quy định|nêu|ghi) tại (?:các )?(?:điểm [a-zđ]\b|khoản \d|Điều (?:\d|này)|Chương|Mục|Phụ lục)"
+    r"|\btheo quy định (?:của|tại) (?:khoản|điểm|Điều) (?:\d|này)")
 _ACTOR_Q = re.compile(
     r"^(?:theo [^,]+,\s*)?(.+?)\s+(?:có |phải |cần |chịu )?(?:trách nhiệm|nhiệm vụ|làm|thực hiện|được giao)\s+(?:gì|"
     r"những gì|việc gì|như thế nào)|(?:trách nhiệm|nhiệm vụ|việc) (?:của|giao cho) (.+?)(?:\s+(?:là|gồm|trong|theo|"
@@ -182,7 +187,7 @@ class UnitFeaturizer:
             f[1] = head_cov
             f[2] = 1.0 / (1 + rank)
             f[3] = dense
-            f[4] = float(np.mean([s.strength(text) for s in self.strategies]))
+            f[4] = float(np.mean([s.strength(text, self.q.asked) for s in self.strategies]))
             f[5] = 0.0 if answers_question(text, self.q, self.strategies, self.levels) else 1.0
             f[6] = min(3, adjacent_pairs(keys, text))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
@@ -191,7 +196,13 @@ class UnitFeaturizer:
             f[10] = 1.0 if _CLOSING.match(text) else 0.0
             f[11] = 1.0 if _BASIS.match(text) else 0.0
             f[12] = named
-            f[13] = coverage(self.subject, opening(text), seg) if self.subject and a == 0 else 0.0
+            if self.subject and a == 0:
+                # a list item opens with what its lead-in clause says ("1. Trình độ chuẩn … của nhà
+                # giáo được quy định như sau:" > "a) … đối với giáo viên mầm non")
+                lead_in = h.headings[-1] + " " if item and h.headings else ""
+                f[13] = coverage(self.subject, lead_in + opening(text), seg) if lead_in else \
+                    coverage(self.subject, opening(text), seg)
+            f[14] = 1.0 if _CROSS_REFERENCE.search(text) else 0.0
             out.append(Unit(rank, a, z, text, own, 0.0, f))
         return out
 

@@ -72,11 +72,16 @@ def body_of(text: str) -> str:
     return MARKER.sub("", text, count=1)
 
 
+# "Điều 38 của Luật giáo dục", "khoản 2", "số 43": a reference, not a quantity
+_REFERENCE_BEFORE = re.compile(r"\b(?:[ĐđDd]iều|[Kk]hoản|[Đđ]iểm|Chương|Mục|Phần|Phụ lục|[Ss]ố)\s+$")
+
+
 def counts(text: str) -> list[re.Match[str]]:
     """Numbers that count something: not years, not list markers, not dates or symbols; also
     written in words with their unit ("mười tám tuổi", "hai nhiệm kỳ") or as fractions ("một phần ba")."""
     body = body_of(text)
-    found = [m for m in NUMBER_EXPR.finditer(body) if not _YEAR.fullmatch(m.group().split()[0])]
+    found = [m for m in NUMBER_EXPR.finditer(body) if not _YEAR.fullmatch(m.group().split()[0])
+             and not _REFERENCE_BEFORE.search(body, max(0, m.start() - 12), m.start())]
     found += list(WORD_QUANTITY.finditer(body)) + list(FRACTION.finditer(body))
     return sorted(found, key=lambda m: m.start())
 
@@ -125,8 +130,9 @@ class KindStrategy:
         """Could this statement answer the question at all (a date for "khi nào", …)?"""
         return True
 
-    def strength(self, text: str) -> float:
-        """How clearly the statement has what this kind asks for (0 = nothing particular)."""
+    def strength(self, text: str, question: str = "") -> float:
+        """How clearly the statement has what this kind asks for (0 = nothing particular);
+        ``question``: the question as ``asked``, for kinds that depend on its words."""
         return 0.0
 
     def lead(self, texts: list[str], question: str) -> str:
@@ -148,7 +154,7 @@ class WhenStrategy(KindStrategy):
         return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
                     or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
 
-    def strength(self, text: str) -> float:
+    def strength(self, text: str, question: str = "") -> float:
         """The more precise the date, the better."""
         text = _without_refs(text)
         if FULL_DATE.search(text):
@@ -177,7 +183,7 @@ class WhereStrategy(KindStrategy):
         return any(_spaced(m.group(1)).strip() not in asked for m in PLACE.finditer(text)) or bool(
             re.search(r"\b(?:tại|ở|địa điểm|trụ sở)\b", text))
 
-    def strength(self, text: str) -> float:
+    def strength(self, text: str, question: str = "") -> float:
         return 1.0 if PLACE.search(text) else 0.0
 
     def lead(self, texts: list[str], question: str) -> str:
@@ -196,7 +202,7 @@ class NumberStrategy(KindStrategy):
         trường THPT chuyên")."""
         return self._best(text, question)[0] > 0
 
-    def strength(self, text: str) -> float:
+    def strength(self, text: str, question: str = "") -> float:
         return 0.4 if counts(text) else 0.0  # a number is a weaker sign than a full date (1.0)
 
     def lead(self, texts: list[str], question: str) -> str:
@@ -238,6 +244,52 @@ _ROLES = re.compile(r"\b(?:[Hh]iệu trưởng|[Gg]iám đốc|[Cc]hủ tịch|[
                     r"[Gg]iảng viên|[Nn]gười đứng đầu|[Tt]hủ trưởng|[Tt]rưởng phòng|[Tt]rưởng ban|[Cc]án bộ quản lý)\b")
 
 
+# a title a person holds; "Phó" makes another title ("Phó Giám đốc" is not "Giám đốc")
+TITLE = re.compile(r"(?<![\wÀ-ỹ])(?:[Pp]hó\s+)?(?:Giám đốc|Chủ tịch|Hiệu trưởng|Bộ trưởng|Thứ trưởng|Trưởng phòng|"
+                    r"Trưởng ban|Chánh [Vv]ăn phòng|Chánh [Tt]hanh tra|Bí thư|Trưởng [Bb]an [Cc]hỉ đạo)(?![\wÀ-ỹ])")
+# "Phó Giám đốc Sở: Trịnh Đình Hải, Châu Hoài Thu": the names a title introduces
+_NAMES_AFTER = re.compile(r"^(?:[^:;.()]{0,40}:)?\s*(?:(?:các )?đồng chí\s+|ông\s+|bà\s+)?")
+
+
+def asked_title(question: str) -> str:
+    """The title a person question asks about, folded ("Ai là Giám đốc Sở …?" -> "giam doc"); ""."""
+    m = TITLE.search(question)
+    return fold(m.group()) if m else ""
+
+
+def people_with_title(text: str, title: str) -> list[str]:
+    """The people a statement gives ``title`` (folded): a name followed, in the same clause, by
+    the title ("Nguyễn Thị Thúy- Ủy viên …, Giám đốc Sở GDĐT"), or names the title introduces
+    ("Phó Giám đốc Sở: Trịnh Đình Hải, Châu Hoài Thu")."""
+    people = list(PERSON.finditer(text))
+    out: list[str] = []
+    for t in TITLE.finditer(text):
+        if fold(t.group()) != title:
+            continue
+        before = [p for p in people if p.end() <= t.start() and t.start() - p.end() <= 90
+                  and not re.search(r"[;.:]|\bvà\b|\bcác\b", text[p.end(): t.start()])]
+        if before:
+            out.append(before[-1].group())
+        lead = _NAMES_AFTER.match(text[t.end():])
+        at = t.end() + (lead.end() if lead else 0)
+        for p in people:  # a run of names right after the title, separated by commas or "và"
+            if p.start() < at:
+                continue
+            if p.start() != at:
+                break
+            out.append(p.group())
+            sep = re.match(r"\s*(?:,|và)\s*", text[p.end():])
+            if not sep:
+                break
+            at = p.end() + sep.end()
+    return list(dict.fromkeys(out))
+
+
+def titles_of(text: str, name: str) -> set[str]:
+    """The titles (folded) a statement gives a person."""
+    return {fold(t.group()) for t in TITLE.finditer(text) if name in people_with_title(text, fold(t.group()))}
+
+
 class PersonStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
         """A person by name; or, when the question asks for a role ("Ai là người …", laws name no
@@ -248,6 +300,26 @@ class PersonStrategy(KindStrategy):
             return False
         asked = _spaced(question)
         return any(f" {_spaced(m.group()).strip()} " not in asked for m in _ROLES.finditer(text))
+
+    def strength(self, text: str, question: str = "") -> float:
+        """A person holding the title asked about ("Ai là Giám đốc …?") is what was asked; any
+        person a weaker sign."""
+        title = asked_title(question)
+        if title and people_with_title(text, title):
+            return 1.0
+        return 0.4 if PERSON.search(text) else 0.0
+
+    def lead(self, texts: list[str], question: str) -> str:
+        """"Ai là Giám đốc Sở …?": the person the statement gives that title, not the first name."""
+        title = asked_title(question)
+        if not title:
+            return ""
+        for text in texts:
+            names = people_with_title(text, title)
+            if names:
+                label = next(t.group() for t in TITLE.finditer(question) if fold(t.group()) == title)
+                return f"{label[:1].upper()}{label[1:]}: {', '.join(names)}."
+        return ""
 
 
 class WhoStrategy(KindStrategy):
@@ -265,7 +337,7 @@ class DocumentStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
         return bool(DOC_REF.search(text))
 
-    def strength(self, text: str) -> float:
+    def strength(self, text: str, question: str = "") -> float:
         return 0.5 if DOC_REF.search(text) else 0.0
 
     def lead(self, texts: list[str], question: str) -> str:
@@ -299,7 +371,7 @@ class DefineStrategy(KindStrategy):
         term = _spaced(defined_term(question)).strip()
         return bool(term) and (self._at_start(text, question) or f" {term} " in _spaced(text[:200]))
 
-    def strength(self, text: str) -> float:
+    def strength(self, text: str, question: str = "") -> float:
         return 0.0  # needs the question: scored through answers() and the coverage
 
     def lead(self, texts: list[str], question: str) -> str:
@@ -358,12 +430,16 @@ _SIGNER_Q = re.compile(r"\b(?:ai|người|nguoi) (?:đã |da )?(?:ký|kí|ky)\b(
                        r"|\bwho signed\b|\bsigned by\b|\bsignator(?:y|ies)\b|\bsigner\b")
 _PERSON_Q = re.compile(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)\b")
 _WHO_Q = re.compile(r"\b(ai|who|don vi nao|co quan nao)\b")
+# "Những Phó Giám đốc Sở nào …?": people, by the title the question names
+_TITLE_Q = re.compile(r"\b(?:giam doc|chu tich|hieu truong|bo truong|thu truong|truong phong|truong ban|bi thu)"
+                      r"(?:\s+\w+){0,6}\s+nao\b")
 _LIST2 = re.compile(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b")
 
 
 # the words that give a plain question its kind, tried in this order (folded text)
 _SIGNS = [(_WHEN, QuestionKind.WHEN), (_WHERE, QuestionKind.WHERE), (_NUMBER, QuestionKind.NUMBER),
-          (_LIST, QuestionKind.LIST), (_DOCUMENT, QuestionKind.DOCUMENT), (_PERSON_Q, QuestionKind.PERSON),
+          (_TITLE_Q, QuestionKind.PERSON), (_LIST, QuestionKind.LIST), (_DOCUMENT, QuestionKind.DOCUMENT),
+          (_PERSON_Q, QuestionKind.PERSON),
           (_WHO_Q, QuestionKind.WHO)]
 
 

@@ -102,6 +102,12 @@ GLOSSARY: list[tuple[str, str]] = [
     ("vice director", "Phó Giám đốc"), ("deputy director", "Phó Giám đốc"), ("director", "Giám đốc"),
     ("head", "trưởng"), ("office", "văn phòng"), ("private", "ngoài công lập"), ("public", "công lập"),
     ("quality", "chất lượng"), ("national", "quốc gia"), ("vocational", "nghề nghiệp"),
+    # administrative verbs and nouns of directives and notices
+    ("conclusion", "kết luận"), ("conclude", "kết luận"), ("announce", "thông báo"), ("implement", "triển khai thực hiện"),
+    ("implementation", "triển khai thực hiện"), ("deploy", "triển khai"), ("organize", "tổ chức"),
+    ("organise", "tổ chức"), ("guidance", "hướng dẫn"), ("guide", "hướng dẫn"), ("approve", "phê duyệt"),
+    ("direct", "chỉ đạo"), ("propose", "đề nghị"), ("request", "đề nghị yêu cầu"), ("submit", "gửi nộp"),
+    ("sign", "ký"), ("chaired", "chủ trì"), ("preside", "chủ trì"), ("target", "chỉ tiêu mục tiêu"),
 ]
 
 # Legal English (questions about the laws): terms, then the names of laws.
@@ -171,6 +177,11 @@ def english_law_name(text: str) -> tuple[str, int, int] | None:
         m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?" + en + r"\b", low)
         if m:
             return vi, m.start(), m.end()
+    for en in sorted(ENGLISH_LAW_NAMES, key=len, reverse=True):
+        # a known name first: "Law on Dissemination and Education of Law" has its own "of"
+        m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?law (?:on|of)\s+" + re.escape(en) + r"\b", low)
+        if m:
+            return ENGLISH_LAW_NAMES[en], m.start(), m.end()
     m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?(?:law on|law of)\s+([a-z ,]+?)(?=\s*(?:\(|,|\?|\.|$|\s+(?:of|in|"
                   r"how|what|when|which|who|does|do|is|are|must|can|should|for|to)\b))", low)
     if m:
@@ -228,7 +239,18 @@ _VIETNAMESE_FOLDED = frozenset(
     "luat dieu khoan quy dinh nguoi viec tre em cap lop so ke hoach chi thi thong bao cong van".split())
 
 
+# Vietnamese terms an English question quotes to be precise: "(sơ cấp)", “hội đồng trường”
+_QUOTED = re.compile(r"\(([^()]{2,80})\)|[“\"]([^”\"]{2,80})[”\"]")
+
+
+def quoted_vietnamese(text: str) -> list[str]:
+    """The Vietnamese terms quoted inside a question ("… elementary-level (sơ cấp) training")."""
+    return [t.strip() for m in _QUOTED.finditer(text) for t in m.groups() if t and has_diacritics(t)]
+
+
 def is_english(text: str) -> bool:
+    """English, though it may quote Vietnamese terms in brackets or quotation marks."""
+    text = _QUOTED.sub(lambda m: " " if has_diacritics(m.group()) else m.group(), text)
     if has_diacritics(text):
         return False
     toks = re.findall(r"[a-z]+", text.lower())
@@ -318,7 +340,7 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
         searched_core = form.statement  # "đúng hay sai" is not what the law says
     expansions = expand_abbreviations(searched_core)
     if english:
-        expansions += translate_terms(text)
+        expansions += quoted_vietnamese(text) + translate_terms(_QUOTED.sub(" ", text))
     constraint = parse_constraint(text, known_names, statement=form.kind is QuestionKind.VERIFY)
     if english:
         # "Under the 2012 Law on Higher Education, …": the Vietnamese name is what the index knows;

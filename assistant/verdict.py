@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .coverage import LIGHT_WORDS, coverage, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
-from .kinds import DIGIT_QUANTITY, WORD_QUANTITY
+from .kinds import DIGIT_QUANTITY, PERSON, TITLE, WORD_QUANTITY, titles_of
 from .textutil import fold, words
 
 _DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
@@ -147,6 +147,19 @@ class Provision:
     span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
 
 
+def title_differences(statement: str, provision: str) -> list[Difference]:
+    """"Trịnh Đình Hải là Giám đốc Sở" where the provision makes him Phó Giám đốc."""
+    out = []
+    for p in PERSON.finditer(statement):
+        claimed = {fold(t.group()) for t in TITLE.finditer(statement)}
+        held = titles_of(provision, p.group())
+        if claimed and held and not claimed & held:
+            said = next(t.group() for t in TITLE.finditer(provision) if fold(t.group()) in held)
+            out.append(Difference("chức danh", f"{p.group()} — {', '.join(t.group() for t in TITLE.finditer(statement))}",
+                                  f"{p.group()} — {said}"))
+    return out
+
+
 def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
               segmented: bool = True) -> int:
     """The provision the statement is about: the one naming its subject, then covering most of it.
@@ -185,6 +198,7 @@ def check_statement(statement: str, g: Provision, siblings: list[Provision], sta
     dates = date_differences(statement, g.context)
     # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
     diffs = dates + ([] if dates else number_differences(statement, g.context)) + negation_differences(statement, g.text)
+    diffs += title_differences(statement, g.context)
     moved = displaced_words(statement_words, g, siblings, segmented)
     if moved and not diffs:
         diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))
@@ -200,11 +214,14 @@ def _short(text: str, limit: int = 160) -> str:
 
 
 def choose(choices: list[Choice], negative: bool, provisions: list[Provision], stem_words: dict[str, float],
-           choice_words, segmented: bool = True, all_of_floor: float = 0.75) -> tuple["Verdict", dict[str, int]]:
+           choice_words, segmented: bool = True, all_of_floor: float = 0.75,
+           title: str = "") -> tuple["Verdict", dict[str, int]]:
     """The choice the provisions support best (or, for "… không phải …" questions, least). A
     choice's support is its best provision's coverage of the choice, weighed by how much that
     provision is about the stem (the clause "không có bằng đại học luật … ít nhất 03 năm" beats
-    the one for graduates in law). Also returns, per choice, its best provision."""
+    the one for graduates in law). Also returns, per choice, its best provision. ``title``: the
+    title a "Ai là Giám đốc …?" stem asks about (folded); a name the provision gives another
+    title counts half, as a number that differs."""
     support: dict[str, float] = {}
     where: dict[str, int] = {}
     relevance = [0.5 + 0.5 * coverage(stem_words, p.context, segmented) for p in provisions]
@@ -215,8 +232,13 @@ def choose(choices: list[Choice], negative: bool, provisions: list[Provision], s
         best, at = 0.0, -1
         for i, p in enumerate(provisions):
             s = coverage(qw, p.context, segmented) * relevance[i] if qw else 0.0
+            s += 0.01 * coverage(qw, p.text, segmented) if s else 0.0  # ties: the unit that says it itself
             if s and number_differences(c.text, p.context):
                 s *= 0.5  # "04 tháng" where this clause says "06 tháng"
+            if s and title and PERSON.search(c.text):
+                held = titles_of(p.context, PERSON.search(c.text).group())
+                if held and title not in held:
+                    s *= 0.5  # "Trịnh Đình Hải" is Phó Giám đốc where the stem asks for the Giám đốc
             if s > best:
                 best, at = s, i
         support[c.letter] = best
