@@ -216,9 +216,17 @@ class ExtractiveAnswerer:
                     return 0.0
                 return coverage(words_, u.text, seg) if words_ else 1.0
 
-            if any(answers(c) >= self.model.selection.part_coverage for c in chosen):
-                continue
             pool = [u for u in units[1:] if hits[u.hit_rank].doc_id == best_doc and u not in chosen]
+            covered = [c for c in chosen if answers(c) >= self.model.selection.part_coverage]
+            if covered:
+                # answered, unless the document says it more precisely in a statement about as much
+                # on topic ("Thời gian vào lúc 8h00 ngày 18/04/2022" over "… định hướng đến năm 2030")
+                have = max(plan.strength(c.text, text) for c in covered)
+                sharper = next((u for u in pool if plan.answers(u.text, text) and plan.strength(u.text, text) > have
+                                and u.own >= self.model.selection.part_coverage * best.own), None)
+                if sharper is not None:
+                    chosen.append(sharper)
+                continue
             scored = max(pool, key=answers, default=None)
             if scored is not None and answers(scored) > 0:
                 chosen.append(scored)

@@ -167,14 +167,16 @@ class WhenStrategy(KindStrategy):
 
     def lead(self, texts: list[str], question: str) -> str:
         asked = _spaced(question)
+        best: tuple[float, list[str]] = (0.0, [])
         for text in texts:
             # the date of a document cited in passing ("Chỉ thị số 800/CT-BGDĐT ngày 24/8/2021") is not
             # the time asked about
             found = [m.group().strip() for m in DATE_EXPR.finditer(text) if not _CITED_DATE.search(text[: m.start()])]
             found = [f for f in dict.fromkeys(found) if _spaced(f).strip() not in asked]  # not the question's own date
-            if found:
-                return "Thời gian: " + "; ".join(found[:2]) + "."
-        return ""
+            precision = max((self.strength(f) or 0.1 for f in found), default=0.0)
+            if precision > best[0]:  # statements come best first: a later one only with a more precise date
+                best = (precision, found)  # ("8h00 ngày 18/04/2022" over "đến năm 2030")
+        return "Thời gian: " + "; ".join(best[1][:2]) + "." if best[1] else ""
 
 
 class WhereStrategy(KindStrategy):

@@ -200,6 +200,8 @@ _FOLLOW_UP = re.compile(
     r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
     r"|\b(?:văn bản|công văn|kế hoạch|chỉ thị|thông báo|quy định|nội dung|việc|trường hợp) (?:đó|này|ấy|trên)\b"
     r"|\b(?:it|that one|this one|there)\b", re.I)
+_BARE_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}")
+_PLACE_KINDS = frozenset({"huyện", "tỉnh", "thành phố", "thị xã", "trường"})
 _ENTITY = re.compile(
     r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
     r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)
@@ -324,6 +326,12 @@ def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:
         for m_old in _ENTITY.finditer(prev):
             if m_old.group(1).lower() == m_new.group(1).lower():
                 return prev[: m_old.start(2)] + m_new.group(2).strip() + " " + prev[m_old.end(2):].lstrip()
+    elif _BARE_NAME.fullmatch(core):
+        # "Thế còn Minh Long?" after "… với huyện Trà Bồng …?": the name takes the last named place's
+        places = [m for m in _ENTITY.finditer(prev) if m.group(1).lower() in _PLACE_KINDS and m.group(2)[:1].isupper()]
+        if places:
+            m_old = places[-1]
+            return prev[: m_old.start(2)] + core + " " + prev[m_old.end(2):].lstrip()
     return f"{prev.rstrip(' ?')} — {core}" if core else prev
 
 

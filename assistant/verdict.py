@@ -106,16 +106,22 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
     words after a "không"/"cấm" on one side, found on the other side without one."""
     st, pv = _tokens(statement), _tokens(provision)
     neg = {"khong", "chua", "chang", "cam"}
+    # folded word -> as written, to show the pair with its diacritics ("dạy học", not "day hoc")
+    written = {fold(w): w for w in [*words(provision), *words(statement)]}
 
-    def negated_phrases(toks: list[str]) -> set[tuple[str, str]]:
+    def negated_phrases(toks: list[str]) -> dict[tuple[str, str], None]:
         """Word pairs within the few words a negation governs ("không áp dụng hình thức dạy học
-        trực tuyến": "dạy học", "học trực", "trực tuyến", …)."""
-        out = set()
+        trực tuyến": "áp dụng", "dụng hình", …), in the order they stand (an ordered set: the
+        difference shown must not depend on hashing)."""
+        out: dict[tuple[str, str], None] = {}
         for i, t in enumerate(toks):
             if t in neg:
                 rest = [x for x in toks[i + 1: i + 8] if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
-                out.update(zip(rest, rest[1:]))
+                out.update(dict.fromkeys(zip(rest, rest[1:])))
         return out
+
+    def shown(pair: tuple[str, str]) -> str:
+        return " ".join(written.get(w, w) for w in pair)
 
     def plain_phrases(toks: list[str]) -> dict[tuple[str, str], bool]:
         """Each word pair -> whether some occurrence of it stands without a negation before it."""
@@ -130,10 +136,10 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
     pv_plain, st_plain = plain_phrases(pv), plain_phrases(st)
     for pair in negated_phrases(st):
         if pair in pv_plain and pv_plain[pair] and pair not in negated_phrases(pv):
-            diffs.append(Difference("phủ định", f"không … {' '.join(pair)}", f"{' '.join(pair)} (không phủ định)"))
+            diffs.append(Difference("phủ định", f"không … {shown(pair)}", f"{shown(pair)} (không phủ định)"))
     for pair in negated_phrases(pv):
         if pair in st_plain and st_plain[pair] and pair not in negated_phrases(st):
-            diffs.append(Difference("phủ định", f"{' '.join(pair)} (không phủ định)", f"không … {' '.join(pair)}"))
+            diffs.append(Difference("phủ định", f"{shown(pair)} (không phủ định)", f"không … {shown(pair)}"))
     return diffs[:2]
 
 
@@ -145,6 +151,26 @@ class Provision:
     context: str  # the unit with its headings and lead-in: where numbers and names are looked up
     ref: object = None  # what to cite (a Hit)
     span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
+
+
+# a place named with its kind: "thành phố Hạ Long", "huyện Bình Sơn và Trà Bồng"
+_PLACE = re.compile(r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+"
+                    r"((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}(?:\s+và\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})*)")
+
+
+def place_differences(statement: str, provision: str) -> list[Difference]:
+    """"… tại thành phố Cẩm Phả" where the provision says "tại thành phố Hạ Long": a place of the
+    same kind that the provision does not name anywhere."""
+    held: dict[str, list[str]] = {}
+    for m in _PLACE.finditer(provision):
+        held.setdefault(m.group(1).lower(), []).append(m.group(0))
+    folded = " " + " ".join(fold(w) for w in words(provision)) + " "
+    out = []
+    for m in _PLACE.finditer(statement):
+        kind = m.group(1).lower()
+        if kind in held and " " + " ".join(fold(w) for w in words(m.group(2))) + " " not in folded:
+            out.append(Difference("địa danh", m.group(0), "; ".join(dict.fromkeys(held[kind]))))
+    return out
 
 
 def title_differences(statement: str, provision: str) -> list[Difference]:
@@ -198,7 +224,8 @@ def check_statement(statement: str, g: Provision, siblings: list[Provision], sta
     dates = date_differences(statement, g.context)
     # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
     diffs = dates + ([] if dates else number_differences(statement, g.context)) + negation_differences(statement, g.text)
-    diffs += title_differences(statement, g.context)
+    # a place is compared with the unit itself: its list's other items name the other places
+    diffs += title_differences(statement, g.context) + place_differences(statement, g.text)
     moved = displaced_words(statement_words, g, siblings, segmented)
     if moved and not diffs:
         diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))

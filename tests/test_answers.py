@@ -276,3 +276,29 @@ def test_a_statement_about_another_school_level_does_not_answer(seed_service):
     a = seed_service.ask("Trường tiểu học ở Bình Sơn bắt đầu thí điểm Học bạ số từ học kỳ nào?")
     assert a.abstained, a.answer
     assert not seed_service.ask("Trường THCS ở Bình Sơn bắt đầu thí điểm Học bạ số từ học kỳ nào?").abstained
+
+
+def test_a_person_is_named_by_the_title_asked_about(seed_service):
+    a = seed_service.ask("Ai là Giám đốc Sở GDĐT Quảng Ninh?")
+    assert a.answer.startswith("Giám đốc: Nguyễn Thị Thúy.")
+    c = seed_service.ask("Ai là Giám đốc Sở GDĐT Quảng Ninh có ý kiến kết luận được nêu trong Thông báo 3677? "
+                         "A. Trịnh Đình Hải B. Châu Hoài Thu C. Nguyễn Thị Thúy D. Nguyễn Thành Lâm")
+    assert c.verdict["label"] == "C"
+    s = seed_service.ask("Trịnh Đình Hải là Giám đốc Sở GDĐT Quảng Ninh, đúng hay sai?")
+    assert s.verdict["label"] == "Sai" and "Phó Giám đốc" in s.answer
+
+
+@pytest.mark.parametrize("statement, label", [
+    ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Cẩm Phả, đúng hay sai?", "Sai"),
+    ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Hạ Long, đúng hay sai?", "Đúng"),
+    ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?", "Sai"),
+    ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Trà Bồng vào Quý II/2023 không?", "Đúng"),
+])
+def test_a_statement_naming_another_place_is_false(seed_service, statement, label):
+    assert seed_service.ask(statement).verdict["label"] == label
+
+
+def test_a_choice_is_quoted_from_the_sentence_that_says_it(seed_service):
+    a = seed_service.ask("Cuộc họp Ban Chỉ đạo chuyển đổi số Ninh Thuận diễn ra vào thời gian nào? "
+                         "A. 8h00 ngày 18/04/2022 B. 14h00 ngày 18/04/2022 C. 8h00 ngày 20/04/2022 D. 8h00 ngày 18/05/2022")
+    assert a.verdict["label"] == "A" and "8h00 ngày 18/04/2022" in a.citations[0].quote

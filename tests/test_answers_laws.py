@@ -87,3 +87,17 @@ def test_english_question_about_a_law(law_service):
     a = law_service.ask("At what age do children start grade one?")
     assert not a.abstained and "06 tuổi" in a.answer
     assert _docs(a) == {"luat-giao-duc-2019-trich"}
+
+
+def test_a_provision_that_defers_to_another_is_not_the_answer(law_service):
+    # khoản 2 repeats every word of the question and points to "điểm a và điểm b khoản 1"
+    a = law_service.ask("Trình độ chuẩn được đào tạo của giáo viên mầm non là gì?")
+    assert "cao đẳng sư phạm" in a.answer
+    assert a.citations[0].locator == "Điều 72, khoản 1, điểm a"
+
+
+def test_english_question_quoting_vietnamese_terms(law_service):
+    a = law_service.ask("Under the 2019 Education Law, how many school years does lower secondary education "
+                        "(giáo dục trung học cơ sở) last?")
+    assert not a.abstained and "04 năm học" in a.answer
+    assert a.citations[0].locator.startswith("Điều 28")

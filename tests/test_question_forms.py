@@ -164,3 +164,52 @@ def test_school_levels_of_a_question_and_a_statement():
     assert not other_level(school_levels("giáo viên mẫu giáo"), school_levels("giáo dục mầm non"))
     assert not other_level(school_levels("giáo viên THCS"), school_levels("giáo dục phổ thông"))
     assert not other_level(tieu_hoc, school_levels("Triển khai Học bạ số từ học kỳ II"))
+
+
+def test_english_question_may_quote_vietnamese_terms():
+    from assistant.query import analyze, english_law_name, is_english
+
+    q = "Under the 2014 Law on Vocational Education, how long does elementary-level (sơ cấp) training last?"
+    assert is_english(q)
+    assert "sơ cấp" in analyze(q).expansions
+    assert not is_english("Trường THCS (cấp 2) phải báo cáo gì?")
+    # a law's English name with an "of" of its own
+    assert english_law_name("Under the Law on Dissemination and Education of Law, who …?")[0] == \
+        "Luật Phổ biến, giáo dục pháp luật"
+
+
+def test_an_article_number_is_not_a_count():
+    from assistant.kinds import QuestionKind, strategy
+
+    number = strategy(QuestionKind.NUMBER)
+    text = "Thời gian đào tạo thực hiện theo hình thức chính quy quy định tại Điều 38 của Luật giáo dục."
+    assert number.lead([text], "How long is the term of a university council?") == ""
+
+
+def test_people_by_their_title():
+    from assistant.kinds import QuestionKind, asked_title, detect_kind, people_with_title
+
+    text = ("Đồng chí Nguyễn Thị Thúy- Ủy viên Ban chấp hành Đảng bộ tỉnh, Giám đốc Sở GDĐT chỉ đạo Hội nghị; "
+            "các đồng chí Phó Giám đốc Sở: Trịnh Đình Hải, Châu Hoài Thu tham dự.")
+    assert people_with_title(text, "giam doc") == ["Nguyễn Thị Thúy"]
+    assert people_with_title(text, "pho giam doc") == ["Trịnh Đình Hải", "Châu Hoài Thu"]
+    assert asked_title("Ai là Giám đốc Sở GDĐT?") == "giam doc"
+    assert detect_kind("Những Phó Giám đốc Sở nào trực tiếp quán triệt?") == QuestionKind.PERSON
+
+
+def test_a_follow_up_naming_only_a_place():
+    from assistant.query import resolve_follow_up
+
+    hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Trà Bồng vào thời gian nào?"},
+            {"role": "assistant", "content": "Quý II/2023."}]
+    assert resolve_follow_up("Thế còn Minh Long?", hist) == "Sở GDĐT làm việc với huyện Minh Long vào thời gian nào?"
+
+
+def test_a_place_the_provision_does_not_name_is_a_difference():
+    from assistant.verdict import place_differences
+
+    provision = "Ngày 12/12/2023, tại thành phố Hạ Long, Sở GDĐT tổ chức Hội nghị quán triệt."
+    assert [d.document for d in place_differences("Hội nghị được tổ chức tại thành phố Cẩm Phả", provision)] == \
+        ["thành phố Hạ Long"]
+    assert place_differences("Hội nghị được tổ chức tại thành phố Hạ Long", provision) == []
+    assert place_differences("Làm việc với huyện Trà Bồng", "- Quý II/2023: huyện Bình Sơn và Trà Bồng;") == []
