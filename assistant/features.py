@@ -210,7 +210,12 @@ class UnitFeaturizer:
 def answers_question(text: str, q: AnalyzedQuery, strategies: list[KindStrategy], levels: frozenset[str]) -> bool:
     """Could this unit answer the question: what its kind asks for (kinds.py), about the school
     level it asks about (facets.py)?"""
-    return any(s.answers(text, q.asked) for s in strategies) and not other_level(levels, school_levels(text))
+    if not levels:
+        return any(s.answers(text, q.asked) for s in strategies)
+    # the clause that answers must be about the level asked: "… nâng tỷ lệ học sinh tiểu học học 2
+    # buổi/ngày đạt 100%; khuyến khích … đối với trường THPT" does not give the THPT figure
+    clauses = [c for c in text.split(";") if c.strip()] or [text]
+    return any(s.answers(c, q.asked) and not other_level(levels, school_levels(c)) for c in clauses for s in strategies)
 
 
 def similar(a: str, b: str) -> bool:

@@ -393,8 +393,27 @@ class SignerStrategy(KindStrategy):
         return f"Người ký: {m.group()}." if m else ""
 
 
+# "những trường nào", "các huyện nào": a list of named places or schools
+_NAMED_LIST_Q = re.compile(r"\b(?:nhung|cac)\s+(truong|huyen|tinh|xa|phuong|quan|thi xa|thanh pho)\s+nao\b")
+_NAMED_KIND = {"truong": "trường", "huyen": "huyện", "tinh": "tỉnh", "xa": "xã", "phuong": "phường", "quan": "quận",
+               "thi xa": "thị xã", "thanh pho": "thành phố"}
+
+
+class ListStrategy(KindStrategy):
+    def answers(self, text: str, question: str) -> bool:
+        """"Những trường nào …?" is answered by schools by name ("Trường THCS Lê Quý Đôn",
+        "huyện Bình Sơn"), not by "… chọn trường để xây dựng làm điểm"."""
+        m = _NAMED_LIST_Q.search(fold(question))
+        if not m:
+            return True
+        kind = _NAMED_KIND[m.group(1)]
+        # the name after it starts with a capital or a digit ("[À-Ỹ]" would take "để" too)
+        return any(m.group(1)[:1].isupper() or m.group(1)[:1].isdigit()
+                   for m in re.finditer(r"(?i:" + re.escape(kind) + r")\s+(\w+)", text))
+
+
 STRATEGIES: dict[QuestionKind, KindStrategy] = {
-    QuestionKind.LIST: KindStrategy(QuestionKind.LIST, max_units=5, across_paragraphs=True),
+    QuestionKind.LIST: ListStrategy(QuestionKind.LIST, max_units=5, across_paragraphs=True),
     QuestionKind.WHEN: WhenStrategy(QuestionKind.WHEN),
     QuestionKind.WHERE: WhereStrategy(QuestionKind.WHERE),
     QuestionKind.NUMBER: NumberStrategy(QuestionKind.NUMBER),

@@ -302,3 +302,18 @@ def test_a_choice_is_quoted_from_the_sentence_that_says_it(seed_service):
     a = seed_service.ask("Cuộc họp Ban Chỉ đạo chuyển đổi số Ninh Thuận diễn ra vào thời gian nào? "
                          "A. 8h00 ngày 18/04/2022 B. 14h00 ngày 18/04/2022 C. 8h00 ngày 20/04/2022 D. 8h00 ngày 18/05/2022")
     assert a.verdict["label"] == "A" and "8h00 ngày 18/04/2022" in a.citations[0].quote
+
+
+@pytest.mark.parametrize("question", [
+    # the document says to choose schools, and names none
+    "Sở GDĐT Ninh Thuận đã chọn những trường nào làm điểm về chuyển đổi số?",
+    # the 100% is for tiểu học; THPT is only "khuyến khích" in another clause of the sentence
+    "Quảng Ninh đặt mục tiêu tỷ lệ học sinh THPT học 2 buổi/ngày đạt bao nhiêu phần trăm vào năm 2025?",
+])
+def test_near_misses_are_declined(seed_service, question):
+    assert seed_service.ask(question).abstained
+
+
+def test_a_list_of_named_places_is_answered_by_names(seed_service):
+    a = seed_service.ask("Sở GDĐT Quảng Ngãi làm việc với những huyện nào trong Quý III/2023?")
+    assert "Minh Long" in a.answer and "Tư Nghĩa" in a.answer
