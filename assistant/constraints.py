@@ -219,6 +219,10 @@ class Scope:
     named: list[str] = field(default_factory=list)  # the mentions that were matched, as written
     missing: str = ""  # a source the index does not hold ("Luật Nhà giáo 2025", "tỉnh Ninh Bình")
     preferred: list[str] = field(default_factory=list)  # documents named without being the source
+    missing_mention: Mention | None = None  # the mention behind ``missing``, when it is a document
+    # a source the index does not hold, answered from the indexed documents that cite it
+    # ("Chỉ thị 38-CT/TU" through the notice on its conference)
+    cited: str = ""
 
 
 def _norm_number(number: str) -> str:
@@ -260,6 +264,7 @@ def resolve(constraint: QuestionConstraint, documents: dict[str, DocumentMeta]) 
             (source_ids if m.source else named_ids).extend(ids)
         elif m.source and not scope.missing and (m.name or m.number):
             scope.missing = m.text.strip(" ,?")
+            scope.missing_mention = m
     ids = list(dict.fromkeys(source_ids or named_ids))
     if ids and not source_ids:
         # a named document that is not said to be the source: a strong preference, not a wall
@@ -277,9 +282,31 @@ def resolve(constraint: QuestionConstraint, documents: dict[str, DocumentMeta]) 
         else:
             scope.missing = scope.missing or "văn bản của tỉnh " + ", ".join(constraint.provinces)
     if scope.missing:
-        return Scope(None, scope.named, scope.missing)
+        return Scope(None, scope.named, scope.missing, missing_mention=scope.missing_mention)
     scope.doc_ids = ids or None
     return scope
+
+
+_NUMBER_IN_TEXT = re.compile(r"\d+(?:\s?[-/]\s?[\wĐđ.]+)*")
+
+
+def cites(m: Mention, text: str) -> bool:
+    """Does a paragraph name the document ``m`` ("… Chỉ thị số 38-CT/TU ngày 05/9/2023 …")? A bare
+    number ("Nghị quyết 09") counts only right after the document's type."""
+    if not m.number:
+        return False
+    theirs = _norm_number(m.number)
+    symbol = "/" in theirs or "-" in theirs
+    for tok in _NUMBER_IN_TEXT.finditer(text):
+        mine = _norm_number(tok.group())
+        if not (mine == theirs or mine.startswith(theirs + "/") or mine.startswith(theirs + "-")):
+            continue
+        if symbol:
+            return True
+        before = fold(text[max(0, tok.start() - 24): tok.start()])
+        if m.doc_type and re.search(r"\b" + re.escape(fold(m.doc_type)) + r"(?:\s+so)?\s*$", before):
+            return True
+    return False
 
 
 def law_names(documents: dict[str, DocumentMeta]) -> list[str]:

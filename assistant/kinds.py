@@ -150,7 +150,10 @@ def _without_refs(text: str) -> str:
 
 class WhenStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
-        text = _without_refs(text)
+        """A date or time the question did not give ("vào ngày nào trong Quý II/2023?" is not
+        answered by "Quý II/2023: huyện Bình Sơn …")."""
+        asked = _spaced(question)
+        text = DATE_EXPR.sub(lambda m: " " if _spaced(m.group()).strip() in asked else m.group(), _without_refs(text))
         return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
                     or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
 
@@ -434,7 +437,7 @@ def strategy(kind: QuestionKind) -> KindStrategy:
 
 
 # -- detection -----------------------------------------------------------------------------------
-_WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
+_WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|ngay cu the nao|thoi diem nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
                    r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
                    r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b")
 _WHERE = re.compile(r"\b(o dau|tai dau|dia diem nao|(?<!nhung )noi nao|cho nao|where|what venue|which venue)\b")

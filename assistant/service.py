@@ -100,8 +100,12 @@ class _Extractive:
         scope = self.evidence.scope
         return Answer(self.evidence.question, text, self.abstained, citations, self.retrieved, self.timings,
                       self.resolved, self.confidence, mode, self.verdict,
-                      {"named": scope.named, "missing": scope.missing, "doc_ids": scope.doc_ids})
+                      {"named": scope.named, "missing": scope.missing, "doc_ids": scope.doc_ids, "cited": scope.cited})
 
+
+# a document the index does not hold may be cited by the documents of the paragraphs retrieved
+# this high (each read whole, from the document cache)
+CITING_HITS = 5
 
 # an already finished answer goes out in pieces of about this many characters, cut after spaces
 PIECE_CHARS = 40
@@ -414,6 +418,16 @@ class Assistant:
         t1 = time.perf_counter()
         hits = self.retriever.retrieve(aq, k or self.settings.top_k,
                                        flt if scope.missing else restrict(flt, scope.doc_ids))
+        if scope.missing_mention is not None:
+            # not indexed itself, but an indexed document may say what the question asks about it
+            from .constraints import Scope, cites
+
+            top = {h.doc_id: h.version for h in hits[:CITING_HITS]}
+            citing = [d for d, version in top.items()
+                      if any(cites(scope.missing_mention, c.text) for c in self.retriever.document_chunks(d, version))]
+            if citing:
+                scope = Scope(citing, scope.named, "", cited=scope.missing)
+                hits = self.retriever.retrieve(aq, k or self.settings.top_k, restrict(flt, citing))
         t2 = time.perf_counter()
         from .retrieval import DocumentOutlines, HitContexts
 
@@ -435,6 +449,9 @@ class Assistant:
             return _Extractive(ev, retrieved, abstain_text(ev.hits, ev.scope.missing), [], True, 0.0, None, {}, t0)
         draft: Draft = (answerer or self.answerer()).answer(ev.query, list(ev.hits), ev.contexts, ev.outlines,
                                                             frozenset(ev.scope.preferred))
+        if ev.scope.cited and not draft.abstained:
+            draft.text = f"(Chưa có {ev.scope.cited} trong các văn bản đã nạp; trả lời theo văn bản có nhắc đến nó.)\n\n" \
+                + draft.text
         timings = {**ev.timings, "answer": (time.perf_counter() - t0) * 1000}
         return _Extractive(ev, retrieved, draft.text, draft.citations, draft.abstained, draft.confidence,
                            draft.verdict.to_dict() if draft.verdict else None, timings, t0)

@@ -317,3 +317,15 @@ def test_near_misses_are_declined(seed_service, question):
 def test_a_list_of_named_places_is_answered_by_names(seed_service):
     a = seed_service.ask("Sở GDĐT Quảng Ngãi làm việc với những huyện nào trong Quý III/2023?")
     assert "Minh Long" in a.answer and "Tư Nghĩa" in a.answer
+
+
+def test_a_document_cited_by_an_indexed_one_is_answered_from_it(seed_service):
+    # Chỉ thị 38-CT/TU is not indexed; Thông báo 3677 reports on its conference and gives its date
+    a = seed_service.ask("Chỉ thị số 38-CT/TU của Ban Thường vụ Tỉnh ủy Quảng Ninh được ban hành ngày nào? "
+                         "A. 05/9/2023 B. 10/11/2023 C. 12/12/2023 D. 15/12/2023")
+    assert a.verdict["label"] == "A" and a.scope["cited"] == "Chỉ thị số 38-CT/TU"
+    assert a.answer.startswith("(Chưa có Chỉ thị số 38-CT/TU trong các văn bản đã nạp")
+    assert {c.doc_id for c in a.citations} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
+    # one that no indexed document cites is still declined, naming the closest documents
+    b = seed_service.ask("Theo Chỉ thị 05/CT-UBND, trường học phải làm gì?")
+    assert b.abstained and b.answer.startswith("Chưa có Chỉ thị 05/CT-UBND")

@@ -213,3 +213,22 @@ def test_a_place_the_provision_does_not_name_is_a_difference():
         ["thành phố Hạ Long"]
     assert place_differences("Hội nghị được tổ chức tại thành phố Hạ Long", provision) == []
     assert place_differences("Làm việc với huyện Trà Bồng", "- Quý II/2023: huyện Bình Sơn và Trà Bồng;") == []
+
+
+def test_a_document_is_cited_by_its_symbol_or_by_its_type_and_number():
+    from assistant.constraints import Mention, cites
+
+    text = "Tổ chức Hội nghị quán triệt Chỉ thị số 38-CT/TU ngày 05/9/2023 của Ban Thường vụ Tỉnh ủy."
+    assert cites(Mention("Chỉ thị 38-CT/TU", "Chỉ thị", "38-ct/tu"), text)
+    assert not cites(Mention("Chỉ thị 39-CT/TU", "Chỉ thị", "39-ct/tu"), text)
+    assert cites(Mention("Chỉ thị 38", "Chỉ thị", "38"), text)
+    assert not cites(Mention("Nghị quyết 38", "Nghị quyết", "38"), text)  # a bare number needs its type
+
+
+def test_a_when_question_is_not_answered_by_its_own_date():
+    from assistant.kinds import QuestionKind, detect_kind, strategy
+
+    q = "Sở GDĐT làm việc với huyện Bình Sơn vào ngày cụ thể nào trong Quý II/2023?"
+    assert detect_kind(q) == QuestionKind.WHEN
+    assert not strategy(QuestionKind.WHEN).answers("- Quý II/2023: huyện Bình Sơn và Trà Bồng;", q)
+    assert strategy(QuestionKind.WHEN).answers("Làm việc với huyện Bình Sơn ngày 12/5/2023.", q)
