@@ -2,6 +2,8 @@
 the LLM answer paths (and by the draft reply): one place decides how a source is named."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -59,11 +61,17 @@ class Answer:
         }
 
 
+
+def shown_section(section: str) -> str:
+    """A section path as people read it: a bare bullet ("… > -") is the item's address inside the
+    index (chunk ids keep it), not a heading to show."""
+    return re.sub(r"(?:\s*>\s*[-–+•])+$", "", section)
+
 def hit_to_evidence(hit: Hit, rank: int) -> dict[str, Any]:
     return {
         "rank": rank, "chunk_id": hit.chunk_id, "doc_id": hit.doc_id, "source": hit.source,
         "doc_title": hit.doc_title, "doc_type": hit.doc_type, "doc_number": hit.doc_number,
-        "doc_date": hit.doc_date, "issuer": hit.issuer, "section": hit.section, "text": hit.text,
+        "doc_date": hit.doc_date, "issuer": hit.issuer, "section": shown_section(hit.section), "text": hit.text,
         "score": hit.score, "start": hit.start, "end": hit.end, "doc_name": hit.doc_name, "article": hit.article,
         "locator": hit.locator,
     }
@@ -100,7 +108,7 @@ def source_phrase(hit: Hit) -> str:
 
 def citation_from_hit(n: int, h: Hit) -> Citation:
     return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
-                    h.issuer, h.section, h.text, "", h.score, [], h.start, h.end, h.doc_name, h.locator)
+                    h.issuer, shown_section(h.section), h.text, "", h.score, [], h.start, h.end, h.doc_name, h.locator)
 
 
 class CitationBook:

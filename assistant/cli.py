@@ -219,6 +219,7 @@ def search(
         text = h["text"] if len(h["text"]) < 400 else h["text"][:397] + "…"
         typer.echo("    " + text.replace("\n", "\n    "))
     if hits:
+        sys.stdout.flush()  # the note (stderr) after the last hit, never glued to it in a shared terminal
         typer.echo("(Xếp theo hạng lai ngữ nghĩa + từ khóa; “tương đồng” là độ tương đồng ngữ nghĩa, "
                    "không phải điểm xếp hạng.)", err=True)
 

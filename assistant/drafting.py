@@ -47,6 +47,11 @@ def document_reference(c: dict[str, Any]) -> str:
                             c.get("doc_name", ""))
 
 
+# words that open a question sentence: written in lower case after "V/v trả lời"
+_QUESTION_OPENERS = frozenset("Có Những Các Ai Khi Bao Tại Theo Trường Làm Việc Thời Nội Phải Được Giáo Học Nhà "
+                              "Mức Hạn Đối Cuộc Hội Kết Quy".split())
+
+
 def build_draft(answer: dict[str, Any], recipient: str = "", sender: str = "", subject: str = "") -> Draft:
     citations = answer.get("citations") or []
     if answer.get("abstained") or not citations:
@@ -63,7 +68,13 @@ def build_draft(answer: dict[str, Any], recipient: str = "", sender: str = "", s
         sec = re.sub(r"(?: > (?:[-–+•]|\((?:\d+|i\d+)\)))+$", "", c.get("section") or "")
         section = f", mục {sec}" if sec and sec not in ("Kính gửi", "Nơi nhận") else ""
         items.append(f"{quote.rstrip('.;')} (theo {refs[c['doc_id']]}{section}).")
+    if answer.get("verdict"):
+        # a statement to verify or a choice: the reply says which, then quotes the provision
+        items.insert(0, (answer.get("answer") or "").split("\n", 1)[0].strip())
     question = (answer.get("question") or "").strip().rstrip("?").strip()
+    first, _, rest = question.partition(" ")
+    if first in _QUESTION_OPENERS:  # "V/v trả lời có phải …", not "trả lời Có phải …"
+        question = f"{first.lower()} {rest}".strip()
     return Draft(subject=subject.strip() or f"trả lời {question}", recipient=recipient.strip(),
                  sender=sender.strip(), bases=[refs[d["doc_id"]] for d in docs], items=items)
 

@@ -76,3 +76,16 @@ def test_search_says_what_its_number_is(seed_index):
     assert r.returncode == 0, r.stderr
     assert len(re.findall(r"· tương đồng \d\.\d{3}", r.stdout)) == 3
     assert "không phải điểm xếp hạng" in r.stderr
+
+
+def test_a_draft_reply_to_a_statement_gives_the_verdict(seed_index, tmp_path):
+    import docx
+
+    out = tmp_path / "ml.docx"
+    r = cli("draft", "Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?", "-o", str(out),
+            "--index", str(seed_index))
+    assert r.returncode == 0, r.stderr
+    word = docx.Document(str(out))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert "Nhận định: Sai" in text and "huyện Minh Long" in text
+    assert "V/v trả lời có phải Sở GDĐT Quảng Ngãi" in word.tables[0].rows[0].cells[0].text
