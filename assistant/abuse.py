@@ -81,8 +81,10 @@ def server_env(work: Path, key: str, extra: dict[str, str] | None = None) -> dic
     """What a target server runs with: the key, and temp folders the rows can measure."""
     for d in ("tmp", "gradio"):
         (work / d).mkdir(parents=True, exist_ok=True)
+    # every simulated client comes from 127.0.0.1: the per-address limit (tested on its own) would
+    # count them as one
     return {"ASSISTANT_API_KEY": key, "TMPDIR": str(work / "tmp"), "GRADIO_TEMP_DIR": str(work / "gradio"),
-            "GRADIO_ANALYTICS_ENABLED": "False", **(extra or {})}
+            "GRADIO_ANALYTICS_ENABLED": "False", "ASSISTANT_MAX_REQUESTS_PER_CLIENT": "0", **(extra or {})}
 
 
 # -- helpers -------------------------------------------------------------------------------------

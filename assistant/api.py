@@ -137,6 +137,12 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     async def _feedback_error(_: Request, e: FeedbackError):
         return _error(e.status, e.code, e.message, {"Retry-After": str(e.retry_after)} if e.retry_after else None)
 
+    @app.exception_handler(UnicodeError)
+    async def _unicode_error(_: Request, e: UnicodeError):
+        # a lone surrogate ("\ud800") is valid JSON but not text: it fails wherever it is encoded
+        return _error(400, "invalid_text", "Văn bản có ký tự không hợp lệ (nửa cặp UTF-16 “\\ud800”…): "
+                                           "hãy gửi văn bản UTF-8 hợp lệ.")
+
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_: Request, e: RequestValidationError):
         return _error(422, "invalid_request", "Yêu cầu không hợp lệ: " + _describe(e.errors()))
@@ -325,7 +331,8 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     routes = app.router.routes
     app.add_middleware(Guard, api_key=settings.api_key, read_api_key=settings.read_api_key, ui=ui,
                        request_limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
-                       upload_route=("POST", "/v1/documents"), routes=lambda: routes, key_level=key_level)
+                       upload_route=("POST", "/v1/documents"), routes=lambda: routes, key_level=key_level,
+                       per_client=settings.max_requests_per_client)
     return app
 
 

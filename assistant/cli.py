@@ -492,7 +492,10 @@ def serve(
     application = _run(lambda: create_app(settings, ui=not no_ui))
     _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    # idle keep-alive connections close after 5 s; a stop waits at most 5 s for open streams
+    # (an open chat tab holds one); past max_connections new ones get 503, not "Too many open files"
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning",
+                limit_concurrency=settings.max_connections, timeout_keep_alive=5, timeout_graceful_shutdown=5)
 
 
 def main() -> None:

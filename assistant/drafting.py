@@ -102,7 +102,18 @@ def draft_docx(answer: dict[str, Any], recipient: str = "", sender: str = "", su
     return render_docx(build_draft(answer, recipient, sender, subject))
 
 
+# characters XML 1.0 (and so Word) cannot hold: control characters (PDF text keeps \x0b, \x0c),
+# lone surrogates, the two non-characters
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(text: str) -> str:
+    return _NOT_XML.sub(" ", text)
+
+
 def render_docx(d: Draft) -> bytes:
+    d = Draft(_xml_safe(d.subject), _xml_safe(d.recipient), _xml_safe(d.sender), [_xml_safe(b) for b in d.bases],
+              [_xml_safe(i) for i in d.items])
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH

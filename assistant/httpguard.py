@@ -93,8 +93,10 @@ class Guard:
 
     def __init__(self, app, *, api_key: str | None, read_api_key: bool, ui: bool, request_limit: int,
                  upload_limit: int, upload_route: tuple[str, str], routes: Callable[[], list],
-                 key_level: Callable[[Any], str | None]) -> None:
+                 key_level: Callable[[Any], str | None], per_client: int = 0) -> None:
         self.app = app
+        self.per_client = per_client  # requests of one client address answered at once (0: no limit)
+        self._inflight: dict[str, int] = {}
         self.api_key = api_key
         self.read_api_key = read_api_key
         self.ui = ui
@@ -189,11 +191,29 @@ class Guard:
                 return await send({"type": "http.response.body", "body": page, "more_body": False})
             return await send(msg)
 
+        # one client's work at once is bounded: a few costly questions sent and dropped must not
+        # queue everyone else behind them (the answer still runs after its client has gone)
+        client = (scope.get("client") or ("?", 0))[0]
+        counted = self.per_client > 0 and method == "POST"
+        if counted and self._inflight.get(client, 0) >= self.per_client:
+            return await _send_error(send, 429, "too_many_requests",
+                                     f"Quá nhiều yêu cầu cùng lúc từ một địa chỉ (tối đa {self.per_client}, "
+                                     "ASSISTANT_MAX_REQUESTS_PER_CLIENT): hãy chờ câu trả lời trước.",
+                                     [(b"retry-after", b"1")])
+        if counted:
+            self._inflight[client] = self._inflight.get(client, 0) + 1
         try:
             await self.app(scope, counted_receive, guarded_send)
         except BodyTooLarge as e:
             if not started:
                 await _send_error(send, 413, e.code, e.detail)
+        finally:
+            if counted:
+                left = self._inflight.get(client, 1) - 1
+                if left > 0:
+                    self._inflight[client] = left
+                else:
+                    self._inflight.pop(client, None)
 
     @staticmethod
     def _page_csp(path: str, page: bytes) -> str:

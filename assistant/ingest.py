@@ -153,8 +153,16 @@ class Ingestor:
         todo: list[tuple[int, Document, list[Chunk], Path]] = []
         with progress_bar("Đọc tệp", len(files), "tệp", self.progress and (dry_run or len(files) > PARSE_BAR_FILES)) \
                 as advance:
+            owner: dict[str, str] = {}  # doc_id -> the file that has it in this run
             for path, root in files:
                 result, parsed = self._prepare(path, root, registry, dry_run)
+                if result.doc_id and result.doc_id in owner and result.status != "failed":
+                    # "中文.txt" and "日本語.txt" both fold to "document": index the first, say so
+                    result = FileResult(result.source, "", "failed", error=(
+                        f"trùng mã văn bản '{result.doc_id}' với {owner[result.doc_id]}: hãy đổi tên một trong hai tệp"))
+                    parsed = None
+                elif result.doc_id and result.status != "failed":
+                    owner.setdefault(result.doc_id, result.source)
                 results.append(result)
                 if parsed is not None:
                     todo.append((len(results) - 1, parsed[0], parsed[1], root))
@@ -171,7 +179,7 @@ class Ingestor:
                 if self.on_file:
                     self.on_file(results[i])
         report.files.extend(results)
-        seen_ids = {r.doc_id for r in results}
+        seen_ids = {r.doc_id for r in results if r.doc_id}
 
         if prune and not dry_run and self.store is not None:
             roots = {str(p.resolve()) for p in paths if p.is_dir()}

@@ -52,7 +52,10 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Pat
         if p.is_dir():
             for f in sorted(p.rglob("*")):
                 if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    if f.suffix.lower() in SUPPORTED:
+                    reason = _unusable_name(f)
+                    if reason:
+                        problems.append((f, reason))
+                    elif f.suffix.lower() in SUPPORTED:
                         found.append((f, p))
                     else:
                         problems.append((f, f"định dạng {f.suffix or '(không có đuôi)'} không được hỗ trợ "
@@ -65,6 +68,18 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Pat
         else:
             problems.append((p, "không tìm thấy tệp hoặc thư mục"))
     return found, problems
+
+
+def _unusable_name(f: Path) -> str:
+    """Why a file found in a folder is not read: a symbolic link (it may point anywhere, e.g.
+    /etc/passwd, and what is indexed is served to every user), or a name that is not UTF-8."""
+    if f.is_symlink():
+        return "liên kết tượng trưng (symlink): không đọc, vì có thể trỏ ra ngoài thư mục văn bản; hãy chép tệp thật vào"
+    try:
+        str(f).encode("utf-8")
+    except UnicodeEncodeError:
+        return "tên tệp không phải UTF-8: hãy đổi tên tệp"
+    return ""
 
 
 def doc_id_for(source: str) -> str:

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
     upload_yield_s: float = Field(1.0, description="while questions are being answered, the upload worker "
                                                    "embeds one batch per this many seconds at most")
     feedback_max_kb: float = Field(64.0, description="one feedback record (a long list answer with its quotes: ~20 KB)")
+    max_requests_per_client: int = Field(8, ge=0, description="POST requests one client address may have in "
+                                         "progress at once (0: no limit); more get 429")
+    max_connections: int = Field(1000, ge=1, description="open connections and tasks of the server; more get 503 "
+                                 "(below the open-file limit, so the server never runs out of descriptors)")
     feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
     feedback_max_mb: float = Field(50.0, description="the whole feedback file; further ratings get 503")
 

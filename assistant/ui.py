@@ -80,6 +80,9 @@ def sources_html(answer: dict[str, Any] | None) -> str:
     return "".join(cards)
 
 
+DRAFT_FIELD_CHARS = 300  # as the API's /v1/draft fields
+
+
 def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downloads: DownloadStore) -> gr.Blocks:
     try:
         docs = svc.documents()
@@ -121,8 +124,10 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
                 # which the page's Content-Security-Policy forbids; this HTML is ours and escaped
                 sources = gr.Markdown(sources_html(None), elem_id="sources", latex_delimiters=[])
                 with gr.Accordion("Soạn công văn trả lời", open=False):
-                    to = gr.Textbox(label="Kính gửi", placeholder="Các trường THCS trên địa bàn huyện")
-                    sender = gr.Textbox(label="Đơn vị soạn", placeholder="Phòng Giáo dục và Đào tạo huyện …")
+                    to = gr.Textbox(label="Kính gửi", placeholder="Các trường THCS trên địa bàn huyện",
+                                    max_length=DRAFT_FIELD_CHARS)
+                    sender = gr.Textbox(label="Đơn vị soạn", placeholder="Phòng Giáo dục và Đào tạo huyện …",
+                                        max_length=DRAFT_FIELD_CHARS)
                     draft_btn = gr.Button("Soạn công văn trả lời", elem_id="draft")
                     draft = gr.Textbox(label="Bản thảo (sao chép để dùng)", lines=14, buttons=["copy"],
                                        elem_id="draft-text")
@@ -154,7 +159,8 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
                     elif event.kind == "done":
                         answer = event.data
             except (QuestionError, StoreError, LLMError) as e:
-                yield asked + [{"role": "assistant", "content": str(e)}], st, gr.update(), ""
+                # the message may quote what was typed ("Ngày không hợp lệ: '<img …>'"): escaped like answers
+                yield asked + [{"role": "assistant", "content": html.escape(str(e), quote=False)}], st, gr.update(), ""
                 return
             if answer is None:
                 return
@@ -179,6 +185,8 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
         def make_draft(st, recipient, who):
             if not st.get("last"):
                 return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", ""
+            if len(recipient or "") > DRAFT_FIELD_CHARS or len(who or "") > DRAFT_FIELD_CHARS:
+                return f"“Kính gửi” và “Đơn vị soạn” tối đa {DRAFT_FIELD_CHARS} ký tự mỗi ô.", ""
             text = draft_reply(st["last"], recipient or "", who or "")
             try:
                 data = draft_docx(st["last"], recipient or "", who or "")

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -201,4 +202,24 @@ def test_edge_store_filters_and_busy_lock(warm_cache):
     assert dated and {h.doc_id for h in dated} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
     with pytest.raises(IndexBusyError):
         open_store(warm_cache, None, "directives", None, "edge")
+    svc.close()
+
+
+def test_links_undecodable_names_and_clashing_ids_are_reported_not_fatal(warm_cache, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "中文.txt").write_text("Chỉ thị về việc A.\n\nNội dung thứ nhất về học bạ điện tử.\n", encoding="utf-8")
+    (corpus / "日本語.txt").write_text("Thông báo về việc B.\n\nNội dung thứ hai về tuyển sinh.\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    with open(os.path.join(os.fsencode(corpus), b"bad\xff\xfename.txt"), "wb") as f:
+        f.write("Nội dung.\n".encode())
+    svc = Assistant(settings_for(warm_cache, corpus))
+    report = svc.ingest([corpus], progress=False)
+    errors = {Path(r.source).name: r.error for r in report.files if r.status == "failed"}
+    assert report.count("indexed") == 1 and svc.store.count_chunks() >= 1
+    assert "symlink" in errors["passwd.txt"]
+    assert any("UTF-8" in e for e in errors.values())
+    assert "trùng mã văn bản 'document'" in errors["日本語.txt"]
+    again = svc.ingest([corpus], progress=False)  # the same file wins every time
+    assert again.count("unchanged") == 1 and again.count("indexed") == 0
     svc.close()

