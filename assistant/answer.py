@@ -19,7 +19,7 @@ from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms
 from .facets import school_levels
 from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
                        split_units)
-from .kinds import MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
+from .kinds import DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
@@ -384,10 +384,13 @@ class ExtractiveAnswerer:
             # words naming the document ("Chỉ thị 04 … An Giang") say which document, not what it says
             words_ = content_words(self.question_words(q, claim), top)
             subject = {k: w for k, w in words_.items() if f" {k} " in spaced_words(subject_of(claim))}
-            at = governing(provisions, words_, subject, seg)
+            # a statement about a document's own issue ("Quyết định 1456/QĐ-TTg được ban hành ngày …")
+            # is checked against the unit that names it; one about its content is not
+            symbols = tuple(DOC_REF.findall(q.resolved)) if _ABOUT_ISSUE.search(claim) else ()
+            at = governing(provisions, words_, subject, seg, symbols)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]
             law = top.doc_name if top.doc_name != top.doc_type else ""
-            verdict = check_statement(claim, provisions[at], provisions, words_, named, law, seg) \
+            verdict = check_statement(claim, provisions[at], provisions, words_, named, law, seg, q.resolved) \
                 if at >= 0 else Verdict("Đúng")
             for d in verdict.differences:
                 if d.what == "nội dung":
@@ -461,6 +464,9 @@ def governing_provisions(hits: list[Hit], outlines: Mapping[str, list[Hit]], art
         if len(seen) >= articles:
             break
     return out
+
+
+_ABOUT_ISSUE = re.compile(r"\b(?:ban hành|được ký|ký ngày|có hiệu lực|hiệu lực thi hành)\b", re.I)
 
 
 def confidence_of(parts: list[tuple[float, float, float, float]], c, calibration) -> float:

@@ -10,7 +10,7 @@ answering from another document).
 A mention restricts the answer only when it names the source: "Theo Luật Giáo dục, …",
 "… theo Luật Giáo dục 2019?", "Chỉ thị 04 yêu cầu gì?" — or when it names an indexed document.
 A law named inside a statement to verify ("… theo quy định của Bộ luật hình sự, đúng hay sai?")
-is part of the claim, not its source."""
+is part of the claim, not its source; a statement that opens with a document is about it."""
 from __future__ import annotations
 
 import functools
@@ -203,10 +203,13 @@ def _is_source(folded: str, start: int, end: int, statement: bool) -> bool:
     before, after = folded[:start], folded[end:]
     if before.strip() and _SOURCE_HEAD.match(before):
         return True  # "Theo Luật X, …"
-    if statement:
-        return False  # inside a claim ("Nghị quyết 09 đặt nhiệm vụ …, đúng hay sai?") the document is claimed about
     if not before.strip():
-        return True  # "Chỉ thị 04 yêu cầu …"
+        # "Chỉ thị 04 yêu cầu …"; a statement about the document itself ("Luật Giáo dục nghề nghiệp
+        # 2014 có hiệu lực từ …, đúng hay sai?") is checked against that document (or, when it is
+        # not indexed, against the documents that cite it: service.prepare)
+        return True
+    if statement:
+        return False  # named inside a claim ("… theo quy định của Bộ luật hình sự, đúng hay sai?"): claimed about
     return bool(_SOURCE_TAIL_BEFORE.search(before) and _SOURCE_TAIL_AFTER.match(after))
 
 

@@ -87,6 +87,29 @@ def _tokens(text: str) -> list[str]:
 _DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*(?:tháng\s+|/)(\d{1,2})\s*(?:năm\s+|/)(\d{4})\b", re.I)
 
 
+def document_date_differences(statement: str, provision: str) -> list[Difference]:
+    """"Quyết định số 1456/QĐ-TTg … ngày 01/11/2024" where the provision writes "Quyết định số
+    1456/QĐ-TTg ngày 22/11/2023 và Quyết định số 1320/QĐ-TTg ngày 01/11/2024": the date that
+    stands with the document's symbol is its date, not any date of the paragraph."""
+    from .kinds import DOC_REF
+
+    claimed = [(int(d), int(m), int(y)) for d, m, y in _DATE.findall(statement)]
+    if not claimed:
+        return []
+    out = []
+    for sym in dict.fromkeys(DOC_REF.findall(statement)):
+        at = provision.find(sym)
+        if at < 0:
+            continue
+        m = _DATE.match(provision, at + len(sym) + 1) or _DATE.search(provision[at + len(sym): at + len(sym) + 30])
+        if m:
+            own = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if own not in claimed:
+                out.append(Difference("ngày ban hành", f"{sym} — {_DATE.search(statement).group().strip()}",
+                                      f"{sym} {m.group().strip()}"))
+    return out
+
+
 def date_differences(statement: str, provision: str) -> list[Difference]:
     """A date of the statement ("01 tháng 01 năm 2020") where the provision gives another."""
     theirs = {(int(d), int(m), int(y)): g.group().strip() for g in _DATE.finditer(provision)
@@ -154,8 +177,23 @@ class Provision:
 
 
 # a place named with its kind: "thành phố Hạ Long", "huyện Bình Sơn và Trà Bồng"
-_PLACE = re.compile(r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+"
-                    r"((?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}(?:\s+và\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3})*)")
+_PLACE = re.compile(r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+(\w+(?:\s+\w+){0,9})")
+
+
+def _names(words_after: str) -> str:
+    """The capitalised words after a place's kind, with "và" between names ("Bình Sơn và Trà
+    Bồng"); "[À-Ỹ]" would also take lower-case "được", so the case is checked word by word."""
+    out: list[str] = []
+    for w in words_after.split():
+        if w[:1].isupper():
+            out.append(w)
+        elif w == "và" and out and out[-1] != "và":
+            out.append(w)
+        else:
+            break
+    while out and out[-1] == "và":
+        out.pop()
+    return " ".join(out)
 
 
 def place_differences(statement: str, provision: str) -> list[Difference]:
@@ -163,13 +201,14 @@ def place_differences(statement: str, provision: str) -> list[Difference]:
     same kind that the provision does not name anywhere."""
     held: dict[str, list[str]] = {}
     for m in _PLACE.finditer(provision):
-        held.setdefault(m.group(1).lower(), []).append(m.group(0))
+        if _names(m.group(2)):
+            held.setdefault(m.group(1).lower(), []).append(f"{m.group(1)} {_names(m.group(2))}")
     folded = " " + " ".join(fold(w) for w in words(provision)) + " "
     out = []
     for m in _PLACE.finditer(statement):
-        kind = m.group(1).lower()
-        if kind in held and " " + " ".join(fold(w) for w in words(m.group(2))) + " " not in folded:
-            out.append(Difference("địa danh", m.group(0), "; ".join(dict.fromkeys(held[kind]))))
+        kind, name = m.group(1).lower(), _names(m.group(2))
+        if name and kind in held and " " + " ".join(fold(w) for w in words(name)) + " " not in folded:
+            out.append(Difference("địa danh", f"{m.group(1)} {name}", "; ".join(dict.fromkeys(held[kind]))))
     return out
 
 
@@ -187,13 +226,15 @@ def title_differences(statement: str, provision: str) -> list[Difference]:
 
 
 def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
-              segmented: bool = True) -> int:
+              segmented: bool = True, symbols: tuple[str, ...] = ()) -> int:
     """The provision the statement is about: the one naming its subject, then covering most of it.
-    Numbers do not locate it: they are what the statement claims ("03 năm học")."""
+    Numbers do not locate it: they are what the statement claims ("03 năm học"); a document's
+    symbol does ("Quyết định số 1456/QĐ-TTg … ban hành ngày …": the unit that names 1456/QĐ-TTg)."""
     statement_words = {k: w for k, w in statement_words.items() if not re.search(r"\d", k)}
 
-    def score(p: Provision) -> float:
-        return (2 * coverage(subject_words, p.context, segmented) + coverage(statement_words, p.context, segmented)
+    def score(p: Provision) -> tuple[bool, float]:
+        return (any(sym in p.text for sym in symbols),  # first: the units that name the document
+                2 * coverage(subject_words, p.context, segmented) + coverage(statement_words, p.context, segmented)
                 + 0.5 * coverage(statement_words, p.text, segmented))  # the unit itself, before what it reads with
     return max(range(len(provisions)), key=lambda i: score(provisions[i])) if provisions else -1
 
@@ -218,10 +259,12 @@ def displaced_words(statement_words: dict[str, float], g: Provision, siblings: l
 
 
 def check_statement(statement: str, g: Provision, siblings: list[Provision], statement_words: dict[str, float],
-                    named_laws: list[str], provision_law: str, segmented: bool = True) -> "Verdict":
+                    named_laws: list[str], provision_law: str, segmented: bool = True,
+                    as_asked: str = "") -> "Verdict":
     """"Đúng" when nothing in the statement contradicts the governing provision, "Sai" with the
     differences: a number, a negation, a value that belongs to another case, the law named."""
-    dates = date_differences(statement, g.context)
+    # ``as_asked``: the statement with the document it is about (the claim has it removed)
+    dates = document_date_differences(as_asked or statement, g.text) or date_differences(statement, g.context)
     # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
     diffs = dates + ([] if dates else number_differences(statement, g.context)) + negation_differences(statement, g.text)
     # a place is compared with the unit itself: its list's other items name the other places

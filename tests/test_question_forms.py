@@ -232,3 +232,24 @@ def test_a_when_question_is_not_answered_by_its_own_date():
     assert detect_kind(q) == QuestionKind.WHEN
     assert not strategy(QuestionKind.WHEN).answers("- Quý II/2023: huyện Bình Sơn và Trà Bồng;", q)
     assert strategy(QuestionKind.WHEN).answers("Làm việc với huyện Bình Sơn ngày 12/5/2023.", q)
+
+
+def test_a_document_date_is_the_one_next_to_its_symbol():
+    from assistant.verdict import document_date_differences, place_differences
+
+    text = "Quyết định số 1456/QĐ-TTg ngày 22/11/2023 và Quyết định số 1320/QĐ-TTg ngày 01/11/2024 của Thủ tướng"
+    wrong = document_date_differences("Quyết định số 1456/QĐ-TTg được ban hành ngày 01/11/2024", text)
+    assert [d.document for d in wrong] == ["1456/QĐ-TTg ngày 22/11/2023"]
+    assert document_date_differences("Quyết định số 1456/QĐ-TTg được ban hành ngày 22/11/2023", text) == []
+    # a place's name stops at the first lower-case word ("được" is not part of "Quảng Ngãi")
+    assert place_differences("Quy hoạch tỉnh Quảng Ngãi được phê duyệt", "Quy hoạch tỉnh Quảng Ngãi thời kỳ 2021") == []
+
+
+def test_a_statement_that_opens_with_a_law_is_checked_against_that_law():
+    from assistant.constraints import parse
+
+    c = parse("Luật Giáo dục nghề nghiệp 2014 có hiệu lực thi hành từ ngày 01/01/2015", ["Luật Giáo dục nghề nghiệp"],
+              statement=True)
+    assert c.mentions and c.mentions[0].source
+    inside = parse("Người dưới 18 tuổi bị xử lý theo quy định của Bộ luật Hình sự", ["Bộ luật Hình sự"], statement=True)
+    assert inside.mentions and not inside.mentions[0].source
