@@ -84,6 +84,25 @@ class ExtractiveAnswerer:
         document, not that this paragraph answers."""
         return confidence_of(self.confidence_parts(q, hits), self.model.confidence, self.calibration)
 
+    def signed_document(self, q: AnalyzedQuery, hits: list[Hit], outlines: Mapping[str, list[Hit]],
+                        preferred: frozenset[str]) -> str | None:
+        """The document a "who signed" question is about: one it names (a number, a law's name:
+        the retrieval is already restricted to it), else the top document whose type, issuer,
+        province and subject line its words — but for "ai ký" — cover ("ai ky cong van phong
+        giao duc binh son"); None when no document is identified that well."""
+        on_hand = [d for d in preferred if d in outlines]
+        if on_hand:
+            return on_hand[0]
+        if any(m.source for m in q.constraint.mentions) and hits:
+            return hits[0].doc_id
+        words_ = {k: w for k, w in self.question_words(q).items() if k not in SIGNER_WORDS}
+        best, best_cov = None, 0.0
+        for h in {h.doc_id: h for h in reversed(hits[:3])}.values():
+            cov = coverage(words_, f"{identity_text(h)} {h.doc_title}", segmented=False) if words_ else 0.0
+            if cov > best_cov or (cov == best_cov and best is None):
+                best, best_cov = h.doc_id, cov
+        return best if best_cov >= self.model.selection.signer_identity else None
+
     def confidence_parts(self, q: AnalyzedQuery, hits: list[Hit]) -> list[tuple[float, float, float, float]]:
         """For each of the top paragraphs: (best coverage of a unit that can answer the kind,
         best coverage of one that cannot, how well the words naming a document match this one,
@@ -308,9 +327,13 @@ class ExtractiveAnswerer:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
         conf = self.confidence(q, hits)
-        named_signed = q.kind == QuestionKind.SIGNER and bool(outlines) and (
-            bool(preferred & outlines.keys()) or any(m.source for m in q.constraint.mentions))
-        if conf < self.threshold_for(q) and not named_signed:  # "Ai ký Chỉ thị 04?": the document is known
+        if q.kind == QuestionKind.SIGNER:
+            # "Ai ký …?" is answered from the signature of the document it identifies, or not at all
+            signed = self.signed_document(q, hits, outlines, preferred) if outlines else None
+            if signed is None:
+                return Draft(abstain_text(hits), [], True, conf)
+            preferred = frozenset({signed})
+        elif conf < self.threshold_for(q):
             return Draft(abstain_text(hits), [], True, conf)
         units = self.select(q, hits, contexts, outlines, preferred)
         if not units:

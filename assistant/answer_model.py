@@ -30,6 +30,9 @@ class Selection:
     other_document: float = 0.97  # a unit of another document
     coverage_ratio: float = 0.8  # its coverage must reach this share of the best unit's
     part_coverage: float = 0.5  # a part of a several-part question is answered by a unit covering this share
+    # "ai ký …?" identifies its document when the words but for "ai ký" cover this share of a top
+    # document's type, number, issuer, province and subject line
+    signer_identity: float = 0.75
     candidate_hits: int = 8  # units are taken from this many top paragraphs (a question typed without
     # diacritics ranks the answering paragraph 6th: "truong thcs phai bao cao gi")
 

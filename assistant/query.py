@@ -194,12 +194,16 @@ def english_law_name(text: str) -> tuple[str, int, int] | None:
 
 _ENGLISH_HINT = re.compile(
     r"\b(what|which|when|who|how|must|should|does|do|did|is|are|was|were|the|of|on|in|under|for|and|to|after|before|"
-    r"schools?|report|law|according)\b", re.I)
+    r"schools?|report|law|according|signed|directive|notice|plan|say|says|about)\b", re.I)
 _YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
 _FOLLOW_UP = re.compile(
     r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
     r"|\b(?:văn bản|công văn|kế hoạch|chỉ thị|thông báo|quy định|nội dung|việc|trường hợp) (?:đó|này|ấy|trên)\b"
     r"|\b(?:it|that one|this one|there)\b", re.I)
+_ENGLISH_TYPES = {"notice": "Thông báo", "directive": "Chỉ thị", "plan": "Kế hoạch", "decision": "Quyết định",
+                  "resolution": "Nghị quyết", "official letter": "Công văn", "dispatch": "Công văn",
+                  "circular": "Thông tư", "decree": "Nghị định"}
+_ENGLISH_DOCUMENT = re.compile(r"\b(" + "|".join(_ENGLISH_TYPES) + r")\s+(?:no\.?\s*|number\s+)?(\d+[\w/.-]*)", re.I)
 _BARE_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}")
 _PLACE_KINDS = frozenset({"huyện", "tỉnh", "thành phố", "thị xã", "trường"})
 _ENTITY = re.compile(
@@ -360,6 +364,14 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
                 m.text, m.start, m.end = text[law[1]:law[2]], law[1], law[2]
             constraint.mentions = sorted(constraint.mentions + named, key=lambda m: m.start)
             expansions.append(law[0])
+        for m in _ENGLISH_DOCUMENT.finditer(text):
+            # "notice 3677", "Directive 04/CT-UBND": the Vietnamese type the index knows
+            vi = f"{_ENGLISH_TYPES[m.group(1).lower()]} {m.group(2)}"
+            if not any(x.start <= m.start() < x.end for x in constraint.mentions):
+                for x in parse_constraint(vi, known_names, statement=False).mentions:
+                    x.text, x.start, x.end = m.group(), m.start(), m.end()
+                    constraint.mentions.append(x)
+        constraint.mentions.sort(key=lambda x: x.start)
         for m in constraint.mentions:
             m.source = True
     if form.kind is QuestionKind.SIGNER:

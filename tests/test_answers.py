@@ -258,6 +258,11 @@ def test_a_document_the_index_does_not_hold_is_named_in_the_answer(seed_service)
     ("Ai ký thông báo kết quả cuộc họp Ban Chỉ đạo chuyển đổi số ở Ninh Thuận?", "Nguyễn Huệ Khải",
      "ninh-thuan-2022-thong-bao-chuyen-doi-so"),
     ("who signed notice 3677/TB-SGDDT?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
+    # the new user's misses: an English type and number, a document named by type and issuer only
+    ("Who signed the Quang Ninh notice 3677?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
+    ("Who signed Directive 04?", "Lê Văn Phước", "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc"),
+    ("ai ky cong van phong giao duc binh son", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
+    ("Ai ký công văn của Phòng GDĐT Bình Sơn?", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
 ])
 def test_who_signed_is_read_from_the_signature_block(seed_service, question, name, doc_id):
     a = seed_service.ask(question)
@@ -329,3 +334,7 @@ def test_a_document_cited_by_an_indexed_one_is_answered_from_it(seed_service):
     # one that no indexed document cites is still declined, naming the closest documents
     b = seed_service.ask("Theo Chỉ thị 05/CT-UBND, trường học phải làm gì?")
     assert b.abstained and b.answer.startswith("Chưa có Chỉ thị 05/CT-UBND")
+
+
+def test_who_signed_a_document_nobody_indexed_is_declined(seed_service):
+    assert seed_service.ask("Ai ký chỉ thị về phòng chống tham nhũng?").abstained
