@@ -124,10 +124,24 @@ def date_differences(statement: str, provision: str) -> list[Difference]:
     return diffs
 
 
-def negation_differences(statement: str, provision: str) -> list[Difference]:
+NEGATION_SPAN = 7  # words a "không"/"cấm" governs after it
+# a lead-in that forbids what its list items say ("Nghiêm cấm các hành vi sau đây:")
+_FORBIDDING_LEAD = re.compile(r"(?:^|\n|>\s*)\W*(?:nghiêm cấm|cấm)\b[^>\n]*$|\bkhông được\b[^>\n]*(?:sau đây|như sau)\W*$",
+                              re.I)
+# prohibitions written with a modal count as one word, as "cấm" does: "không được phép lợi dụng"
+# = "cấm lợi dụng" (the words a negation reaches are counted from after it)
+_PROHIBITION = re.compile(r"\b(?:khong duoc phep|khong duoc|nghiem cam)\b")
+
+
+def _negation_tokens(text: str) -> list[str]:
+    return _PROHIBITION.sub("cam", " ".join(_tokens(text))).split()
+
+
+def negation_differences(statement: str, provision: str, lead_in: str = "") -> list[Difference]:
     """A predicate the statement negates and the provision does not (or the reverse): the two
-    words after a "không"/"cấm" on one side, found on the other side without one."""
-    st, pv = _tokens(statement), _tokens(provision)
+    words after a "không"/"cấm" on one side, found on the other side without one. ``lead_in``:
+    the clause the provision is an item of — "Nghiêm cấm …:" negates every item."""
+    st, pv = _negation_tokens(statement), _negation_tokens(provision)
     neg = {"khong", "chua", "chang", "cam"}
     # folded word -> as written, to show the pair with its diacritics ("dạy học", not "day hoc")
     written = {fold(w): w for w in [*words(provision), *words(statement)]}
@@ -139,7 +153,8 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
         out: dict[tuple[str, str], None] = {}
         for i, t in enumerate(toks):
             if t in neg:
-                rest = [x for x in toks[i + 1: i + 8] if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
+                rest = [x for x in toks[i + 1: i + 1 + NEGATION_SPAN]
+                        if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")]
                 out.update(dict.fromkeys(zip(rest, rest[1:])))
         return out
 
@@ -151,17 +166,26 @@ def negation_differences(statement: str, provision: str) -> list[Difference]:
         out: dict[tuple[str, str], bool] = {}
         for i in range(len(toks) - 1):
             pair = (toks[i], toks[i + 1])
-            window = toks[max(0, i - 3): i]
+            window = toks[max(0, i - NEGATION_SPAN): i]  # as far back as a negation reaches forward
             out[pair] = out.get(pair, False) or not (set(window) & neg)
         return out
 
     diffs: list[Difference] = []
     pv_plain, st_plain = plain_phrases(pv), plain_phrases(st)
-    for pair in negated_phrases(st):
-        if pair in pv_plain and pv_plain[pair] and pair not in negated_phrases(pv):
+    st_neg, pv_neg = negated_phrases(st), negated_phrases(pv)
+    if _FORBIDDING_LEAD.search(lead_in):
+        # the whole item is what the lead-in forbids: a statement that forbids or denies it agrees,
+        # one without any negation states the forbidden act as allowed
+        if any(t in neg for t in st):
+            return []
+        shared = [pair for pair in st_plain if pair in pv_plain]
+        return [Difference("phủ định", f"{shown(shared[0])} (không phủ định)", f"cấm … {shown(shared[0])}")][:1] \
+            if shared else []
+    for pair in st_neg:
+        if pair in pv_plain and pv_plain[pair] and pair not in pv_neg:
             diffs.append(Difference("phủ định", f"không … {shown(pair)}", f"{shown(pair)} (không phủ định)"))
-    for pair in negated_phrases(pv):
-        if pair in st_plain and st_plain[pair] and pair not in negated_phrases(st):
+    for pair in pv_neg:
+        if pair in st_plain and st_plain[pair] and pair not in st_neg:
             diffs.append(Difference("phủ định", f"{shown(pair)} (không phủ định)", f"không … {shown(pair)}"))
     return diffs[:2]
 
@@ -266,7 +290,9 @@ def check_statement(statement: str, g: Provision, siblings: list[Provision], sta
     # ``as_asked``: the statement with the document it is about (the claim has it removed)
     dates = document_date_differences(as_asked or statement, g.text) or date_differences(statement, g.context)
     # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
-    diffs = dates + ([] if dates else number_differences(statement, g.context)) + negation_differences(statement, g.text)
+    lead_in = g.context.replace(g.text, "")  # the headings and the clause the unit is an item of
+    diffs = dates + ([] if dates else number_differences(statement, g.context)) \
+        + negation_differences(statement, g.text, lead_in)
     # a place is compared with the unit itself: its list's other items name the other places
     diffs += title_differences(statement, g.context) + place_differences(statement, g.text)
     moved = displaced_words(statement_words, g, siblings, segmented)

@@ -253,3 +253,19 @@ def test_a_statement_that_opens_with_a_law_is_checked_against_that_law():
     assert c.mentions and c.mentions[0].source
     inside = parse("Người dưới 18 tuổi bị xử lý theo quy định của Bộ luật Hình sự", ["Bộ luật Hình sự"], statement=True)
     assert inside.mentions and not inside.mentions[0].source
+
+
+def test_negations_that_say_the_same_are_not_a_difference():
+    from assistant.verdict import negation_differences
+
+    # a prohibition written with a modal is a prohibition
+    assert negation_differences("Không được phép lợi dụng hoạt động giáo dục để xuyên tạc chủ trương",
+                                "Cấm lợi dụng hoạt động giáo dục để xuyên tạc chủ trương, chính sách") == []
+    # an item of "Nghiêm cấm các hành vi sau đây:" is forbidden, though it says no "không" itself
+    lead = "Điều 6. Các hành vi bị nghiêm cấm > Nghiêm cấm các hành vi sau đây:"
+    assert negation_differences("Không được lợi dụng hoạt động giáo dục để trục lợi",
+                                "a) Lợi dụng hoạt động giáo dục để trục lợi;", lead) == []
+    assert negation_differences("Được lợi dụng hoạt động giáo dục để trục lợi",
+                                "a) Lợi dụng hoạt động giáo dục để trục lợi;", lead)
+    # a negation still differs where it does
+    assert negation_differences("Học sinh không phải đóng học phí", "Học sinh phải đóng học phí theo quy định")
