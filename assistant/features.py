@@ -18,7 +18,7 @@ from .kinds import MARKER, KindStrategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .structure import SIGNATURE_KIND
-from .textutil import split_sentences, words
+from .textutil import UPPER_VI, split_sentences, words
 
 # name -> what it measures. Order is the order of the vector (and of the weights file).
 FEATURES: dict[str, str] = {
@@ -115,7 +115,7 @@ def slot_pattern(question: str) -> re.Pattern[str] | None:
     if at is None or toks[at - 1] in _NOT_SLOTS:
         return None
     slot = toks[at - 1].replace("_", " ")
-    return re.compile(r"(?i:" + re.escape(slot) + r")\s+(?:số\s+)?(?:\d|[A-ZĐÀ-Ỹ])")
+    return re.compile(r"(?i:" + re.escape(slot) + r")\s+(?:số\s+)?(?:\d|[" + UPPER_VI + r"])")
 
 
 def actor_words(question: str, qw: dict[str, float]) -> dict[str, float]:

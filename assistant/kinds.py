@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from .textutil import fold, words
+from .textutil import UPPER_VI, fold, words
 
 
 class QuestionKind(str, Enum):
@@ -58,10 +58,10 @@ _NOUN_FORMS = {"phan tram": ("%", "phan tram"), "ty le": ("%", "phan tram"), "na
                "dong": ("dong", "trieu", "ty", "nghin", "ngan")}
 _SURNAMES = ("Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Lưu Châu Trịnh Mai Tô "
              "Hà Đào Cao Lâm Thái Trương Đoàn Lương Tạ Quách Văn Kiều Đàm Lại Triệu Vương Phùng Tăng Hứa").split()
-PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[A-ZĐÀ-Ỹ][a-zà-ỹđ]+){1,3}\b")
-ENTITY_SEQ = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ&]*)+|\b[A-ZĐ]{2,}[A-ZĐ&]*\b")
+PERSON = re.compile(r"\b(?:" + "|".join(_SURNAMES) + r")(?:\s+[" + UPPER_VI + r"][a-zà-ỹđ]+){1,3}\b")
+ENTITY_SEQ = re.compile(r"(?:[" + UPPER_VI + r"][\wÀ-ỹ&]*)(?:\s+[" + UPPER_VI + r"][\wÀ-ỹ&]*)+|\b[A-ZĐ]{2,}[A-ZĐ&]*\b")
 PLACE = re.compile(r"\b(?:tại|ở|địa điểm:?)\s+((?:(?:thành phố|tỉnh|huyện|thị xã|xã|phường|trụ sở|hội trường|"
-                   r"Hội trường|trường|Trường)\s+)?[A-ZĐÀ-Ỹ0-9][^,.;:()\n]{1,60}?)(?=\s*[,.;:()\n]|\s+(?:vào|lúc|từ|"
+                   r"Hội trường|trường|Trường)\s+)?[" + UPPER_VI + r"0-9][^,.;:()\n]{1,60}?)(?=\s*[,.;:()\n]|\s+(?:vào|lúc|từ|"
                    r"ngày|với|do|và|để|có|gồm)\b|$)")
 MARKER = re.compile(r"^\s*(?:[-–+•]\s*|\((?:\d+|i\d+|[a-z])\)\s*|[a-zđ]\)\s*|\d+(?:\.\d+)*\.\s+)")
 _YEAR = re.compile(r"(?:19|20)\d\d")

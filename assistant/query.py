@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .constraints import QuestionConstraint, parse as parse_constraint
 from .forms import QuestionForm, read_form
 from .kinds import QuestionKind
-from .textutil import fold, has_diacritics
+from .textutil import UPPER_VI, fold, has_diacritics
 
 # abbreviation -> long form (both directions are used)
 ABBREVIATIONS: dict[str, str] = {
@@ -208,7 +208,7 @@ _BARE_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-�
 _PLACE_KINDS = frozenset({"huyện", "tỉnh", "thành phố", "thị xã", "trường"})
 _ENTITY = re.compile(
     r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
-    r"((?:[A-ZĐÀ-Ỹ0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)
+    r"((?:[" + UPPER_VI + r"0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)", re.U)
 
 
 @dataclass

@@ -46,6 +46,9 @@ def normalize_for_match(text: str) -> str:
     return text.strip()
 
 
+# the capital letters of Vietnamese: "[A-ZĐÀ-Ỹ]" is not that class (the range À-Ỹ holds "đ",
+# "ể", "ợ" … too); for the sentence splitter it is kept as it is: chunk texts depend on it
+UPPER_VI = ("A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ")
 _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9(\-–•])")
 
 

@@ -269,3 +269,12 @@ def test_negations_that_say_the_same_are_not_a_difference():
                                 "a) Lợi dụng hoạt động giáo dục để trục lợi;", lead)
     # a negation still differs where it does
     assert negation_differences("Học sinh không phải đóng học phí", "Học sinh phải đóng học phí theo quy định")
+
+
+def test_a_capital_letter_is_a_capital_letter():
+    from assistant.kinds import ENTITY_SEQ, PERSON
+
+    # "[A-ZĐÀ-Ỹ]" also holds "đ", "ề": "Trần đề xuất" is not a name
+    assert PERSON.findall("Đồng chí Nguyễn Thị Thúy đề nghị; Trần đề xuất; ký: Lê Văn Phước") == \
+        ["Nguyễn Thị Thúy", "Lê Văn Phước"]
+    assert ENTITY_SEQ.findall("tổ chức Hội nghị quán triệt tại Hạ Long") == ["Hạ Long"]
