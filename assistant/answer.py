@@ -19,7 +19,7 @@ from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms
 from .facets import school_levels
 from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
                        split_units)
-from .kinds import DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
+from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
@@ -73,7 +73,7 @@ class ExtractiveAnswerer:
 
     def threshold_for(self, q: AnalyzedQuery) -> float:
         """Claims (statements to verify, choices) and English questions have thresholds of their own."""
-        if q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE):
+        if q.kind in CLAIM_KINDS:
             return self.claim_threshold
         return self.english_threshold if q.english else self.threshold
 
@@ -118,7 +118,7 @@ class ExtractiveAnswerer:
         levels = school_levels(q.asked)
         c = self.model.confidence
         parts = []
-        for h in hits[: c.claim_paragraphs if q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE) else c.paragraphs]:
+        for h in hits[: c.claim_paragraphs if q.kind in CLAIM_KINDS else c.paragraphs]:
             dt = doc_terms(h)
             naming = {k: w for k, w in qw.items() if names_document(k, dt)}
             content = {k: w for k, w in qw.items() if k not in naming}
@@ -338,7 +338,7 @@ class ExtractiveAnswerer:
         units = self.select(q, hits, contexts, outlines, preferred)
         if not units:
             return Draft(abstain_text(hits), [], True, conf)
-        if q.kind in (QuestionKind.VERIFY, QuestionKind.CHOICE):
+        if q.kind in CLAIM_KINDS:
             return self._verdict_answer(q, hits, units, outlines or {}, conf)
         # citation numbers in order of first use; statements in document order per document
         primary = hits[units[0].hit_rank].doc_id

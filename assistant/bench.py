@@ -141,6 +141,22 @@ def bench_ingest(index: Path, laws: Path, out: Path, sets: list[str] | None = No
     return summary
 
 
+def time_questions(svc, questions: list, repeat: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of each search and each ask of ``questions`` (EvalQuestion), ``repeat`` times,
+    in a warm process."""
+    search_ms: list[float] = []
+    ask_ms: list[float] = []
+    for _ in range(repeat):
+        for q in questions:
+            t0 = time.perf_counter()
+            svc.search(q.question, 8, history=q.history)
+            search_ms.append((time.perf_counter() - t0) * 1000)
+            t1 = time.perf_counter()
+            svc.ask(q.question, q.history)
+            ask_ms.append((time.perf_counter() - t1) * 1000)
+    return search_ms, ask_ms
+
+
 QUERY_TARGETS_MS = {"ask_p50_ms": 150, "ask_p95_ms": 300}  # issue 3: extractive, warm, 2 cores
 
 
@@ -150,16 +166,7 @@ def bench_query(svc, questions: Path, out: Path, repeat: int = 3) -> dict[str, A
     qs = load_questions(questions)
     svc.require_index()
     svc.warm()
-    search_ms: list[float] = []
-    ask_ms: list[float] = []
-    for _ in range(repeat):
-        for q in qs:
-            t0 = time.perf_counter()
-            svc.search(q.question, 8, history=q.history)
-            search_ms.append((time.perf_counter() - t0) * 1000)
-            t1 = time.perf_counter()
-            svc.ask(q.question, q.history)
-            ask_ms.append((time.perf_counter() - t1) * 1000)
+    search_ms, ask_ms = time_questions(svc, qs, repeat)
     health = svc.health()
     summary = {
         "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "documents": health["documents"], "chunks": health["chunks"],

@@ -22,7 +22,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from .bench import _pct, _peak_mb, _process_peak_mb, _write_json
+from .bench import _pct, _peak_mb, _process_peak_mb, _write_json, time_questions
 from .settings import load_settings
 
 STEPS = (1_000, 10_000, 100_000)
@@ -198,16 +198,7 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
             done = upto
             health = svc.health()
             svc.warm()
-            search_ms: list[float] = []
-            ask_ms: list[float] = []
-            for _ in range(repeat):
-                for q in questions:
-                    t1 = time.perf_counter()
-                    svc.search(q.question, 8, history=q.history)
-                    search_ms.append((time.perf_counter() - t1) * 1000)
-                    t2 = time.perf_counter()
-                    svc.ask(q.question, q.history)
-                    ask_ms.append((time.perf_counter() - t2) * 1000)
+            search_ms, ask_ms = time_questions(svc, questions, repeat)
             bench_rss = _peak_mb()
             svc.close()
             opening = _open_breakdown(settings)

@@ -30,6 +30,10 @@ class QuestionKind(str, Enum):
         return self.value
 
 
+# questions that carry their own claim (a statement, choices): verified, not answered
+CLAIM_KINDS = frozenset({QuestionKind.VERIFY, QuestionKind.CHOICE})
+
+
 # -- patterns of answers -----------------------------------------------------------------------
 # "Quyết định số 131/QĐ-TTg", "Nghị quyết 09-NQ/TU", "Luật Giáo dục số 43/2019/QH14"
 DOC_REF = re.compile(r"\b\d+[a-z]?(?:/\d{4})?[/-][A-ZĐ][\wĐđ&]*(?:[-/][A-ZĐ][\wĐđ&]*)*")
@@ -410,9 +414,7 @@ class ListStrategy(KindStrategy):
         if not m:
             return True
         kind = _NAMED_KIND[m.group(1)]
-        # the name after it starts with a capital or a digit ("[À-Ỹ]" would take "để" too)
-        return any(m.group(1)[:1].isupper() or m.group(1)[:1].isdigit()
-                   for m in re.finditer(r"(?i:" + re.escape(kind) + r")\s+(\w+)", text))
+        return bool(re.search(r"(?i:" + re.escape(kind) + r")\s+[" + UPPER_VI + r"0-9]", text))
 
 
 STRATEGIES: dict[QuestionKind, KindStrategy] = {

@@ -34,6 +34,7 @@ from .answer import ExtractiveAnswerer, confidence_of
 from .answer_model import HAND_SET, AnswerModel, Calibration, Confidence, load_model
 from .evaluation import EvalQuestion, aggregate, contains_any, in_gold_article, load_questions, score_row
 from .features import FEATURE_NAMES, Unit
+from .kinds import CLAIM_KINDS
 
 ANCHOR = "coverage"  # held at its hand-set weight: fixes the scale of the scores
 L2_CHOICES = (0.001, 0.01, 0.05)  # pull towards the hand-set weights; the tuner picks one by cross-validation
@@ -217,7 +218,7 @@ def _group(c: Case) -> int:
     """0: questions, 1: claims (statements to verify, choices), 2: English questions — each has
     its own threshold (answer_model.Confidence)."""
     q = c.evidence.query
-    if q.kind in ("verify", "choice"):
+    if q.kind in CLAIM_KINDS:
         return 1
     return 2 if q.english else 0
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from .coverage import LIGHT_WORDS, coverage, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
-from .kinds import DIGIT_QUANTITY, PERSON, TITLE, WORD_QUANTITY, titles_of
-from .textutil import fold, words
+from .kinds import DIGIT_QUANTITY, DOC_REF, PERSON, TITLE, WORD_QUANTITY, titles_of
+from .textutil import UPPER_VI, fold, words
 
 _DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
                 "tám": 8, "chín": 9}
@@ -91,8 +91,6 @@ def document_date_differences(statement: str, provision: str) -> list[Difference
     """"Quyết định số 1456/QĐ-TTg … ngày 01/11/2024" where the provision writes "Quyết định số
     1456/QĐ-TTg ngày 22/11/2023 và Quyết định số 1320/QĐ-TTg ngày 01/11/2024": the date that
     stands with the document's symbol is its date, not any date of the paragraph."""
-    from .kinds import DOC_REF
-
     claimed = [(int(d), int(m), int(y)) for d, m, y in _DATE.findall(statement)]
     if not claimed:
         return []
@@ -201,23 +199,9 @@ class Provision:
 
 
 # a place named with its kind: "thành phố Hạ Long", "huyện Bình Sơn và Trà Bồng"
-_PLACE = re.compile(r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+(\w+(?:\s+\w+){0,9})")
-
-
-def _names(words_after: str) -> str:
-    """The capitalised words after a place's kind, with "và" between names ("Bình Sơn và Trà
-    Bồng"); "[À-Ỹ]" would also take lower-case "được", so the case is checked word by word."""
-    out: list[str] = []
-    for w in words_after.split():
-        if w[:1].isupper():
-            out.append(w)
-        elif w == "và" and out and out[-1] != "và":
-            out.append(w)
-        else:
-            break
-    while out and out[-1] == "và":
-        out.pop()
-    return " ".join(out)
+_CAPITALISED = r"[" + UPPER_VI + r"]\w*"
+_PLACE = re.compile(r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+"
+                    r"(" + _CAPITALISED + r"(?:\s+(?:và\s+)?" + _CAPITALISED + r")*)")
 
 
 def place_differences(statement: str, provision: str) -> list[Difference]:
@@ -225,14 +209,13 @@ def place_differences(statement: str, provision: str) -> list[Difference]:
     same kind that the provision does not name anywhere."""
     held: dict[str, list[str]] = {}
     for m in _PLACE.finditer(provision):
-        if _names(m.group(2)):
-            held.setdefault(m.group(1).lower(), []).append(f"{m.group(1)} {_names(m.group(2))}")
+        held.setdefault(m.group(1).lower(), []).append(m.group(0))
     folded = " " + " ".join(fold(w) for w in words(provision)) + " "
     out = []
     for m in _PLACE.finditer(statement):
-        kind, name = m.group(1).lower(), _names(m.group(2))
-        if name and kind in held and " " + " ".join(fold(w) for w in words(name)) + " " not in folded:
-            out.append(Difference("địa danh", f"{m.group(1)} {name}", "; ".join(dict.fromkeys(held[kind]))))
+        kind, name = m.group(1).lower(), m.group(2)
+        if kind in held and " " + " ".join(fold(w) for w in words(name)) + " " not in folded:
+            out.append(Difference("địa danh", m.group(0), "; ".join(dict.fromkeys(held[kind]))))
     return out
 
 

@@ -2,6 +2,7 @@
 (uvicorn on a free port, with the API key set and the chat UI mounted; real uploads over real
 sockets; headless Chromium for script injection) and asserts the safe outcome. The row
 functions are shared with `assistant bench abuse`, which also measures the load row."""
+import json
 import shutil
 
 import httpx
@@ -134,7 +135,7 @@ def test_stored_markup_in_an_answer_is_shown_not_run(target):
 def test_a_lone_surrogate_is_a_clear_400(target):
     for path, body in (("/v1/ask", {"question": "\ud800 hiệu lực"}), ("/v1/search", {"query": "\ud800"}),
                        ("/v1/ask", {"question": "Khi nào?", "filters": {"issuer": "\udfff"}})):
-        r = httpx.post(target.url + path, content=__import__("json").dumps(body).encode(),
+        r = httpx.post(target.url + path, content=json.dumps(body).encode(),
                        headers={"content-type": "application/json"}, timeout=60)
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_text", (path, r.status_code, r.text[:200])
 
