@@ -172,10 +172,10 @@ class ExtractiveAnswerer:
 
     def select(self, q: AnalyzedQuery, hits: list[Hit], contexts: Sequence[Context],
                outlines: Mapping[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> list[Unit]:
-        if q.kind == QuestionKind.SIGNER and outlines:
-            signed = self.signature_units(hits, outlines, preferred)
-            if signed:
-                return signed
+        if q.kind == QuestionKind.SIGNER:
+            # answer() has put the document the question identifies in ``preferred``; no other
+            # document's signature answers it
+            return self.signature_units(hits, {d: outlines[d] for d in preferred if outlines and d in outlines})
         units = self.candidates(q, hits, preferred)
         if not units:
             return []
@@ -252,14 +252,11 @@ class ExtractiveAnswerer:
         return chosen
 
     @staticmethod
-    def signature_units(hits: list[Hit], outlines: Mapping[str, list[Hit]],
-                        preferred: frozenset[str] = frozenset()) -> list[Unit]:
-        """"Ai ký …?": the signature block of the document the question is about — one it names,
-        else the first of the top documents that has one."""
-        order = [d for d in outlines if d in preferred] + [d for d in dict.fromkeys(h.doc_id for h in hits[:3])
-                                                            if d in outlines]
-        for doc_id in dict.fromkeys(order):
-            sig = next((c for c in reversed(outlines[doc_id]) if c.kind == SIGNATURE_KIND), None)
+    def signature_units(hits: list[Hit], outlines: Mapping[str, list[Hit]]) -> list[Unit]:
+        """"Ai ký …?": the signature block of the document the question is about (``outlines``
+        holds only that one), as a unit; none when it has no signature block."""
+        for chunks in outlines.values():
+            sig = next((c for c in reversed(chunks) if c.kind == SIGNATURE_KIND), None)
             if sig is None:
                 continue
             rank = next((i for i, h in enumerate(hits) if h.chunk_id == sig.chunk_id), None)
