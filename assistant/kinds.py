@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from .textutil import UPPER_VI, fold, words
+from .textutil import UPPER_VI, fold, has_diacritics, words
 
 
 class QuestionKind(str, Enum):
@@ -260,10 +260,21 @@ TITLE = re.compile(r"(?<![\wÀ-ỹ])(?:[Pp]hó\s+)?(?:Giám đốc|Chủ tịch|
 _NAMES_AFTER = re.compile(r"^(?:[^:;.()]{0,40}:)?\s*(?:(?:các )?đồng chí\s+|ông\s+|bà\s+)?")
 
 
+# the same titles as English questions give them (longest first), folded as TITLE's
+_ENGLISH_TITLES = [("deputy director", "pho giam doc"), ("vice director", "pho giam doc"), ("director", "giam doc"),
+                   ("vice chairman", "pho chu tich"), ("chairman", "chu tich"), ("chairperson", "chu tich"),
+                   ("vice principal", "pho hieu truong"), ("principal", "hieu truong"), ("rector", "hieu truong"),
+                   ("deputy minister", "thu truong"), ("minister", "bo truong")]
+
+
 def asked_title(question: str) -> str:
-    """The title a person question asks about, folded ("Ai là Giám đốc Sở …?" -> "giam doc"); ""."""
+    """The title a person question asks about, folded ("Ai là Giám đốc Sở …?" -> "giam doc",
+    "Which deputy directors …" -> "pho giam doc"); ""."""
     m = TITLE.search(question)
-    return fold(m.group()) if m else ""
+    if m:
+        return fold(m.group())
+    low = question.lower()
+    return next((vi for en, vi in _ENGLISH_TITLES if re.search(rf"\b{en}s?\b", low)), "")
 
 
 def people_with_title(text: str, title: str) -> list[str]:
@@ -440,7 +451,7 @@ def strategy(kind: QuestionKind) -> KindStrategy:
 
 # -- detection -----------------------------------------------------------------------------------
 _WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|ngay cu the nao|thoi diem nao|thoi han|luc nao|when|deadline|by what date|truoc ngay"
-                   r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year"
+                   r"|nam hoc nao|nam nao|hoc ky nao|thang nao|quy nao|which (?:school )?year|(?:which|what) (?:date|day|month)"
                    r"|(?:quy|thang|ngay|nam|hoc ky) (?:may|thu may)|vao quy)\b")
 _WHERE = re.compile(r"\b(o dau|tai dau|dia diem nao|(?<!nhung )noi nao|cho nao|where|what venue|which venue)\b")
 _NUMBER = re.compile(r"\b(bao nhieu|bao lau|how many|how much|how long|how old|what age|ty le|so luong|may|"
@@ -458,21 +469,41 @@ _PERSON_Q = re.compile(r"\b(ai la|la ai|nguoi nao|ong nao|ba nao|who is|who was)
 _WHO_Q = re.compile(r"\b(ai|who|don vi nao|co quan nao)\b")
 # "Những Phó Giám đốc Sở nào …?": people, by the title the question names
 _TITLE_Q = re.compile(r"\b(?:giam doc|chu tich|hieu truong|bo truong|thu truong|truong phong|truong ban|bi thu)"
-                      r"(?:\s+\w+){0,6}\s+nao\b")
+                      r"(?:\s+\w+){0,6}\s+nao\b|\b(?:which|who (?:is|are|was|were) the) (?:deputy |vice )?"
+                      r"(?:directors?|chairm[ae]n|chairpersons?|principals?|rectors?|ministers?)\b")
 _LIST2 = re.compile(r"\b(nhung gi|nhung noi dung|gom nhung|cac nhiem vu|nhung nhiem vu|gi|what|which|list|cac)\b")
 
 
 # the words that give a plain question its kind, tried in this order (folded text)
-_SIGNS = [(_WHEN, QuestionKind.WHEN), (_WHERE, QuestionKind.WHERE), (_NUMBER, QuestionKind.NUMBER),
-          (_TITLE_Q, QuestionKind.PERSON), (_LIST, QuestionKind.LIST), (_DOCUMENT, QuestionKind.DOCUMENT),
+# ("công văn số mấy" asks for a document, not a count: before _NUMBER)
+_SIGNS = [(_WHEN, QuestionKind.WHEN), (_WHERE, QuestionKind.WHERE), (_DOCUMENT, QuestionKind.DOCUMENT),
+          (_NUMBER, QuestionKind.NUMBER), (_TITLE_Q, QuestionKind.PERSON), (_LIST, QuestionKind.LIST),
           (_PERSON_Q, QuestionKind.PERSON),
           (_WHO_Q, QuestionKind.WHO)]
+
+
+# Question words whose folded syllable is shared by everyday words: "tái đầu tư" folds to "tai
+# dau tu" ("tại đâu"?), "máy tính" to "may tinh" ("mấy"?). In a question typed with diacritics
+# such a syllable is a question word only in its own spelling.
+_QUESTION_SPELLINGS = {"dau": "đâu", "tai": "tại", "may": "mấy", "o": "ở", "cho": "chỗ", "noi": "nơi"}
+
+
+def fold_question(text: str) -> str:
+    """The question folded for the kind patterns; with diacritics, a syllable that only folds to
+    a question word ("tái", "đầu", "máy") is kept apart."""
+    if not has_diacritics(text):
+        return fold(text)
+    out = []
+    for w in re.findall(r"\w+|\W+", text.lower()):
+        f = fold(w)
+        out.append(f + "_" if f in _QUESTION_SPELLINGS and w != _QUESTION_SPELLINGS[f] else f)
+    return "".join(out)
 
 
 def detect_kind(text: str) -> QuestionKind:
     """The kind of a plain question (statements to verify and choices are found by the question's
     form, see forms.py). "X nào" without "những" asks for one X: a fact."""
-    f = fold(text)
+    f = fold_question(text)
     if _SIGNER_Q.search(text.lower()):
         return QuestionKind.SIGNER
     term = defined_term(text)

@@ -73,6 +73,8 @@ GLOSSARY: list[tuple[str, str]] = [
     ("when", "khi nào thời gian"), ("how many", "bao nhiêu"), ("who", "ai"),
     ("plan", "kế hoạch"), ("directive", "chỉ thị"), ("notice", "thông báo"), ("decision", "quyết định"),
     ("district", "huyện"), ("province", "tỉnh"), ("department of education", "Sở Giáo dục và Đào tạo"),
+    ("department of education and training", "Sở Giáo dục và Đào tạo"),
+    ("office of education and training", "Phòng Giáo dục và Đào tạo"),
     ("education office", "Phòng Giáo dục và Đào tạo"), ("people's committee", "Ủy ban nhân dân"),
     ("covid", "COVID-19 dịch"), ("online", "trực tuyến"), ("cashless", "không dùng tiền mặt"),
     ("national standard", "chuẩn quốc gia"), ("steering committee", "Ban Chỉ đạo"),
@@ -113,6 +115,10 @@ GLOSSARY: list[tuple[str, str]] = [
 # Legal English (questions about the laws): terms, then the names of laws.
 GLOSSARY += [
     ("take effect", "có hiệu lực thi hành"), ("come into force", "có hiệu lực thi hành"), ("in force", "hiệu lực"),
+    ("teachers' day", "Ngày Nhà giáo Việt Nam"), ("teachers day", "Ngày Nhà giáo Việt Nam"),
+    ("teacher's day", "Ngày Nhà giáo Việt Nam"), ("each year", "hằng năm"), ("every year", "hằng năm"),
+    ("annually", "hằng năm"), ("present", "quán triệt"), ("disseminate", "quán triệt phổ biến"), ("date", "ngày"),
+    ("vietnamese", "Việt Nam"), ("vietnam", "Việt Nam"),
     ("term of office", "nhiệm kỳ"), ("consecutive", "liên tiếp"), ("appoint", "bổ nhiệm"), ("appointed", "bổ nhiệm"),
     ("rector", "hiệu trưởng giám đốc"), ("president", "giám đốc chủ tịch"), ("lecturer", "giảng viên"),
     ("elementary level", "trình độ sơ cấp"), ("intermediate level", "trình độ trung cấp"),

@@ -359,3 +359,20 @@ def test_who_signed_a_document_without_a_signature_block_is_not_another_ones_sig
     a = svc.ask("Ai ký công văn về Ngày hội thể thao?")
     assert a.abstained and "Nguyễn Văn An" not in a.answer  # it has no signature block
     svc.close()
+
+
+def test_the_askers_own_words_do_not_count_as_the_subject(seed_service):
+    # "muốn biết thêm", typed without diacritics, weighed like the subject: declined before
+    a = seed_service.ask("toi muon biet them ve ke hoach lam viec voi cac huyen thi lien he ai?")
+    assert not a.abstained and "Lưu Thanh Hải" in a.answer
+
+
+def test_a_document_number_question_without_diacritics(seed_service):
+    a = seed_service.ask("phong gddt binh son trien khai quy hoach tinh theo cong van so may cua so?")
+    assert not a.abstained and "381/SGDDĐT-KHTC" in a.answer.split("\n")[0]
+
+
+def test_english_question_about_people_by_title(seed_service):
+    a = seed_service.ask("Which deputy directors of the Quang Ninh Department of Education and Training "
+                         "presented the directives at the conference?")
+    assert a.answer.startswith("Phó Giám đốc: Trịnh Đình Hải, Châu Hoài Thu.")

@@ -1,6 +1,6 @@
 """Answers over laws beside the directives: the failures quoted in the answers issue, on an index
 of the five seeds and excerpts of real laws (tests/data/laws: Luật Giáo dục 2019 Điều 13–14,
-25–29, 70–72; Luật Cư trú Điều 26–28; the title of Luật Thanh niên)."""
+25–29, 70–73, 75, 84–85; Luật Cư trú Điều 26–28; the title of Luật Thanh niên)."""
 import shutil
 
 import pytest
@@ -101,3 +101,15 @@ def test_english_question_quoting_vietnamese_terms(law_service):
                         "(giáo dục trung học cơ sở) last?")
     assert not a.abstained and "04 năm học" in a.answer
     assert a.citations[0].locator.startswith("Điều 28")
+
+
+def test_each_part_is_answered_even_without_a_number(law_service):
+    # the second part's answer is a duration with no number ("bằng thời gian đào tạo")
+    a = law_service.ask("Sinh viên sư phạm được hỗ trợ học phí, nếu sau bao lâu kể từ khi tốt nghiệp không công tác "
+                        "trong ngành giáo dục thì phải bồi hoàn, và thời hạn hoàn trả tối đa là bao lâu?")
+    assert "02 năm" in a.answer and "Thời hạn hoàn trả tối đa bằng thời gian đào tạo" in a.answer
+
+
+def test_english_which_date(law_service):
+    a = law_service.ask("On which date is Vietnamese Teachers' Day celebrated according to the Education Law?")
+    assert not a.abstained and "20 tháng 11" in a.answer and _docs(a) == {"luat-giao-duc-2019-trich"}

@@ -278,3 +278,20 @@ def test_a_capital_letter_is_a_capital_letter():
     assert PERSON.findall("Đồng chí Nguyễn Thị Thúy đề nghị; Trần đề xuất; ký: Lê Văn Phước") == \
         ["Nguyễn Thị Thúy", "Lê Văn Phước"]
     assert ENTITY_SEQ.findall("tổ chức Hội nghị quán triệt tại Hạ Long") == ["Hạ Long"]
+
+
+def test_question_words_are_read_in_their_own_spelling():
+    # folded, "tái đầu tư" is "tai dau tu" ("tại đâu"?) and "máy tính" is "may tinh" ("mấy"?)
+    q = ("Trường đại học tư thục phải dành ít nhất bao nhiêu phần trăm phần chênh lệch thu - chi để tái đầu tư "
+         "phát triển nhà trường?")
+    assert analyze(q).kind is QuestionKind.NUMBER
+    assert analyze("Trường cần trang bị máy tính gì cho phòng học?").kind is not QuestionKind.NUMBER
+    assert analyze("Hội nghị diễn ra tại đâu?").kind is QuestionKind.WHERE
+    assert analyze("hoi nghi dien ra tai dau?").kind is QuestionKind.WHERE  # typed without diacritics: folded
+    assert analyze("Mỗi trường có mấy máy tính?").kind is QuestionKind.NUMBER
+
+
+def test_a_document_number_is_asked_for_as_a_document():
+    assert analyze("Phòng GDĐT triển khai theo công văn số mấy của Sở?").kind is QuestionKind.DOCUMENT
+    assert analyze("phong gddt trien khai quy hoach theo cong van so may cua so?").kind is QuestionKind.DOCUMENT
+    assert analyze("On which date is Teachers' Day celebrated?").kind is QuestionKind.WHEN
