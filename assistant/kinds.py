@@ -509,8 +509,9 @@ def detect_kind(text: str) -> QuestionKind:
     term = defined_term(text)
     if term and len(term.split()) <= 6 and not re.search(r"\b(cua|doi voi|theo|trong|nao|gi|bao nhieu)\b", fold(term)):
         return QuestionKind.DEFINE
-    if re.search(r"\b(bao lau|how long)\b", f):
-        return QuestionKind.NUMBER  # a duration: "02 năm"
+    if re.search(r"\b(bao lau|how long|bao nhieu (?:ngay|tuan|thang|nam|gio|phut)|may (?:ngay|tuan|thang|nam))\b", f):
+        # a duration: "02 năm", "trước ngày làm việc bao nhiêu ngày" ("lúc mấy giờ" is a time)
+        return QuestionKind.NUMBER
     for pattern, kind in _SIGNS:
         if pattern.search(f):
             return kind

@@ -105,7 +105,9 @@ def collect(qs: QuestionSet, services: dict[Path, Any], progress=None) -> SetRun
         if not ev.scope.missing:
             case.units = base._featurize(ev.query, list(ev.hits), frozenset(ev.scope.preferred))
             case.labels = unit_labels(q, ev.hits, case.units)
-            case.parts = base.confidence_parts(ev.query, ev.hits)
+            # the paragraph of the best unit under the shipped weights also counts (see confidence_parts)
+            best = max(case.units, key=lambda u: float(u.features @ base._w), default=None)
+            case.parts = base.confidence_parts(ev.query, ev.hits, best.hit_rank if best else None)
         cases.append(case)
         if progress:
             progress(1)

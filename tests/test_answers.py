@@ -314,6 +314,8 @@ def test_a_choice_is_quoted_from_the_sentence_that_says_it(seed_service):
     "Sở GDĐT Ninh Thuận đã chọn những trường nào làm điểm về chuyển đổi số?",
     # the 100% is for tiểu học; THPT is only "khuyến khích" in another clause of the sentence
     "Quảng Ninh đặt mục tiêu tỷ lệ học sinh THPT học 2 buổi/ngày đạt bao nhiêu phần trăm vào năm 2025?",
+    # the plan gives the quarter, which the question already names, and no day
+    "Sở GDĐT làm việc với huyện Trà Bồng vào ngày nào trong Quý II/2023?",
 ])
 def test_near_misses_are_declined(seed_service, question):
     assert seed_service.ask(question).abstained
@@ -376,3 +378,9 @@ def test_english_question_about_people_by_title(seed_service):
     a = seed_service.ask("Which deputy directors of the Quang Ninh Department of Education and Training "
                          "presented the directives at the conference?")
     assert a.answer.startswith("Phó Giám đốc: Trịnh Đình Hải, Châu Hoài Thu.")
+
+
+def test_how_many_days_before_is_a_count(seed_service):
+    a = seed_service.ask("UBND huyện phải gửi báo cáo về Sở trước ngày làm việc bao nhiêu ngày?")
+    assert analyze("UBND huyện phải gửi báo cáo trước ngày làm việc bao nhiêu ngày?").kind == "number"
+    assert a.answer.startswith("Con số: 05 ngày")
