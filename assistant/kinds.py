@@ -152,14 +152,23 @@ def _without_refs(text: str) -> str:
     return DOC_REF.sub(" ", text)
 
 
+def _without_cited_dates(text: str) -> str:
+    """The text without the dates of documents cited in passing ("Chỉ thị số 800/CT-BGDĐT ngày
+    24/8/2021"): they say when that document was signed, not when anything asked about happens."""
+    return DATE_EXPR.sub(lambda m: " " if _CITED_DATE.search(text[: m.start()]) else m.group(), text)
+
+
 class WhenStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
         """A date or time the question did not give ("vào ngày nào trong Quý II/2023?" is not
         answered by "Quý II/2023: huyện Bình Sơn …")."""
         asked = _spaced(question)
-        text = DATE_EXPR.sub(lambda m: " " if _spaced(m.group()).strip() in asked else m.group(), _without_refs(text))
+        text = DATE_EXPR.sub(lambda m: " " if _spaced(m.group()).strip() in asked else m.group(),
+                             _without_refs(_without_cited_dates(text)))
         return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
-                    or re.search(r"\b(?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm|định kỳ|hiệu lực", text))
+                    # a year as a time ("đến năm 2030"), not as a name ("Chương trình GDPT 2018")
+                    or re.search(r"\b(?:năm|đến|từ|trước|sau|trong) (?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm"
+                                 r"|định kỳ|hiệu lực", text))
 
     def strength(self, text: str, question: str = "") -> float:
         """The more precise the date, the better."""

@@ -384,3 +384,17 @@ def test_how_many_days_before_is_a_count(seed_service):
     a = seed_service.ask("UBND huyện phải gửi báo cáo về Sở trước ngày làm việc bao nhiêu ngày?")
     assert analyze("UBND huyện phải gửi báo cáo trước ngày làm việc bao nhiêu ngày?").kind == "number"
     assert a.answer.startswith("Con số: 05 ngày")
+
+
+def test_when_a_document_takes_effect(seed_service):
+    # the subject line's words ("nhiệm vụ năm học 2021-2022") are repeated by the preamble, not by
+    # the clause that answers
+    for q in ("Chỉ thị về nhiệm vụ năm học 2021-2022 của UBND tỉnh An Giang có hiệu lực từ khi nào?",
+              "When does An Giang's directive on the 2021-2022 school year tasks take effect?"):
+        a = seed_service.ask(q)
+        assert "có hiệu lực sau 10 ngày" in a.answer, q
+
+
+def test_a_program_named_by_its_year_is_not_a_time(seed_service):
+    # "Chương trình giáo dục phổ thông 2018" and a cited document's date do not say when school opens
+    assert seed_service.ask("Năm học 2021-2022 ở tỉnh An Giang khai giảng vào ngày nào?").abstained
