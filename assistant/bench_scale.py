@@ -169,11 +169,8 @@ def bench_scale(laws: Path, out: Path, plot: Path | None, work: Path, stores: li
     for store in stores:
         index = work / store
         shutil.rmtree(index, ignore_errors=True)
-        from .settings import SERVE_EMBED_THREADS
-
         settings = load_settings(index_dir=index, store=store, embedder=embedder).model_copy(
-            update={"qdrant_url": None,  # embedded stores only
-                    "embed_threads": load_settings().embed_threads or SERVE_EMBED_THREADS})  # as `serve` has it
+            update={"qdrant_url": None})  # embedded stores only
         rows: list[dict[str, Any]] = []
         done = 0  # files ingested so far
         for target in steps:

@@ -484,11 +484,7 @@ def serve(
 
     from .api import create_app
 
-    from .settings import SERVE_EMBED_THREADS
-
     settings = load_settings(index_dir=index, host=host, port=port)
-    if settings.embed_threads is None:  # many short questions at once: see SERVE_EMBED_THREADS
-        settings = settings.model_copy(update={"embed_threads": SERVE_EMBED_THREADS})
     application = _run(lambda: create_app(settings, ui=not no_ui))
     _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")

