@@ -16,7 +16,7 @@ from .answer_model import AnswerModel
 from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
-from .facets import school_levels
+from .facets import other_level, school_levels
 from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
                        split_units)
 from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
@@ -404,6 +404,18 @@ class ExtractiveAnswerer:
                 lines.append(line)
         return " ".join(lines)
 
+    @staticmethod
+    def _specific_to_level(claim: str, provisions: list[Provision], at: int) -> int:
+        """A statement about a school level is governed by the sentence of the same paragraph that
+        names that level, over a general one ("Đối với giáo dục mầm non, không áp dụng hình thức
+        dạy học trực tuyến" over "… có thể tổ chức dạy học trực tuyến"): the specific rule wins."""
+        levels = school_levels(claim)
+        if at < 0 or not levels or school_levels(provisions[at].text):
+            return at
+        ref = provisions[at].ref
+        return next((i for i, p in enumerate(provisions) if p.ref is ref and i != at
+                     and (named := school_levels(p.text)) and not other_level(levels, named)), at)
+
     def _verdict_answer(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
                         outlines: Mapping[str, list[Hit]], conf: float) -> Draft:
         """Quote the governing provision, cite it, and say which statement or choice it supports."""
@@ -434,6 +446,7 @@ class ExtractiveAnswerer:
             # is checked against the unit that names it; one about its content is not
             symbols = tuple(DOC_REF.findall(q.resolved)) if _ABOUT_ISSUE.search(claim) else ()
             at = governing(provisions, words_, subject, seg, symbols)
+            at = self._specific_to_level(claim, provisions, at)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]
             law = top.doc_name if top.doc_name != top.doc_type else ""
             verdict = check_statement(claim, provisions[at], provisions, words_, named, law, seg, q.resolved) \

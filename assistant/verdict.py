@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .coverage import LIGHT_WORDS, coverage, subject_of  # noqa: F401 (subject_of: part of this API)
+from .coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
 from .kinds import DIGIT_QUANTITY, DOC_REF, PERSON, TITLE, WORD_QUANTITY, titles_of
 from .textutil import UPPER_VI, fold, words
@@ -232,6 +232,54 @@ def title_differences(statement: str, provision: str) -> list[Difference]:
     return out
 
 
+# Terms that exclude each other in the documents' own vocabulary: each group lists the
+# alternatives, each alternative its spellings (folded). A statement naming one alternative where
+# the provision names only another is "Sai" ("môn học tự chọn" where the law says "chính khóa";
+# "bằng cử nhân" where it says "cao đẳng sư phạm"). Seen in held-out statements of batches 2-4.
+CONTRASTS: list[list[tuple[str, ...]]] = [
+    [("bat buoc",), ("tu chon",)],
+    [("chinh khoa",), ("ngoai khoa",), ("tu chon",), ("long ghep",)],
+    [("cong lap",), ("tu thuc", "ngoai cong lap")],
+    [("hoi dong truong",), ("hoi dong quan tri",)],
+    [("tam tru",), ("thuong tru",)],
+    [("toi thieu", "it nhat"), ("toi da", "nhieu nhat")],
+    [("trung cap",), ("cao dang",), ("dai hoc", "cu nhan"), ("thac si",), ("tien si",)],
+]
+
+
+def _alternatives(text: str, group: list[tuple[str, ...]]) -> set[int]:
+    spaced = spaced_words(text)
+    # "ngoài công lập" also contains "công lập": a longer spelling hides the shorter one inside it
+    found = {(i, f) for i, alt in enumerate(group) for f in alt if f" {f} " in spaced}
+    longer = [f for _, f in found]
+    return {i for i, f in found if not any(f != g and f" {f} " in f" {g} " for g in longer)}
+
+
+def _as_written(text: str, group: list[tuple[str, ...]], found: set[int]) -> str:
+    """The alternatives found, as the text writes them ("chính khóa", not "chinh khoa")."""
+    toks = re.findall(r"\w+", text)
+    folded = [fold(t) for t in toks]
+    out = []
+    for i in sorted(found):
+        for f in group[i]:
+            n = len(f.split())
+            at = next((j for j in range(len(toks) - n + 1) if " ".join(folded[j:j + n]) == f), None)
+            if at is not None:
+                out.append(" ".join(toks[at:at + n]))
+                break
+    return ", ".join(dict.fromkeys(out))
+
+
+def term_differences(statement: str, provision: str) -> list[Difference]:
+    """"… là môn học tự chọn" where the provision says "môn học chính khóa" (see CONTRASTS)."""
+    out = []
+    for group in CONTRASTS:
+        said, written = _alternatives(statement, group), _alternatives(provision, group)
+        if said and written and not said & written:
+            out.append(Difference("thuật ngữ", _as_written(statement, group, said), _as_written(provision, group, written)))
+    return out
+
+
 def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
               segmented: bool = True, symbols: tuple[str, ...] = ()) -> int:
     """The provision the statement is about: the one naming its subject, then covering most of it.
@@ -277,7 +325,8 @@ def check_statement(statement: str, g: Provision, siblings: list[Provision], sta
     diffs = dates + ([] if dates else number_differences(statement, g.context)) \
         + negation_differences(statement, g.text, lead_in)
     # a place is compared with the unit itself: its list's other items name the other places
-    diffs += title_differences(statement, g.context) + place_differences(statement, g.text)
+    diffs += title_differences(statement, g.context) + place_differences(statement, g.text) \
+        + term_differences(statement, g.text)
     moved = displaced_words(statement_words, g, siblings, segmented)
     if moved and not diffs:
         diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))

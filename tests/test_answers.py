@@ -398,3 +398,11 @@ def test_when_a_document_takes_effect(seed_service):
 def test_a_program_named_by_its_year_is_not_a_time(seed_service):
     # "Chương trình giáo dục phổ thông 2018" and a cited document's date do not say when school opens
     assert seed_service.ask("Năm học 2021-2022 ở tỉnh An Giang khai giảng vào ngày nào?").abstained
+
+
+def test_a_statement_about_a_school_level_is_checked_against_that_levels_rule(seed_service):
+    # the paragraph allows online teaching in general, then says "Đối với giáo dục mầm non, không
+    # áp dụng hình thức dạy học trực tuyến": the specific rule governs a statement about mầm non
+    a = seed_service.ask("Theo Chỉ thị 04 của An Giang, trẻ mầm non cũng được học trực tuyến khi dịch bệnh "
+                         "phức tạp, đúng hay sai?")
+    assert a.verdict["label"] == "Sai" and "Đối với giáo dục mầm non" in a.citations[0].quote

@@ -295,3 +295,19 @@ def test_a_document_number_is_asked_for_as_a_document():
     assert analyze("Phòng GDĐT triển khai theo công văn số mấy của Sở?").kind is QuestionKind.DOCUMENT
     assert analyze("phong gddt trien khai quy hoach theo cong van so may cua so?").kind is QuestionKind.DOCUMENT
     assert analyze("On which date is Teachers' Day celebrated?").kind is QuestionKind.WHEN
+
+
+def test_terms_that_exclude_each_other_are_a_difference():
+    from assistant.verdict import term_differences
+
+    d = term_differences("giáo dục quốc phòng và an ninh ở trường THPT là môn học tự chọn",
+                         "Giáo dục quốc phòng và an ninh trong trường trung học phổ thông là môn học chính khóa.")
+    assert [(x.question, x.document) for x in d] == [("tự chọn", "chính khóa")]
+    d = term_differences("Giáo viên mầm non phải có bằng cử nhân sư phạm trở lên",
+                         "a) Có bằng tốt nghiệp cao đẳng sư phạm trở lên đối với giáo viên mầm non;")
+    assert [(x.question, x.document) for x in d] == [("cử nhân", "cao đẳng")]
+    # the same alternative, or one the provision does not speak of, is no difference
+    assert term_differences("trường ngoài công lập", "cơ sở giáo dục ngoài công lập") == []
+    assert term_differences("học sinh trường công lập không phải đóng học phí",
+                            "Học sinh tiểu học trong cơ sở giáo dục công lập không phải đóng học phí;") == []
+    assert term_differences("môn học bắt buộc", "Nhà trường tổ chức các hoạt động giáo dục.") == []
