@@ -19,7 +19,7 @@ from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms
 from .facets import other_level, school_levels
 from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
                        split_units)
-from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, strategy
+from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, counted_noun, strategy
 from .models import Hit
 from .query import AnalyzedQuery
 from .retrieval import Context
@@ -384,12 +384,15 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def _no_value(q: AnalyzedQuery, units: list[Unit]) -> bool:
-        """A question after a time whose chosen statements give none but its own: "vào ngày cụ
-        thể nào trong Quý II/2023?". The confidence came from the words they share with the
-        question (held-out batches 3, 4). Not for counts: their check (a number next to what is
-        counted) misses numbers written otherwise, and the same rule for "bao nhiêu" declined four
-        answered questions to decline one unanswerable."""
-        if q.kind != QuestionKind.WHEN or q.form and q.form.parts:
+        """A question after a value whose chosen statements hold none: a time but the question's
+        own ("vào ngày cụ thể nào trong Quý II/2023?"), a count of what the question counts ("không
+        được quá bao nhiêu tuổi?" answered by "bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ").
+        The confidence came from the words they share with the question (held-out batches 3, 4).
+        Counts only when the question says what it counts: "bao lâu", "là bao nhiêu" are answered
+        in words too ("bằng thời gian đào tạo")."""
+        if q.kind not in (QuestionKind.WHEN, QuestionKind.NUMBER) or q.form and q.form.parts:
+            return False
+        if q.kind == QuestionKind.NUMBER and not counted_noun(q.asked):
             return False
         return not any(strategy(q.kind).answers(u.text, q.asked) for u in units)
 

@@ -90,6 +90,9 @@ def counts(text: str) -> list[re.Match[str]]:
     return sorted(found, key=lambda m: m.start())
 
 
+_MEASURE_UNITS = frozenset("ngay tuan thang nam gio phut tuoi lan".split())
+
+
 def counted_noun(question: str) -> str:
     """What "bao nhiêu" / "mấy" counts, folded: "bao nhiêu học sinh" -> "hoc sinh"; "ở tuổi nào" ->
     "tuoi"; "" when the question does not say ("là bao nhiêu?")."""
@@ -111,7 +114,8 @@ def counted_noun(question: str) -> str:
                     break
                 rest.append(w)
             if rest:
-                return " ".join(rest[:2])
+                # a unit of measure is the whole noun: "bao nhiêu ngày kể từ …" counts days
+                return rest[0] if rest[0] in _MEASURE_UNITS else " ".join(rest[:2])
         if t == "tuoi" and i + 1 < len(toks) and toks[i + 1] == "nao":
             return "tuoi"
     return ""

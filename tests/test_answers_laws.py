@@ -113,3 +113,27 @@ def test_each_part_is_answered_even_without_a_number(law_service):
 def test_english_which_date(law_service):
     a = law_service.ask("On which date is Vietnamese Teachers' Day celebrated according to the Education Law?")
     assert not a.abstained and "20 tháng 11" in a.answer and _docs(a) == {"luat-giao-duc-2019-trich"}
+
+
+def test_a_count_is_declined_when_no_chosen_statement_holds_it():
+    from assistant.answer import ExtractiveAnswerer
+    from assistant.features import Unit
+    from assistant.query import analyze
+
+    q = analyze("Người được bổ nhiệm hiệu trưởng trường cao đẳng công lập không được quá bao nhiêu tuổi?")
+    said = "d) Có đủ sức khỏe; bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ hiệu trưởng."
+    assert ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(said), said, 1.0)])
+    aged = "Người được bổ nhiệm hiệu trưởng không quá 65 tuổi."
+    assert not ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(aged), aged, 1.0)])
+    # "bao lâu" says nothing of what is counted: a duration in words answers it
+    q = analyze("Thời hạn hoàn trả tối đa là bao lâu?")
+    words_only = "Thời hạn hoàn trả tối đa bằng thời gian đào tạo."
+    assert not ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(words_only), words_only, 1.0)])
+
+
+def test_a_count_of_years_of_age_needs_an_age(law_service):
+    # the tạm trú articles speak of places and durations, not of an age limit: no statement holds
+    # "… tuổi", and one about the same subject ("02 năm") is not the answer
+    a = law_service.ask("Người đăng ký tạm trú không được quá bao nhiêu tuổi theo Luật Cư trú?")
+    assert a.abstained
+    assert not law_service.ask("Thời hạn tạm trú tối đa là bao nhiêu năm theo Luật Cư trú?").abstained

@@ -316,3 +316,11 @@ def test_terms_that_exclude_each_other_are_a_difference():
     assert term_differences("học sinh trường công lập không phải đóng học phí",
                             "Học sinh tiểu học trong cơ sở giáo dục công lập không phải đóng học phí;") == []
     assert term_differences("môn học bắt buộc", "Nhà trường tổ chức các hoạt động giáo dục.") == []
+
+
+def test_a_unit_of_measure_is_what_is_counted():
+    from assistant.kinds import counted_noun
+
+    assert counted_noun("chậm nhất bao nhiêu ngày kể từ ngày nhận được yêu cầu?") == "ngay"
+    assert counted_noun("phải thông báo ít nhất bao nhiêu ngày trước ngày tổ chức?") == "ngay"
+    assert counted_noun("có bao nhiêu học sinh tham gia?") == "hoc sinh"
