@@ -80,7 +80,21 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def contains(text: str, needle: str) -> bool:
-    return normalize_for_match(needle) in normalize_for_match(text)
+    """``needle`` in ``text`` in the comparison form; a needle that starts or ends with a digit
+    must not continue a longer number there (the fact "5" is not in "2025")."""
+    n, t = normalize_for_match(needle), normalize_for_match(text)
+    if not n:
+        return True
+    if not (n[0].isdigit() or n[-1].isdigit()):
+        return n in t
+    start = t.find(n)
+    while start >= 0:
+        end = start + len(n)
+        if not (n[0].isdigit() and start > 0 and t[start - 1].isdigit()) \
+                and not (n[-1].isdigit() and end < len(t) and t[end].isdigit()):
+            return True
+        start = t.find(n, start + 1)
+    return False
 
 
 def contains_any(text: str, needles: list[str]) -> bool:

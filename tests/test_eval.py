@@ -105,3 +105,12 @@ def test_broken_retriever_fails_the_gate(seed_service, tmp_path):
     assert any("hit_at_5" in f for f in report["gate"]["failures"])
     assert any("giảm" in f for f in report["gate"]["failures"]), "regression against the baseline is reported"
     seed_service._retriever = None
+
+
+def test_a_number_fact_is_a_whole_number():
+    from assistant.evaluation import contains
+
+    assert not contains("Công văn số …/PGDDĐT tháng 02/2025", "5")  # "5" is not in "2025"
+    assert contains("với 5 Quan điểm là", "5") and contains("trước 05 ngày", "05 ngày")
+    assert not contains("trong 15 ngày", "5 ngày") and contains("ngày 01/7/2020", "01/7/2020")
+    assert contains("đạt 100% vào năm 2025", "100%") and contains("Thời gian: năm học 2024 - 2025", "2024-2025")
