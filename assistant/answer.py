@@ -448,7 +448,7 @@ class ExtractiveAnswerer:
             # a statement about a document's own issue ("Quyết định 1456/QĐ-TTg được ban hành ngày …")
             # is checked against the unit that names it; one about its content is not
             symbols = tuple(DOC_REF.findall(q.resolved)) if _ABOUT_ISSUE.search(claim) else ()
-            at = governing(provisions, words_, subject, seg, symbols)
+            at = governing(provisions, words_, subject, seg, symbols, claim)
             at = self._specific_to_level(claim, provisions, at)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]
             law = top.doc_name if top.doc_name != top.doc_type else ""

@@ -280,17 +280,31 @@ def term_differences(statement: str, provision: str) -> list[Difference]:
     return out
 
 
+# how much less a unit that speaks of another case too weighs in choosing the governing one: half
+# of a perfect match of the unit's own words, enough to break a tie of two sentences of one clause
+MIXED_CASE_PENALTY = 0.25
+
+
 def governing(provisions: list[Provision], statement_words: dict[str, float], subject_words: dict[str, float],
-              segmented: bool = True, symbols: tuple[str, ...] = ()) -> int:
+              segmented: bool = True, symbols: tuple[str, ...] = (), statement: str = "") -> int:
     """The provision the statement is about: the one naming its subject, then covering most of it.
     Numbers do not locate it: they are what the statement claims ("03 năm học"); a document's
-    symbol does ("Quyết định số 1456/QĐ-TTg … ban hành ngày …": the unit that names 1456/QĐ-TTg)."""
+    symbol does ("Quyết định số 1456/QĐ-TTg … ban hành ngày …": the unit that names 1456/QĐ-TTg).
+    ``statement``: its text, to prefer a unit about its case alone (CONTRASTS)."""
     statement_words = {k: w for k, w in statement_words.items() if not re.search(r"\d", k)}
+    said = [_alternatives(statement, g) for g in CONTRASTS] if statement else []
+
+    def mixed(p: Provision) -> bool:
+        """The unit speaks of the statement's case and of another one ("… công lập, học sinh … tư
+        thục được hỗ trợ …"): a unit about the statement's case alone is the more specific rule."""
+        written = [_alternatives(p.text, g) for g in CONTRASTS]
+        return any(s and s < w for s, w in zip(said, written))
 
     def score(p: Provision) -> tuple[bool, float]:
         return (any(sym in p.text for sym in symbols),  # first: the units that name the document
                 2 * coverage(subject_words, p.context, segmented) + coverage(statement_words, p.context, segmented)
-                + 0.5 * coverage(statement_words, p.text, segmented))  # the unit itself, before what it reads with
+                + 0.5 * coverage(statement_words, p.text, segmented)  # the unit itself, before what it reads with
+                - (MIXED_CASE_PENALTY if said and mixed(p) else 0.0))
     return max(range(len(provisions)), key=lambda i: score(provisions[i])) if provisions else -1
 
 

@@ -324,3 +324,18 @@ def test_a_unit_of_measure_is_what_is_counted():
     assert counted_noun("chậm nhất bao nhiêu ngày kể từ ngày nhận được yêu cầu?") == "ngay"
     assert counted_noun("phải thông báo ít nhất bao nhiêu ngày trước ngày tổ chức?") == "ngay"
     assert counted_noun("có bao nhiêu học sinh tham gia?") == "hoc sinh"
+
+
+def test_a_unit_about_the_statements_case_alone_governs_it():
+    from assistant.verdict import Provision, governing
+
+    clause = ("3. Học sinh tiểu học trong cơ sở giáo dục công lập không phải đóng học phí; ở địa bàn không đủ "
+              "trường công lập, học sinh tiểu học trong cơ sở giáo dục tư thục được Nhà nước hỗ trợ tiền đóng học phí.")
+    own = Provision("3. Học sinh tiểu học trong cơ sở giáo dục công lập không phải đóng học phí;", clause)
+    mixed = Provision("ở địa bàn không đủ trường công lập, học sinh tiểu học trong cơ sở giáo dục tư thục được Nhà "
+                      "nước hỗ trợ tiền đóng học phí.", clause)
+    statement = "học sinh tiểu học học ở trường công lập không phải đóng học phí"
+    sw = {"hoc phi": 2.0, "cong lap": 1.9, "tieu hoc": 1.7, "hoc sinh": 1.7, "truong": 1.4, "dong": 1.2}
+    assert governing([mixed, own], sw, {}) == 0  # by words alone the other case's sentence wins
+    assert governing([mixed, own], sw, {}, statement=statement) == 1
+    assert check_statement(statement, own, [mixed, own], sw, [], "Luật Giáo dục").label == "Đúng"
