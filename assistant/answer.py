@@ -25,7 +25,7 @@ from .query import AnalyzedQuery
 from .retrieval import Context
 from .structure import SIGNATURE_KIND
 from .terms import TermWeights
-from .textutil import fold, words
+from .textutil import as_written, fold, words
 from .verdict import Provision, Verdict, check_statement, choose, governing, subject_of
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
@@ -253,13 +253,17 @@ class ExtractiveAnswerer:
                 if sharper is not None:
                     chosen.append(sharper)
                 continue
-            scored = max(pool, key=answers, default=None)
-            restated = max(pool, key=lambda u: coverage(words_, u.text, seg), default=None) if words_ else None
-            if scored is not None and answers(scored) >= self.model.selection.part_coverage:
+            if not pool:
+                continue
+            answer_of = {id(u): answers(u) for u in pool}
+            scored = max(pool, key=lambda u: answer_of[id(u)])
+            said = {id(u): coverage(words_, u.text, seg) for u in pool} if words_ else {}
+            restated = max(pool, key=lambda u: said[id(u)]) if said else None
+            if answer_of[id(scored)] >= self.model.selection.part_coverage:
                 chosen.append(scored)
-            elif restated is not None and coverage(words_, restated.text, seg) >= self.model.selection.part_restated:
+            elif restated is not None and said[id(restated)] >= self.model.selection.part_restated:
                 chosen.append(restated)
-            elif scored is not None and answers(scored) > 0:
+            elif answer_of[id(scored)] > 0:
                 chosen.append(scored)
         return chosen
 
@@ -483,18 +487,6 @@ def common_locator(locators: list[str]) -> str:
             break
         shared.append(level[0])
     return ", ".join(shared)
-
-
-def as_written(text: str, folded_keys: str) -> str:
-    """The words of ``text`` behind folded keys ("cao dang, su pham" -> "cao đẳng, sư phạm")."""
-    out = []
-    for key in folded_keys.split(", "):
-        sylls = key.split()
-        toks = re.findall(r"\w+", text)
-        found = next((" ".join(toks[i:i + len(sylls)]) for i in range(len(toks) - len(sylls) + 1)
-                      if [fold(t) for t in toks[i:i + len(sylls)]] == sylls), key)
-        out.append(found)
-    return ", ".join(out)
 
 
 def _difference_text(d) -> str:

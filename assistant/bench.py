@@ -69,16 +69,22 @@ class AnonPeak:
             self._proc.kill()
 
 
+def _proc_status_kb(pid: int | str, *fields: str) -> dict[str, int]:
+    """Fields of /proc/<pid>/status in kB (Linux: "VmHWM", "RssAnon", …); {} where it cannot be read."""
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    found = {k.strip(): v.split() for k, _, v in (line.partition(":") for line in lines)}
+    return {f: int(found[f][0]) for f in fields if found.get(f)}
+
+
 def _rss_split_mb() -> dict[str, float]:
     """This process's resident memory now, split (Linux): anonymous (heap: what it really holds)
     and file-backed (pages of memory-mapped files such as the index's segments, which the
     kernel drops under pressure and reads back). {} elsewhere."""
-    try:
-        fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
-        return {"anon_mb": round(int(fields["RssAnon"].split()[0]) / 1024, 1),
-                "file_mb": round(int(fields["RssFile"].split()[0]) / 1024, 1)}
-    except (OSError, KeyError, ValueError):
-        return {}
+    kb = _proc_status_kb("self", "RssAnon", "RssFile")
+    return {"anon_mb": round(kb["RssAnon"] / 1024, 1), "file_mb": round(kb["RssFile"] / 1024, 1)} if len(kb) == 2 else {}
 
 
 def _write_json(out: Path, summary: dict[str, Any]) -> None:
@@ -335,13 +341,8 @@ def bench_load(index: Path, questions: Path, out: Path, concurrency: list[int], 
 
 def _process_peak_mb(pid: int) -> float | None:
     """Peak resident memory of another process (Linux /proc), in MB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        return None
-    return None
+    kb = _proc_status_kb(pid, "VmHWM").get("VmHWM")
+    return round(kb / 1024, 1) if kb is not None else None
 
 
 def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path, rounds: int = 2) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import tomllib
 from dataclasses import dataclass, field
@@ -82,19 +83,11 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 def contains(text: str, needle: str) -> bool:
     """``needle`` in ``text`` in the comparison form; a needle that starts or ends with a digit
     must not continue a longer number there (the fact "5" is not in "2025")."""
-    n, t = normalize_for_match(needle), normalize_for_match(text)
+    n = normalize_for_match(needle)
     if not n:
         return True
-    if not (n[0].isdigit() or n[-1].isdigit()):
-        return n in t
-    start = t.find(n)
-    while start >= 0:
-        end = start + len(n)
-        if not (n[0].isdigit() and start > 0 and t[start - 1].isdigit()) \
-                and not (n[-1].isdigit() and end < len(t) and t[end].isdigit()):
-            return True
-        start = t.find(n, start + 1)
-    return False
+    pattern = ("(?<!\\d)" if n[0].isdigit() else "") + re.escape(n) + ("(?!\\d)" if n[-1].isdigit() else "")
+    return re.search(pattern, normalize_for_match(text)) is not None
 
 
 def contains_any(text: str, needles: list[str]) -> bool:

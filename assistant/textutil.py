@@ -36,6 +36,18 @@ def words(text: str) -> list[str]:
     return [m.group().lower() for m in _WORD.finditer(unicodedata.normalize("NFC", text))]
 
 
+def as_written(text: str, folded_keys: str) -> str:
+    """The words of ``text`` behind folded keys ("cao dang, su pham" -> "cao đẳng, sư phạm")."""
+    out = []
+    for key in folded_keys.split(", "):
+        sylls = key.split()
+        toks = re.findall(r"\w+", text)
+        found = next((" ".join(toks[i:i + len(sylls)]) for i in range(len(toks) - len(sylls) + 1)
+                      if [fold(t) for t in toks[i:i + len(sylls)]] == sylls), key)
+        out.append(found)
+    return ", ".join(out)
+
+
 def normalize_for_match(text: str) -> str:
     """The comparison form used by the evaluation: NFC, case-folded, whitespace collapsed,
     no spaces around "-", "–" and "/" (so "2024 - 2025" == "2024-2025")."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
 from .kinds import DIGIT_QUANTITY, DOC_REF, PERSON, TITLE, WORD_QUANTITY, titles_of
-from .textutil import UPPER_VI, fold, words
+from .textutil import UPPER_VI, as_written, fold, words
 
 _DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
                 "tám": 8, "chín": 9}
@@ -247,27 +247,18 @@ CONTRASTS: list[list[tuple[str, ...]]] = [
 ]
 
 
-def _alternatives(text: str, group: list[tuple[str, ...]]) -> set[int]:
+def _alternatives(text: str, group: list[tuple[str, ...]]) -> dict[int, str]:
+    """The alternatives of ``group`` the text names: index -> the spelling found (folded)."""
     spaced = spaced_words(text)
     # "ngoài công lập" also contains "công lập": a longer spelling hides the shorter one inside it
     found = {(i, f) for i, alt in enumerate(group) for f in alt if f" {f} " in spaced}
     longer = [f for _, f in found]
-    return {i for i, f in found if not any(f != g and f" {f} " in f" {g} " for g in longer)}
-
-
-def _as_written(text: str, group: list[tuple[str, ...]], found: set[int]) -> str:
-    """The alternatives found, as the text writes them ("chính khóa", not "chinh khoa")."""
-    toks = re.findall(r"\w+", text)
-    folded = [fold(t) for t in toks]
-    out = []
-    for i in sorted(found):
-        for f in group[i]:
-            n = len(f.split())
-            at = next((j for j in range(len(toks) - n + 1) if " ".join(folded[j:j + n]) == f), None)
-            if at is not None:
-                out.append(" ".join(toks[at:at + n]))
-                break
-    return ", ".join(dict.fromkeys(out))
+    named: dict[int, str] = {}
+    for i, alt in enumerate(group):
+        for f in alt:  # the first spelling of each alternative the text has, in the group's order
+            if (i, f) in found and not any(f != g and f" {f} " in f" {g} " for g in longer):
+                named.setdefault(i, f)
+    return named
 
 
 def term_differences(statement: str, provision: str) -> list[Difference]:
@@ -275,8 +266,9 @@ def term_differences(statement: str, provision: str) -> list[Difference]:
     out = []
     for group in CONTRASTS:
         said, written = _alternatives(statement, group), _alternatives(provision, group)
-        if said and written and not said & written:
-            out.append(Difference("thuật ngữ", _as_written(statement, group, said), _as_written(provision, group, written)))
+        if said and written and not said.keys() & written.keys():
+            out.append(Difference("thuật ngữ", as_written(statement, ", ".join(said.values())),
+                                  as_written(provision, ", ".join(written.values()))))
     return out
 
 
@@ -298,7 +290,7 @@ def governing(provisions: list[Provision], statement_words: dict[str, float], su
         """The unit speaks of the statement's case and of another one ("… công lập, học sinh … tư
         thục được hỗ trợ …"): a unit about the statement's case alone is the more specific rule."""
         written = [_alternatives(p.text, g) for g in CONTRASTS]
-        return any(s and s < w for s, w in zip(said, written))
+        return any(s and s.keys() < w.keys() for s, w in zip(said, written))
 
     def score(p: Provision) -> tuple[bool, float]:
         return (any(sym in p.text for sym in symbols),  # first: the units that name the document
