@@ -117,6 +117,7 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "doc_date": doc.meta.date, "date_min": lo, "date_max": hi, "issuer": doc.meta.issuer,
         "province": doc.meta.province, "block_kind": chunk.kind, "marker": chunk.marker,
         "outline": [list(x) for x in chunk.outline], "article": chunk.article, "locator": chunk.locator,
+        "page": chunk.page, "ocr": chunk.ocr,
     }
 
 

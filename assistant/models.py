@@ -23,7 +23,12 @@ class DocumentMeta:
     recipients: list[str] = field(default_factory=list)  # Kính gửi
     distribution: list[str] = field(default_factory=list)  # Nơi nhận
     signer: str = ""
-    signer_title: str = ""
+    signer_title: str = ""  # the signature's role lines joined with " / ": "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"
+    parent_issuer: str = ""  # the line above the issuing body in a two-line header: "Ủy ban nhân dân tỉnh Cao Bằng"
+    effective_date: str = ""  # ISO date the document takes effect, when the text states it
+    effective_text: str = ""  # the words that state it: "có hiệu lực thi hành kể từ ngày ký"
+    replaces: list[str] = field(default_factory=list)  # numbers of the documents it repeals or replaces
+    amends: list[str] = field(default_factory=list)  # numbers of the documents it amends
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -113,6 +118,8 @@ class Chunk:
     outline: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker) of ancestors and itself
     article: str = ""  # laws: the number of the enclosing "Điều" ("32")
     locator: str = ""  # laws: "Điều 32, khoản 1, điểm a"
+    page: int = 0  # the page of the source file it starts on (PDF; 0 when unknown)
+    ocr: bool = False  # its text was read by OCR from a scanned page
 
     def embed_text(self) -> str:
         """What the embedder sees: headings above the paragraph, then the paragraph."""
@@ -147,6 +154,8 @@ class Hit:
     marker: str = ""
     article: str = ""
     locator: str = ""
+    page: int = 0
+    ocr: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

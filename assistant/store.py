@@ -790,4 +790,5 @@ def payload_to_hit(pl: dict[str, Any], score: float) -> Hit:
         issuer=pl.get("issuer", ""), province=pl.get("province", ""), headings=pl.get("headings", []),
         version=pl.get("version", ""), kind=pl.get("block_kind", "plain"), marker=pl.get("marker", ""),
         article=pl.get("article", ""), locator=pl.get("locator", ""), doc_name=pl.get("doc_name", ""),
+        page=pl.get("page", 0), ocr=pl.get("ocr", False),
     )
