@@ -49,11 +49,13 @@ class Filters(BaseModel):
     doc_types: list[str] = Field(default_factory=list, description='ví dụ ["Công văn", "Kế hoạch"]')
     issuer: str | None = Field(None, description="một phần tên cơ quan ban hành")
     province: str | None = None
-    date_from: str | None = Field(None, description="YYYY, YYYY-MM hoặc YYYY-MM-DD")
-    date_to: str | None = None
+    date_from: str | None = Field(None, description="ngày ban hành từ: YYYY, YYYY-MM hoặc YYYY-MM-DD")
+    date_to: str | None = Field(None, description="ngày ban hành đến")
+    in_force: str | None = Field(None, description="chỉ các văn bản còn hiệu lực vào ngày này (YYYY-MM-DD)")
 
     def to_filter(self) -> SearchFilter:
-        return SearchFilter(self.doc_ids, self.doc_types, self.issuer, self.province, self.date_from, self.date_to)
+        return SearchFilter(self.doc_ids, self.doc_types, self.issuer, self.province, self.date_from, self.date_to,
+                            self.in_force)
 
 
 class AskRequest(BaseModel):
@@ -236,7 +238,8 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         rec, chunks = found
         return {**_doc_summary(rec), "paragraphs": [
             {"chunk_id": c["chunk_id"], "position": c["position"], "section": c["section"], "text": c["text"],
-             "start": c["start"], "end": c["end"]} for c in chunks]}
+             "start": c["start"], "end": c["end"], "kind": c.get("block_kind", "plain"),
+             **({"columns": c["columns"], "cells": c["cells"]} if c.get("cells") else {})} for c in chunks]}
 
     @app.post("/v1/documents", tags=["documents"], status_code=201, dependencies=[Depends(require_write)],
               responses={202: {"description": "wait=false: queued"}, 409: {"description": "exists"}})
@@ -377,7 +380,7 @@ def _check_key(request: Request, key: str | None) -> None:
 
 def _doc_summary(rec) -> dict[str, Any]:
     return {"doc_id": rec.doc_id, "source": rec.source, "title": rec.title, "chunks": rec.chunk_count,
-            "chars": rec.chars, "version": rec.version, **rec.meta.to_dict()}
+            "chars": rec.chars, "version": rec.version, "coverage": rec.coverage, **rec.meta.to_dict()}
 
 
 def _sse(events):

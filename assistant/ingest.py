@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from .cleaning import clean_text
 from .embedding import CachedEmbedder
+from .fidelity import WARN_BELOW, Coverage, text_coverage
 from .loading import LoadError, RawFile, ReadLimits, discover, doc_id_for, read_file
 from .models import Chunk, Document, document_name
 from .progress import progress_bar, step_log
@@ -23,7 +24,8 @@ from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, parse_document
 from .terms import DocTerms, TermIndex
 
-PIPELINE_VERSION = "10"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "11"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+MAX_DROPPED_KEPT = 200  # dropped lines kept in the registry per document (the coverage says how much)
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
 
@@ -39,6 +41,12 @@ class FileResult:
     number: str = ""
     error: str = ""
     embed_chars: int = 0  # characters the embedder sees (chunk text with its headings)
+    coverage: float | None = None  # share of the file's text that reached the index (fidelity.py)
+    dropped_lines: list[str] = field(default_factory=list)  # the file's lines that did not
+
+    @property
+    def low_coverage(self) -> bool:
+        return self.coverage is not None and self.coverage < WARN_BELOW
 
 
 @dataclass
@@ -85,6 +93,13 @@ class IngestReport:
 
 def make_document(raw: RawFile, pipeline_version: str = PIPELINE_VERSION) -> tuple[Document, list[Chunk], int]:
     """Clean, parse and chunk one file. Pure apart from the RawFile already read."""
+    doc, chunks, articles, _ = parse_file(raw, pipeline_version)
+    return doc, chunks, articles
+
+
+def parse_file(raw: RawFile, pipeline_version: str = PIPELINE_VERSION
+               ) -> tuple[Document, list[Chunk], int, Coverage]:
+    """``make_document`` with the check of what reached the chunks (fidelity.py)."""
     cleaned = clean_text(raw.text).text
     if not cleaned.strip():
         raise LoadError(f"{raw.path.name}: không còn nội dung sau khi làm sạch")
@@ -95,7 +110,8 @@ def make_document(raw: RawFile, pipeline_version: str = PIPELINE_VERSION) -> tup
     if not chunks:
         raise LoadError(f"{raw.path.name}: không tách được đoạn nào từ nội dung")
     articles = sum(1 for b in parsed.blocks if b.kind == "dieu")
-    return doc, chunks, articles
+    cov = text_coverage(raw.text, (t for c in chunks for t in (c.text, c.section)))
+    return doc, chunks, articles, cov
 
 
 def doc_label(doc: Document) -> str:
@@ -109,15 +125,19 @@ def doc_label(doc: Document) -> str:
 
 def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
     lo, hi = date_bounds(doc.meta.date)
+    # in force from its stated effective date, else from its issue date (the earliest it can be)
+    effective = date_bounds(doc.meta.effective_date)[0] if doc.meta.effective_date else lo
     return {
         "chunk_id": chunk.chunk_id, "doc_id": doc.doc_id, "version": doc.version,
         "position": chunk.position, "text": chunk.text, "start": chunk.start, "end": chunk.end,
         "section": chunk.section, "headings": chunk.headings, "source": doc.source,
         "doc_title": doc.title, "doc_name": document_name(doc.meta), "doc_type": doc.meta.doc_type, "doc_number": doc.meta.number,
-        "doc_date": doc.meta.date, "date_min": lo, "date_max": hi, "issuer": doc.meta.issuer,
+        "doc_date": doc.meta.date, "date_min": lo, "date_max": hi, "effective_min": effective,
+        "effective_date": doc.meta.effective_date, "parent_issuer": doc.meta.parent_issuer,
+        "issuer": doc.meta.issuer,
         "province": doc.meta.province, "block_kind": chunk.kind, "marker": chunk.marker,
         "outline": [list(x) for x in chunk.outline], "article": chunk.article, "locator": chunk.locator,
-        "page": chunk.page, "ocr": chunk.ocr,
+        "page": chunk.page, "ocr": chunk.ocr, "columns": chunk.columns, "cells": chunk.cells,
     }
 
 
@@ -151,7 +171,7 @@ class Ingestor:
             registry = self.store.documents(fresh=True)
 
         results: list[FileResult] = []
-        todo: list[tuple[int, Document, list[Chunk], Path]] = []
+        todo: list[tuple[int, Document, list[Chunk], Path, Coverage]] = []
         with progress_bar("Đọc tệp", len(files), "tệp", self.progress and (dry_run or len(files) > PARSE_BAR_FILES)) \
                 as advance:
             owner: dict[str, str] = {}  # doc_id -> the file that has it in this run
@@ -166,16 +186,16 @@ class Ingestor:
                     owner.setdefault(result.doc_id, result.source)
                 results.append(result)
                 if parsed is not None:
-                    todo.append((len(results) - 1, parsed[0], parsed[1], root))
+                    todo.append((len(results) - 1, parsed[0], parsed[1], root, parsed[2]))
                 elif self.on_file:
                     self.on_file(result)
                 advance(1)
 
-        total_chars = sum(len(c.embed_text()) for _, _, chunks, _ in todo for c in chunks)
+        total_chars = sum(len(c.embed_text()) for _, _, chunks, _, _ in todo for c in chunks)
         log = step_log(self.progress)
         with progress_bar("Nhúng", total_chars, "ký tự", self.progress) as advance:
-            for k, (i, doc, chunks, root) in enumerate(todo, 1):
-                self.index_document(doc, chunks, root, advance)
+            for k, (i, doc, chunks, root, cov) in enumerate(todo, 1):
+                self.index_document(doc, chunks, root, advance, cov)
                 log(f"Đã nạp {k}/{len(todo)}: {doc.source} ({len(chunks)} đoạn)")
                 if self.on_file:
                     self.on_file(results[i])
@@ -209,11 +229,11 @@ class Ingestor:
         self.store.ensure_collections(self.embedder.model_id, self.embedder.dim)
         result, parsed = self._prepare(path, root, self.store.documents(fresh=True), False)
         if parsed is not None:
-            self.index_document(parsed[0], parsed[1], root)
+            self.index_document(parsed[0], parsed[1], root, coverage=parsed[2])
         return result
 
     def _prepare(self, path: Path, root: Path, registry: dict[str, DocumentRecord], dry_run: bool
-                 ) -> tuple[FileResult, tuple[Document, list[Chunk]] | None]:
+                 ) -> tuple[FileResult, tuple[Document, list[Chunk], Coverage] | None]:
         """Read and parse one file: its result, and the document to index if it changed."""
         try:
             raw = read_file(path, root, self.limits)
@@ -224,18 +244,20 @@ class Ingestor:
         old = registry.get(doc_id)
         if not dry_run and old is not None and old.version == version:
             return FileResult(raw.source, doc_id, "unchanged", old.chunk_count, old.chars,
-                              doc_type=old.meta.doc_type, number=old.meta.number), None
+                              doc_type=old.meta.doc_type, number=old.meta.number, coverage=old.coverage,
+                              dropped_lines=old.dropped_lines), None
         try:
-            doc, chunks, articles = make_document(raw)
+            doc, chunks, articles, cov = parse_file(raw)
         except LoadError as e:
             return FileResult(raw.source, doc_id, "failed", error=str(e)), None
         result = FileResult(raw.source, doc_id, "parsed" if dry_run else "indexed", len(chunks),
                             len(doc.text), articles, doc.meta.doc_type, doc.meta.number,
-                            embed_chars=sum(len(c.embed_text()) for c in chunks))
-        return result, (None if dry_run else (doc, chunks))
+                            embed_chars=sum(len(c.embed_text()) for c in chunks), coverage=round(cov.share, 4),
+                            dropped_lines=cov.dropped)
+        return result, (None if dry_run else (doc, chunks, cov))
 
     def index_document(self, doc: Document, chunks: list[Chunk], root: Path | None,
-                       advance: Callable[[int], None] | None = None) -> None:
+                       advance: Callable[[int], None] | None = None, coverage: Coverage | None = None) -> None:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
         size = self.batch_size
@@ -243,7 +265,7 @@ class Ingestor:
             self.store.upsert_chunks(*batch)
             if advance is not None:  # characters embedded: the progress bar's unit
                 advance(sum(len(c.embed_text()) for c in chunks[i * size:(i + 1) * size]))
-        self.store.put_document(document_record(doc, len(chunks), root))  # the commit point
+        self.store.put_document(document_record(doc, len(chunks), root, coverage))  # the commit point
         if self.terms is not None:  # its share of the term statistics, keyed by the version just committed
             self.terms.put(doc.doc_id, doc.version, DocTerms.from_texts(c.text for c in chunks))
         self.store.delete_chunks(doc.doc_id, keep_version=doc.version)
@@ -265,6 +287,9 @@ def point_batches(doc: Document, chunks: list[Chunk], embedder: CachedEmbedder, 
                [chunk_payload(doc, c) for c in batch])
 
 
-def document_record(doc: Document, chunk_count: int, root: Path | None) -> DocumentRecord:
+def document_record(doc: Document, chunk_count: int, root: Path | None, coverage: Coverage | None = None
+                    ) -> DocumentRecord:
     return DocumentRecord(doc.doc_id, doc.source, doc.version, doc.title, doc.meta, chunk_count,
-                          len(doc.text), root=str(root.resolve()) if root is not None else "")
+                          len(doc.text), root=str(root.resolve()) if root is not None else "",
+                          coverage=round(coverage.share, 4) if coverage else None,
+                          dropped_lines=coverage.dropped[:MAX_DROPPED_KEPT] if coverage else [])

@@ -98,6 +98,8 @@ class Block:
     path: list[str]  # labels of the ancestors, outermost first
     has_children: bool = False
     outline: list[tuple[str, str]] = field(default_factory=list)  # (kind, marker) of the ancestors
+    columns: list[str] = field(default_factory=list)  # a table row: its table's column names
+    cells: list[str] = field(default_factory=list)  # a table row: its cells
 
 
 @dataclass
@@ -120,12 +122,29 @@ class Chunk:
     locator: str = ""  # laws: "Điều 32, khoản 1, điểm a"
     page: int = 0  # the page of the source file it starts on (PDF; 0 when unknown)
     ocr: bool = False  # its text was read by OCR from a scanned page
+    columns: list[str] = field(default_factory=list)  # a table row: its table's column names
+    cells: list[str] = field(default_factory=list)  # a table row: its cells
 
     def embed_text(self) -> str:
-        """What the embedder sees: headings above the paragraph, then the paragraph."""
+        """What the embedder sees: headings above the paragraph, then the paragraph; a table
+        row with its nearest heading and each cell under its column's name."""
+        if self.cells:
+            return "\n".join([*self.headings[-1:], row_text(self.columns, self.cells)])
         if not self.headings:
             return self.text
         return "\n".join(self.headings) + "\n" + self.text
+
+
+def row_text(columns: list[str], cells: list[str]) -> str:
+    """A table row read on its own: "Tiêu chí: 2.1. Trụ sở làm việc; Mức điểm: 5" (cells without
+    a column name as they are; empty cells left out)."""
+    parts = []
+    for k, cell in enumerate(cells):
+        if not cell:
+            continue
+        name = columns[k] if k < len(columns) else ""
+        parts.append(f"{name}: {cell}" if name and name != cell else cell)
+    return "; ".join(parts)
 
 
 @dataclass
@@ -156,6 +175,10 @@ class Hit:
     locator: str = ""
     page: int = 0
     ocr: bool = False
+    columns: list[str] = field(default_factory=list)
+    cells: list[str] = field(default_factory=list)
+    effective_date: str = ""
+    parent_issuer: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -304,7 +304,7 @@ class Assistant:
         runs the same steps in its worker, see ``upload_queue``). Nothing existing is lost: the
         file is staged and ingested first, and replaces a document with the same doc_id only
         when ``replace`` is true (else UploadError 409)."""
-        from .ingest import FileResult, document_record, make_document, point_batches
+        from .ingest import FileResult, document_record, parse_file, point_batches
         from .loading import read_file
         from .uploads import conflict, plan, write
 
@@ -318,9 +318,10 @@ class Assistant:
         version = None
         try:
             raw = read_file(staged.path, staged.dir, self.read_limits())
-            doc, chunks, articles = make_document(raw)
+            doc, chunks, articles, cov = parse_file(raw)
             result = FileResult(raw.source, doc.doc_id, "indexed", len(chunks), len(doc.text), articles,
-                                doc.meta.doc_type, doc.meta.number)
+                                doc.meta.doc_type, doc.meta.number, coverage=round(cov.share, 4),
+                                dropped_lines=cov.dropped)
             old = self.store.documents().get(doc.doc_id)
             if old is not None and old.version == doc.version and old.source == staged.name:
                 staged.discard()
@@ -330,7 +331,7 @@ class Assistant:
             version = doc.version
             for batch in point_batches(doc, chunks, self.embedder):
                 self.store.upsert_chunks(*batch)
-            self.commit_upload(staged, document_record(doc, len(chunks), corpus))
+            self.commit_upload(staged, document_record(doc, len(chunks), corpus, cov))
             return result
         except BaseException:
             if version is not None:
@@ -396,7 +397,28 @@ class Assistant:
 
         self.check_request(query, history, flt)
         aq = analyze(query, history)
-        return self.retriever.retrieve(aq, k, flt)
+        return self.retriever.retrieve(aq, k, self.in_force(flt))
+
+    def in_force(self, flt: SearchFilter | None) -> SearchFilter | None:
+        """A filter for documents in force on a date also leaves out those an indexed document
+        repealed or replaced, with effect, by then (their numbers in its ``replaces``)."""
+        if flt is None or not flt.in_force:
+            return flt
+        from .store import date_bounds
+
+        day = date_bounds(flt.in_force)[1]
+        records = list(self.store.documents().values())
+
+        def key(number: str) -> str:
+            return re.sub(r"\s+", "", number).upper()
+
+        def effective(rec: DocumentRecord) -> int:
+            return date_bounds(rec.meta.effective_date or rec.meta.date)[0]
+
+        repealed = {rec.doc_id for rec in records if rec.meta.number and any(
+            key(rec.meta.number) in {key(n) for n in other.meta.replaces} and effective(other) <= day
+            for other in records if other is not rec)}
+        return replace(flt, exclude_doc_ids=sorted(set(flt.exclude_doc_ids) | repealed))
 
     def check_request(self, question: str, history: list[dict[str, str]] | None,
                       flt: SearchFilter | None) -> None:
@@ -413,6 +435,7 @@ class Assistant:
         self.check_request(question, history, flt)
         t0 = time.perf_counter()
         self.require_index()
+        flt = self.in_force(flt)
         aq = self.analyze(question, history)
         scope = self.scope(aq)
         t1 = time.perf_counter()
@@ -637,6 +660,8 @@ def check_filter(flt: SearchFilter | None, max_values: int) -> None:
     for label, value in (("issuer", flt.issuer), ("province", flt.province)):
         if value and len(value) > 300:
             raise QuestionError(f"Bộ lọc {label} quá dài (tối đa 300 ký tự).")
+    if flt.in_force:
+        check_date(flt.in_force, "còn hiệu lực vào ngày")
     if flt.date_from:
         check_date(flt.date_from, "từ ngày")
     if flt.date_to:

@@ -65,6 +65,8 @@ class DocumentRecord:
     chars: int = 0
     root: str = ""  # the folder it was ingested from: pruning only touches that folder's documents
     ingested_at: float = field(default_factory=time.time)
+    coverage: float | None = None  # share of the file's text that reached the index (fidelity.py)
+    dropped_lines: list[str] = field(default_factory=list)  # the file's lines that did not
 
     def to_payload(self) -> dict[str, Any]:
         d = asdict(self)
@@ -78,6 +80,7 @@ class DocumentRecord:
             doc_id=p["doc_id"], source=p["source"], version=p["version"], title=p.get("title", ""),
             meta=DocumentMeta.from_dict(p.get("meta", {})), chunk_count=p.get("chunk_count", 0),
             chars=p.get("chars", 0), root=p.get("root", ""), ingested_at=p.get("ingested_at", 0.0),
+            coverage=p.get("coverage"), dropped_lines=p.get("dropped_lines", []),
         )
 
 
@@ -89,11 +92,14 @@ class SearchFilter:
     doc_types: list[str] = field(default_factory=list)
     issuer: str | None = None  # substring of the issuing body
     province: str | None = None
-    date_from: str | None = None  # "2023", "2023-06" or "2023-06-30"
+    date_from: str | None = None  # "2023", "2023-06" or "2023-06-30": the issue date, from
     date_to: str | None = None
+    in_force: str | None = None  # documents in force on this date: taken effect, not repealed
+    exclude_doc_ids: list[str] = field(default_factory=list)  # set by the service: repealed by then
 
     def is_empty(self) -> bool:
-        return not (self.doc_ids or self.doc_types or self.issuer or self.province or self.date_from or self.date_to)
+        return not (self.doc_ids or self.doc_types or self.issuer or self.province or self.date_from or self.date_to
+                    or self.in_force or self.exclude_doc_ids)
 
 
 @dataclass
@@ -147,6 +153,10 @@ def filter_conditions(flt: SearchFilter | None) -> list[Cond]:
         conds.append(("date_max", "gte", date_bounds(flt.date_from)[0]))
     if flt.date_to:
         conds.append(("date_min", "lte", date_bounds(flt.date_to)[1]))
+    if flt.in_force:
+        conds.append(("effective_min", "lte", date_bounds(flt.in_force)[1]))
+    if flt.exclude_doc_ids:
+        conds.append(("doc_id", "except", list(flt.exclude_doc_ids)))
     return conds
 
 
@@ -394,7 +404,7 @@ class QdrantStore(VectorStore):
                     ("doc_id", qm.PayloadSchemaType.KEYWORD), ("version", qm.PayloadSchemaType.KEYWORD),
                     ("doc_type", qm.PayloadSchemaType.KEYWORD), ("province", qm.PayloadSchemaType.KEYWORD),
                     ("issuer", qm.PayloadSchemaType.TEXT), ("date_min", qm.PayloadSchemaType.INTEGER),
-                    ("date_max", qm.PayloadSchemaType.INTEGER)):
+                    ("date_max", qm.PayloadSchemaType.INTEGER), ("effective_min", qm.PayloadSchemaType.INTEGER)):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     self.client.create_payload_index(self.collection, key, schema)
@@ -557,7 +567,8 @@ class EdgeStore(VectorStore):
         for key, schema in (("kind", qe.PayloadSchemaType.Keyword), ("doc_id", qe.PayloadSchemaType.Keyword),
                             ("version", qe.PayloadSchemaType.Keyword), ("doc_type", qe.PayloadSchemaType.Keyword),
                             ("province", qe.PayloadSchemaType.Keyword), ("issuer", qe.PayloadSchemaType.Text),
-                            ("date_min", qe.PayloadSchemaType.Integer), ("date_max", qe.PayloadSchemaType.Integer)):
+                            ("date_min", qe.PayloadSchemaType.Integer), ("date_max", qe.PayloadSchemaType.Integer),
+                            ("effective_min", qe.PayloadSchemaType.Integer)):
             self.shard.update(qe.UpdateOperation.create_field_index(key, schema))
 
     def _drop(self) -> None:
@@ -790,5 +801,6 @@ def payload_to_hit(pl: dict[str, Any], score: float) -> Hit:
         issuer=pl.get("issuer", ""), province=pl.get("province", ""), headings=pl.get("headings", []),
         version=pl.get("version", ""), kind=pl.get("block_kind", "plain"), marker=pl.get("marker", ""),
         article=pl.get("article", ""), locator=pl.get("locator", ""), doc_name=pl.get("doc_name", ""),
-        page=pl.get("page", 0), ocr=pl.get("ocr", False),
+        page=pl.get("page", 0), ocr=pl.get("ocr", False), columns=pl.get("columns", []), cells=pl.get("cells", []),
+        effective_date=pl.get("effective_date", ""), parent_issuer=pl.get("parent_issuer", ""),
     )

@@ -10,7 +10,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .header import HeaderParse, parse_header
+from .cleaning import TABLE_SEP, is_table_row
+from .header import HeaderParse, is_caps, parse_header
+from .layout_words import admin_layout
 from .models import Block, Chunk, DocumentMeta
 from .textutil import split_sentences
 
@@ -84,51 +86,102 @@ class ParsedDocument:
     blocks: list[Block]
 
 
+HEADER_LABEL = "Thông tin văn bản"  # the header (số, cơ quan, ngày, trích yếu): a chunk of its own
+CLOSING_LABEL = "Phần kết"
+
+
 def parse_document(text: str) -> ParsedDocument:
-    """Header metadata plus body blocks with section paths, for a cleaned text."""
+    """Header metadata plus blocks with section paths for every part of a cleaned text: the
+    header, "Kính gửi", the body, "Nơi nhận", the signature and what is attached after it
+    (Quy định, Phụ lục, tables), each attached text under its own title."""
     spans = paragraph_spans(text)
     paragraphs = [text[s:e] for s, e in spans]
-    header: HeaderParse = parse_header(paragraphs)
+    lay: HeaderParse = parse_header(paragraphs)
+    n = len(paragraphs)
     blocks: list[Block] = []
 
-    # "Kính gửi" list: citable (who the directive is for), outside the section tree.
-    for i in range(header.body_start):
-        if paragraphs[i].startswith("Kính gửi"):
-            j = i
-            while j < header.body_start:
-                s, e = spans[j]
-                blocks.append(Block(text[s:e], s, e, "recipients", "", ["Kính gửi"]))
-                j += 1
-            break
+    def span_block(a: int, b: int, kind: str, path: list[str]) -> None:
+        """One block over paragraphs [a, b) (a list read as one unit: "Kính gửi", "Nơi nhận")."""
+        if a < b:
+            s, e = spans[a][0], spans[b - 1][1]
+            blocks.append(Block(text[s:e], s, e, kind, "", path))
 
-    appendix_start = _appendix_start(paragraphs, header)
-    signature = range(header.signature[0], header.signature[1] + 1) if header.signature else range(0)
-    # a law has no "Nơi nhận": its signature closes the body and is not part of the last article
-    body = [i for i in range(header.body_start, header.footer_start) if i not in signature]
+    span_block(0, lay.header_end, "header", [HEADER_LABEL])
+    taken = set(range(lay.header_end))
+    if lay.recipients:
+        span_block(*lay.recipients, "recipients", ["Kính gửi"])
+        taken.update(range(*lay.recipients))
+    # what lies between the header and the body, if anything, belongs to the body
+    body = [i for i in range(lay.header_end, lay.footer_start) if i not in taken]
     blocks.extend(_tree_blocks(text, spans, body))
-    if appendix_start < len(paragraphs):
-        title = paragraphs[appendix_start]
-        root = "Phụ lục: " + label_of(title, 80) if title.upper() == title else "Phụ lục"
-        blocks.extend(_tree_blocks(text, spans, list(range(appendix_start, len(paragraphs))), root))
 
-    if header.footer_start < len(paragraphs):
-        for j in range(header.footer_start, min(appendix_start, len(paragraphs))):
-            s, e = spans[j]
-            if j > header.footer_start and not paragraphs[j].startswith(("-", "–", "+", "•")):
-                break
-            blocks.append(Block(text[s:e], s, e, "distribution", "", ["Nơi nhận"]))
-    if signature:
+    closing = range(lay.footer_start, min(lay.closing_end, n))
+    parts = set()
+    if lay.distribution:
+        span_block(*lay.distribution, "distribution", ["Nơi nhận"])
+        parts.update(range(*lay.distribution))
+    if lay.signature:
         # who signed, as written (titles and name): citable for "ai ký?", outside the section tree
-        s, e = spans[signature[0]][0], spans[signature[-1]][1]
-        blocks.append(Block(text[s:e], s, e, SIGNATURE_KIND, "", ["Người ký"]))
-    return ParsedDocument(header.meta, blocks)
+        span_block(lay.signature[0], lay.signature[1] + 1, SIGNATURE_KIND, ["Người ký"])
+        parts.update(range(lay.signature[0], lay.signature[1] + 1))
+    rest = [i for i in closing if i not in parts]  # e.g. "Ký bởi: …" between the list and the name
+    blocks.extend(_tree_blocks(text, spans, rest, CLOSING_LABEL))
+
+    for start, end in attachments(paragraphs, lay.closing_end if lay.closing_end else n):
+        blocks.extend(_attachment_blocks(text, spans, paragraphs, start, end))
+    blocks.sort(key=lambda b: b.start)
+    return ParsedDocument(lay.meta, blocks)
 
 
-def _appendix_start(paragraphs: list[str], header: HeaderParse) -> int:
-    """Content after the signature (an attached outline, a form) is part of the body again."""
-    if header.signature and header.signature[1] > header.footer_start:
-        return header.signature[1] + 1
-    return len(paragraphs)
+def attachments(paragraphs: list[str], start: int) -> list[tuple[int, int]]:
+    """The texts attached after the signature, as paragraph ranges: each opens with a title in
+    capitals ("QUY ĐỊNH …", "PHỤ LỤC II …"); a "PHỤ LỤC" title, or one followed by "(Ban hành
+    kèm theo …)", starts a new one."""
+    n = len(paragraphs)
+    if start >= n:
+        return []
+    words = admin_layout()
+    starts = [start]
+    for i in range(start + 1, n):
+        p = paragraphs[i]
+        if not is_caps(p) or not p.startswith(words.attachment_heads):
+            continue
+        noted = any(note in q for q in paragraphs[i + 1: i + 4] for note in words.attachment_notes)
+        if p.upper().startswith("PHỤ LỤC") or noted:
+            starts.append(i)
+    bounds = starts + [n]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if a < b]
+
+
+def _attachment_blocks(text: str, spans: list[tuple[int, int]], paragraphs: list[str], start: int, end: int
+                       ) -> list[Block]:
+    """An attached text: its title (with "(Ban hành kèm theo …)") is a block of its own and the
+    root of the section path of everything under it."""
+    words = admin_layout()
+    j = start
+    while j < end and j - start < 6 and (is_caps(paragraphs[j]) and classify(paragraphs[j])[0] == "plain"
+                                          or any(paragraphs[j].lstrip("(").startswith(note)
+                                                 for note in words.attachment_notes)):
+        j += 1
+    if j == start:  # no title: still the document's content
+        return _tree_blocks(text, spans, list(range(start, end)), "Phụ lục")
+    title = _title_case(" ".join(p for p in paragraphs[start:j]
+                                 if not p.lstrip("(").startswith(words.attachment_notes)))
+    if not title.upper().startswith(tuple(h.upper() for h in words.attachment_heads)):
+        title = f"Phụ lục: {title}"  # "ĐỀ CƯƠNG BÁO CÁO" attached after the signature
+    root = label_of(title, 120)
+    s, e = spans[start][0], spans[j - 1][1]
+    head = Block(text[s:e], s, e, "title", "", [])
+    return [head, *_tree_blocks(text, spans, list(range(j, end)), root)]
+
+
+def _title_case(caps: str) -> str:
+    """"PHỤ LỤC I DANH MỤC THỦ TỤC" -> "Phụ lục I Danh mục thủ tục" (a root label reads better)."""
+    if not is_caps(caps):
+        return caps
+    low = " ".join(caps.split()).lower()
+    low = re.sub(r"\b([ivxlc]+)\b", lambda m: m.group().upper(), low)
+    return low[:1].upper() + low[1:]
 
 
 def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], root: str = "") -> list[Block]:
@@ -139,6 +192,7 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], ro
         return [(k, m) for k, _, m in stack if k != "root"]
 
     blocks: list[Block] = []
+    table: _Table | None = None
     skip_next = False
     for n, i in enumerate(indices):
         if skip_next:
@@ -146,13 +200,23 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], ro
             continue
         s, e = spans[i]
         para = text[s:e]
+        if is_table_row(para):
+            while stack and stack[-1][0] in ("dash", "bullet"):
+                stack.pop()
+            if table is None:
+                table = _Table([lbl for _, lbl, _ in stack], outline())
+            table.add(text, s, e, blocks)
+            continue
+        table = None
         kind, marker = classify(para)
-        if kind in ("chuong", "muc", "phan") and n + 1 < len(indices) and len(para) < 40:
-            # "Chương I" followed by its caps title on the next line
+        bare_article = kind == "dieu" and para.strip() == marker
+        if (kind in ("chuong", "muc", "phan") and len(para) < 40 or bare_article) and n + 1 < len(indices):
+            # "Chương I" followed by its caps title on the next line; "Điều 3." and its title
             ns, ne = spans[indices[n + 1]]
             title = text[ns:ne]
-            if title.upper() == title and classify(title)[0] == "plain" and len(title) < 200:
-                e = ne
+            if (title.upper() == title or bare_article) and classify(title)[0] == "plain" and len(title) < 200 \
+                    and not is_table_row(title):
+                e = ne  # the block spans both; its label reads "Chương I. NHỮNG QUY ĐỊNH CHUNG"
                 para = para + ". " + title if not para.endswith(".") else para + " " + title
                 skip_next = True
         items = list(_INLINE_ITEM.finditer(para)) if "(i1)" in para and "(i2)" in para else []
@@ -187,6 +251,68 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], ro
         stack.append((kind, label, marker))
     _mark_children(blocks)
     return blocks
+
+
+ROW_KIND = "row"  # a data table's row (its column names and cells carried on the block)
+_TABLE_HEAD_KIND = "table_head"
+# blocks that are always a chunk of their own: a part of the document's frame, a table row
+_OWN_CHUNK = frozenset({ROW_KIND, "title", "header", "recipients", "distribution", SIGNATURE_KIND})
+
+
+class _Table:
+    """A data table written one row per paragraph, cells joined by " | ": the first row names
+    the columns (unless it is already data), a row whose first cell is a marker ("I", "1",
+    "1.1", "a)") nests under the rows of higher rank above it, a row repeated from the header
+    (a table continued on the next page) is dropped, and a row with fewer cells and no marker
+    continues the row above it (a row broken across lines)."""
+
+    def __init__(self, path: list[str], outline: list[tuple[str, str]]) -> None:
+        self.path, self.outline = path, outline
+        self.columns: list[str] | None = None
+        self.stack: list[tuple[int, str, tuple[str, str]]] = []  # (rank, label, (kind, marker))
+        self.last: Block | None = None
+
+    def add(self, text: str, s: int, e: int, blocks: list[Block]) -> None:
+        para = text[s:e]
+        cells = [c.strip() for c in para.split(TABLE_SEP)]
+        kind = _cell_kind(cells[0])
+        if self.columns is None:
+            self.columns = [] if kind else cells
+            if not kind:
+                blocks.append(Block(para, s, e, _TABLE_HEAD_KIND, "", self.path, outline=self.outline,
+                                    columns=cells))
+                return
+        if self.columns and cells == self.columns:
+            return  # the header again, after a page break
+        filled = [c for c in cells if c]
+        if self.last is not None and not kind and len(cells) < max(len(self.columns), 2) and len(filled) <= 1:
+            self.last.end = e  # the rest of the row above
+            self.last.text = text[self.last.start:e]
+            self.last.cells[-1] = f"{self.last.cells[-1]} {' '.join(filled)}".strip()
+            return
+        rank = _RANK.get(kind, len(_RANK)) if kind else len(_RANK)
+        while self.stack and self.stack[-1][0] >= rank:
+            self.stack.pop()
+        path = self.path + [lbl for _, lbl, _ in self.stack]
+        outline = self.outline + [o for _, _, o in self.stack]
+        marker = (classify(cells[0])[1] or cells[0]) if kind else ""
+        block = Block(para, s, e, ROW_KIND, marker, path, outline=outline, columns=list(self.columns), cells=cells)
+        blocks.append(block)
+        self.last = block
+        if kind:
+            self.stack.append((rank, label_of(" – ".join(filled), 120), (kind, marker)))
+
+
+def _cell_kind(cell: str) -> str:
+    """The marker kind of a table's first cell: a bare marker ("I", "1", "1.1", "a)", "(1)") or
+    a numbered criterion ("2.1. Phòng đọc …"); "" for text."""
+    cell = cell.strip()
+    if not cell:
+        return ""
+    if re.fullmatch(r"[IVXLC]+\.?", cell):
+        return "roman"
+    kind, _ = classify(cell if len(cell) > 8 or cell.endswith((".", ")")) else cell + ". ")
+    return kind if kind in _NUMBERED else ""
 
 
 def _mark_children(blocks: list[Block]) -> None:
@@ -233,13 +359,18 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
     """Blocks -> chunks: headings fold into their children, tiny leaves merge, long ones split."""
     units: list[tuple[list[Block], int, int]] = []  # blocks, start, end
     for b in blocks:
-        if b.has_children and len(b.text) <= HEADING_ONLY_CHARS and not b.text.rstrip().endswith((".", ";", "./.")):
-            continue  # a bare heading: it travels in its children's headings
+        if b.has_children and len(b.text) <= HEADING_ONLY_CHARS and not b.text.rstrip().endswith((".", ";", "./.")) \
+                and b.kind not in _OWN_CHUNK and _heading_holds(b):
+            continue  # a bare heading: it travels whole in its children's headings
         prev = units[-1] if units else None
+        if prev is not None and b.kind == ROW_KIND and len(prev[0]) == 1 and prev[0][0].kind == _TABLE_HEAD_KIND:
+            units[-1] = (prev[0] + [b], prev[1], b.end)  # a table's header row reads with its first row
+            continue
         if (
             prev is not None
             and len(b.text) < MIN_CHUNK_CHARS
             and b.kind not in _NUMBERED
+            and b.kind not in _OWN_CHUNK
             and prev[0][-1].path == b.path
             and prev[0][-1].kind == b.kind
             and not prev[0][-1].has_children
@@ -258,7 +389,8 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     for position, (group, start, end) in enumerate(units):
-        first = group[0]
+        first = next((b for b in group if b.kind == ROW_KIND), group[0])
+        whole_row = first.kind == ROW_KIND and start <= first.start and end >= first.end
         section = section_label(first)
         body = text[start:end]
         digest = hashlib.sha1(f"{section}\n{body}".encode()).hexdigest()[:10]
@@ -270,8 +402,15 @@ def build_chunks(doc_id: str, text: str, blocks: list[Block]) -> list[Chunk]:
         outline = [*first.outline, *own]
         chunks.append(Chunk(chunk_id, doc_id, position, body, start, end, section, headings,
                             kind=first.kind, marker=first.marker, outline=outline,
-                            article=article_number(outline), locator=law_locator(outline)))
+                            article=article_number(outline), locator=law_locator(outline),
+                            columns=first.columns if whole_row else [], cells=first.cells if whole_row else []))
     return chunks
+
+
+def _heading_holds(b: Block) -> bool:
+    """Does the label this block gives its children hold all of its text (not cut with "…")?"""
+    label = label_of(b.text, 140) if b.kind in _TITLED else label_of(b.text.replace("\n", " "))
+    return not label.endswith("…")
 
 
 def _split_long(text: str) -> list[tuple[int, int]]:

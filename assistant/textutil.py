@@ -15,6 +15,28 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
+_TONES = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+_OLD_TONE_PAIRS = {("o", "a"), ("o", "e"), ("u", "y")}
+
+
+def modern_tone(text: str) -> str:
+    """Tone marks where today's spelling puts them: "hoà" -> "hòa", "Uỷ" -> "Ủy", "khoẻ" -> "khỏe"
+    (an open syllable ending in oa/oe/uy carries the tone on its first vowel; "quý" stays)."""
+    def move(m: re.Match[str]) -> str:
+        word = m.group()
+        if len(word) < 2:
+            return word
+        a, b = unicodedata.normalize("NFD", word[-2]), unicodedata.normalize("NFD", word[-1])
+        tone = next((c for c in b if c in _TONES), "")
+        base = (a[0].lower(), b[0].lower())
+        if not tone or base not in _OLD_TONE_PAIRS or any(c in _TONES for c in a) or len(a) > 1 \
+                or word[:-2].lower().endswith("q"):
+            return word
+        moved = unicodedata.normalize("NFC", a + tone) + unicodedata.normalize("NFC", b.replace(tone, ""))
+        return word[:-2] + moved
+    return re.sub(r"\w+", move, unicodedata.normalize("NFC", text))
+
+
 def has_diacritics(text: str) -> bool:
     return fold(text) != text.lower()
 

@@ -240,7 +240,7 @@ def worker_main() -> None:
     size). After "parsed", each batch and the final "done" wait for the server's ("go",); a
     ("skip",) ends the job early (the file is already indexed)."""
     from .embedding import CachedEmbedder, EmbeddingCache, make_embedder
-    from .ingest import PIPELINE_VERSION, document_record, make_document, point_batches
+    from .ingest import PIPELINE_VERSION, document_record, parse_file, point_batches
     from .loading import ReadLimits, TooLargeError, read_file
 
     inp, out = sys.stdin.buffer, sys.stdout.buffer
@@ -263,9 +263,10 @@ def worker_main() -> None:
         try:
             raw = read_file(Path(path), Path(path).parent, ReadLimits(**limits))
             raw.source = source
-            doc, chunks, articles = make_document(raw)
+            doc, chunks, articles, cov = parse_file(raw)
             send(out, ("parsed", {"chunks": len(chunks), "chars": len(doc.text), "articles": articles,
-                                  "version": doc.version, "pipeline": PIPELINE_VERSION}))
+                                  "version": doc.version, "pipeline": PIPELINE_VERSION,
+                                  "coverage": round(cov.share, 4)}))
             key = (spec, cache_path)
             if key not in embedders:
                 embedders[key] = CachedEmbedder(make_embedder(spec), EmbeddingCache(Path(cache_path)))
@@ -273,7 +274,7 @@ def worker_main() -> None:
             while turn():
                 batch = next(batches, None)
                 if batch is None:
-                    send(out, ("done", document_record(doc, len(chunks), Path(root)).to_payload(), articles))
+                    send(out, ("done", document_record(doc, len(chunks), Path(root), cov).to_payload(), articles))
                     break
                 send(out, ("batch", *batch))
         except TooLargeError as e:
