@@ -37,6 +37,7 @@ class EvalQuestion:
     # article-level gold (laws): a retrieved paragraph of that law file under that "Điều" is a hit
     gold_articles: list[dict[str, str]] = field(default_factory=list)
     gold_answer: str = ""  # "Đúng"/"Sai" or a choice letter: compared with the answer's verdict
+    doc: str = ""  # the document the question was written from (cross-validation folds group by it)
 
 
 def load_questions(path: Path) -> list[EvalQuestion]:
@@ -76,7 +77,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         out.append(EvalQuestion(qid, d["question"], history, bool(d.get("answerable", True)), evidence, facts,
                                 str(d.get("kind", "")),
                                 [{"file": g["file"], "article": str(g["article"]).strip()} for g in gold],
-                                str(d.get("gold_answer") or "")))
+                                str(d.get("gold_answer") or ""), str(d.get("doc") or "")))
     return out
 
 

@@ -274,13 +274,24 @@ def replay(runs: list[SetRun], model: AnswerModel, only: dict[str, set[int]] | N
     return out
 
 
+def fold_group(q: EvalQuestion) -> str:
+    """What a fold keeps together: the document a question was written from (a model is never
+    tested on a document it was fitted on), or the gold law articles, else the question itself."""
+    if q.doc:
+        return "doc:" + q.doc
+    if q.gold_articles:
+        return "art:" + ",".join(sorted(f"{g['file']}#{g['article']}" for g in q.gold_articles))
+    return "q:" + q.id
+
+
 def assign_folds(runs: list[SetRun], k: int) -> None:
-    """Folds stratified by set, fixed by a hash of the question id (reproducible)."""
+    """Folds stratified by set and grouped by document (fold_group), fixed by a hash of the group
+    (reproducible)."""
     for run in runs:
-        order = sorted(range(len(run.cases)),
-                       key=lambda i: hashlib.sha1(run.cases[i].question.id.encode()).hexdigest())
-        for n, i in enumerate(order):
-            run.cases[i].fold = n % k
+        groups = sorted({fold_group(c.question) for c in run.cases}, key=lambda g: hashlib.sha1(g.encode()).hexdigest())
+        fold_of = {g: n % k for n, g in enumerate(groups)}
+        for c in run.cases:
+            c.fold = fold_of[fold_group(c.question)]
 
 
 def cross_validate(runs: list[SetRun], k: int, embedder_id: str, drop: frozenset[str] = frozenset(),

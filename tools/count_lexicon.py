@@ -1,0 +1,78 @@
+"""Count the hand-written lexical knowledge of the answer stage: word collections (list, tuple,
+set, frozenset and dict displays of string constants, and whitespace-split string literals
+passed to set()/frozenset()), their entries, and regular expressions, per module; and the entries
+of the data files under assistant/data that the answer stage reads.
+
+    python tools/count_lexicon.py [--json]
+
+Used for issue 19's before/after count (eval/README.md)."""
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# the modules of the question and answer stages (ingest's layout words are counted apart)
+ANSWER_STAGE = ["query", "kinds", "forms", "coverage", "constraints", "features", "answer", "verdict", "facets",
+                "citations", "terms", "sparse", "retrieval", "drafting", "llm", "textutil"]
+
+
+def _strings(node: ast.AST) -> int:
+    """Entries of a display of string constants (0 if it holds anything else)."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+        elts = node.elts
+        if elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
+            return len(elts)
+        if elts and all(isinstance(e, ast.Tuple) and e.elts and all(isinstance(x, ast.Constant) for x in e.elts)
+                        and any(isinstance(x.value, str) for x in e.elts) for e in elts):
+            return len(elts)  # pairs ("lower secondary", "trung học cơ sở")
+    if isinstance(node, ast.Dict) and node.keys and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
+                                                         for k in node.keys):
+        return len(node.keys)
+    if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("set", "frozenset") and node.args:
+        arg = node.args[0]
+        # frozenset("a b c".split())
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "split" \
+                and isinstance(arg.func.value, ast.Constant) and isinstance(arg.func.value.value, str):
+            return len(arg.func.value.value.split())
+        return _strings(arg)
+    return 0
+
+
+def count_module(path: Path) -> dict[str, int]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    collections = entries = regexes = 0
+    seen: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile" \
+                and getattr(node.func.value, "id", "") == "re":
+            regexes += 1
+        n = _strings(node)
+        if n >= 3 and id(node) not in seen:
+            collections += 1
+            entries += n
+            for child in ast.walk(node):
+                seen.add(id(child))
+    return {"collections": collections, "entries": entries, "regexes": regexes}
+
+
+def main() -> None:
+    out = {}
+    for name in ANSWER_STAGE:
+        p = ROOT / "assistant" / f"{name}.py"
+        if p.exists():
+            out[name] = count_module(p)
+    total = {k: sum(v[k] for v in out.values()) for k in ("collections", "entries", "regexes")}
+    if "--json" in sys.argv:
+        print(json.dumps({"modules": out, "total": total}, indent=2))
+        return
+    print(f"{'module':14s} {'collections':>11s} {'entries':>8s} {'regexes':>8s}")
+    for name, v in out.items():
+        print(f"{name:14s} {v['collections']:11d} {v['entries']:8d} {v['regexes']:8d}")
+    print(f"{'total':14s} {total['collections']:11d} {total['entries']:8d} {total['regexes']:8d}")
+
+
+if __name__ == "__main__":
+    main()
