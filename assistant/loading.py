@@ -152,23 +152,96 @@ def _looks_vietnamese(text: str) -> bool:
 
 
 def _html_text(html: str) -> str:
+    """The page's text in document order: one line per paragraph, heading, list item or layout
+    cell; tables as ``tables`` writes them (data rows with " | ", layout tables dissolved)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form", "button"]):
         tag.decompose()
     main = soup.find("article") or soup.find("main") or soup.body or soup
-    lines = []
-    for el in main.find_all(["p", "h1", "h2", "h3", "h4", "li", "td", "th", "div", "pre"]):
-        if el.find(["p", "div", "li", "table"]):
-            continue  # a container: its children carry the text
-        t = el.get_text(" ", strip=True)
-        if t:
-            prefix = "- " if el.name == "li" and not re.match(r"^[-–•+]|\d+\.|[a-z]\)", t) else ""
-            lines.append(prefix + t)
-    if not lines:
-        return main.get_text("\n", strip=True)
+    lines = [ln for ln in _html_lines(main) if ln]
     return "\n\n".join(lines)
+
+
+_HTML_BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "section",
+                "article", "main", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "dl", "dt", "dd", "center",
+                "aside", "figure", "figcaption", "caption", "body", "hr"}
+
+
+def _html_lines(el) -> list[str]:
+    """Lines of an element: inline text gathered into a line until the next block starts."""
+    from bs4 import NavigableString, Tag
+
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        for part in "".join(buf).split("\n"):
+            t = " ".join(part.split())
+            if t:
+                out.append(t)
+        buf.clear()
+
+    for child in el.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a comment or a doctype
+                buf.append(str(child))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                buf.append("\n")
+            elif child.name == "table":
+                flush()
+                out.extend(_html_table_lines(child))
+            elif child.name in _HTML_BLOCKS:
+                flush()
+                inner = _html_lines(child)
+                if child.name == "li" and inner and not re.match(r"^[-–•+]|\d+\.|[a-z]\)", inner[0]):
+                    inner[0] = "- " + inner[0]
+                out.extend(inner)
+            elif child.find(["table", "p", "div", "li"]) is not None:  # an inline tag wrapping blocks
+                flush()
+                out.extend(_html_lines(child))
+            else:
+                buf.append(child.get_text())
+    flush()
+    return out
+
+
+def _html_table_lines(table) -> list[str]:
+    from .tables import Cell, table_lines
+
+    rows: list[list[Cell]] = []
+    below: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue  # a nested table's row: its outer cell reads it
+        cells: list[Cell] = []
+        col = 0
+        for td in tr.find_all(["td", "th"], recursive=False):
+            while below.get(col, 0) > 0:  # a cell merged from above sits here: repeat it
+                cells.append(Cell([], col, 1, True))
+                below[col] -= 1
+                col += 1
+            span = _html_int(td.get("colspan"))
+            down = _html_int(td.get("rowspan"))
+            cells.append(Cell(_html_lines(td), col, span))
+            for j in range(col, col + span):
+                if down > 1:
+                    below[j] = down - 1
+            col += span
+        for j in sorted(k for k, v in below.items() if v > 0 and k >= col):
+            cells.append(Cell([], j, 1, True))
+            below[j] -= 1
+        rows.append(cells)
+    return table_lines(rows)
+
+
+def _html_int(value) -> int:
+    try:
+        return max(1, min(1000, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return 1
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -193,9 +266,8 @@ class _CountingReader:
 
 
 def _docx_text(path: Path, limits: ReadLimits) -> str:
-    """Text of a .docx read as a stream: body paragraphs, then table rows (cells of a row
-    joined by new lines, repeated cells once) — the same text python-docx gives, without
-    building the whole XML tree, so size and length limits apply while reading."""
+    """Text of a .docx read as a stream (see ``_docx_stream_text``), without building the whole
+    XML tree, so size and length limits apply while reading."""
     import zipfile
 
     from lxml import etree
@@ -238,13 +310,19 @@ def _docx_main_part(z) -> str:
     return "word/document.xml"
 
 
-_PROPERTIES = {_W + t for t in ("rPr", "pPr", "tblPr", "trPr", "tcPr", "sectPr", "tblGrid")}
+_PROPERTIES = {_W + t for t in ("rPr", "pPr", "tblPr", "sectPr", "tblGrid")}
 
 
 def _docx_stream_text(stream, limits: ReadLimits, name: str, etree) -> str:
-    body, tag_p, tag_t, tag_tr, tag_tc = _W + "body", _W + "p", _W + "t", _W + "tr", _W + "tc"
-    paragraphs: list[str] = []
-    rows: list[str] = []
+    """The body in document order: each paragraph a line, each table where it stands (layout
+    tables dissolved into their cells' lines, data tables one line per row: see ``tables``).
+    A top-level table's rows are turned into cells as each row ends and then freed, so a long
+    table costs its text, not its XML."""
+    from .tables import table_lines
+
+    body, tag_p, tag_t, tag_tr, tag_tbl = _W + "body", _W + "p", _W + "t", _W + "tr", _W + "tbl"
+    out: list[str] = []
+    rows: list = []  # the open top-level table's rows
     seen = 0  # all text read so far, wherever it sits: bounds a single giant paragraph too
     context = etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True, huge_tree=False,
                               load_dtd=False)
@@ -260,40 +338,96 @@ def _docx_stream_text(stream, limits: ReadLimits, name: str, etree) -> str:
         parent = el.getparent()
         if parent is None:
             continue
-        if tag == tag_p and parent.tag == body:
-            paragraphs.append(_paragraph_text(el))
-        elif tag == tag_tr:
-            grand = parent.getparent()
-            if grand is not None and grand.tag == body:  # a row of a top-level table
-                cells: list[str] = []
-                for tc in el:
-                    if tc.tag == tag_tc:
-                        text = "\n".join(_paragraph_text(q) for q in tc if q.tag == tag_p).strip()
-                        if text and text not in cells:  # merged cells repeat their text
-                            cells.append(text)
-                if cells:
-                    rows.append("\n".join(cells))
+        if tag in (_W + "tcPr", _W + "trPr"):
+            _keep_merge_marks(el, parent)  # what the table needs of them, before they go
             el.clear()
-            while el.getprevious() is not None:
-                del parent[0]
             continue
-        else:
+        if tag == tag_tr and parent.getparent() is not None and parent.getparent().tag == body:
+            rows.append(_docx_row(el))  # a row of a top-level table: keep its cells, free its XML
+            _free(el, parent)
             continue
-        el.clear()  # a finished top-level paragraph: free it and what came before
-        while el.getprevious() is not None:
-            del parent[0]
-    return "\n\n".join(p for p in paragraphs + rows if p.strip())
+        if parent.tag != body:
+            continue
+        if tag == tag_p:
+            out.append(_paragraph_text(el))
+        elif tag == tag_tbl:
+            out.extend(table_lines(rows))
+            rows = []
+        else:  # a content control or other wrapper at body level: its paragraphs and tables
+            out.extend(_docx_block_lines(el))
+        _free(el, parent)
+    return "\n\n".join(p for p in out if p.strip())
+
+
+def _free(el, parent) -> None:
+    """A finished element: free it and what came before it."""
+    el.clear()
+    while el.getprevious() is not None:
+        del parent[0]
+
+
+def _keep_merge_marks(props, owner) -> None:
+    """Copy a cell's gridSpan/vMerge (tcPr) or a row's gridBefore (trPr) onto the cell or row as
+    plain attributes: the properties element itself is cleared to save memory."""
+    for child in props:
+        key = child.tag.rsplit("}", 1)[-1]
+        if key in ("gridSpan", "gridBefore"):
+            owner.set("_" + key, child.get(_W + "val", "1"))
+        elif key == "vMerge":
+            owner.set("_vMerge", child.get(_W + "val", "continue"))
+
+
+def _docx_row(tr) -> list:
+    from .tables import Cell
+
+    cells = []
+    col = int(tr.get("_gridBefore", "0") or 0)
+    for tc in tr.iter(_W + "tc"):
+        if tc.getparent() is not tr and not _in_row_wrapper(tc, tr):
+            continue  # a cell of a nested table: part of its outer cell's lines
+        span = max(1, int(tc.get("_gridSpan", "1") or 1))
+        cells.append(Cell(_docx_block_lines(tc), col, span, tc.get("_vMerge") == "continue"))
+        col += span
+    return cells
+
+
+def _in_row_wrapper(tc, tr) -> bool:
+    """A cell wrapped in a content control (w:sdt/w:customXml) directly inside the row."""
+    p = tc.getparent()
+    while p is not None and p is not tr:
+        if p.tag in (_W + "tc", _W + "tbl"):
+            return False
+        p = p.getparent()
+    return p is tr
+
+
+def _docx_block_lines(container) -> list[str]:
+    """Lines of a cell or wrapper in order: its paragraphs, and nested tables as table lines."""
+    from .tables import table_lines
+
+    out: list[str] = []
+    for child in container:
+        if child.tag == _W + "p":
+            out.extend(_paragraph_text(child).split("\n"))
+        elif child.tag == _W + "tbl":
+            out.extend(table_lines([_docx_row(tr) for tr in child if tr.tag == _W + "tr"]))
+        elif child.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "smartTag"):
+            out.extend(_docx_block_lines(child))
+    return [x for x in out if x.strip()]
 
 
 def _paragraph_text(p) -> str:
-    """python-docx's ``Paragraph.text``: runs directly in the paragraph or in its hyperlinks."""
+    """A paragraph's text: its runs, and those inside hyperlinks, insertions, fields and controls."""
     out: list[str] = []
     for child in p:
         if child.tag == _W + "r":
             out.append(_run_text(child))
-        elif child.tag == _W + "hyperlink":
-            out.extend(_run_text(r) for r in child if r.tag == _W + "r")
+        elif child.tag in _RUN_WRAPPERS:  # tracked insertions, fields, content controls: still text
+            out.append(_paragraph_text(child))
     return "".join(out)
+
+
+_RUN_WRAPPERS = {_W + t for t in ("hyperlink", "ins", "smartTag", "fldSimple", "sdt", "sdtContent", "customXml")}
 
 
 def _run_text(r) -> str:
