@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+SUPPORTED = {".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm"}
 
 
 class LoadError(Exception):
@@ -21,6 +21,14 @@ class TooLargeError(LoadError):
     """A file whose text (or decompressed content) exceeds a limit: refused while reading."""
 
 
+class OcrUnavailableError(LoadError):
+    """A scanned page, and no Tesseract (or no Vietnamese model) to read it: says how to install it."""
+
+
+class ToolUnavailableError(LoadError):
+    """A format read by a system program that is not installed (.doc: antiword)."""
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """What reading one file may cost. Checked while reading, so a small file that expands
@@ -29,11 +37,27 @@ class ReadLimits:
     max_chars: int | None = None  # extracted text
     max_docx_xml_bytes: int | None = None  # decompressed XML read from a .docx
     max_pdf_pages: int | None = None
+    max_ocr_pages: int | None = None  # scanned pages of one PDF read by OCR (~1-2 s of CPU each)
+    ocr_page_timeout_s: float | None = None  # wall time of Tesseract on one page
+    ocr_command: str = "tesseract"
+    ocr_dpi: int = 300  # scanned pages are rasterized at this resolution for OCR
+    doc_command: str = "antiword"  # reads .doc (Word 97-2003)
 
     def check_chars(self, n: int, name: str) -> None:
         if self.max_chars is not None and n > self.max_chars:
             raise TooLargeError(f"{name}: văn bản quá dài (hơn {self.max_chars:,} ký tự; giới hạn "
                                 f"ASSISTANT_MAX_DOCUMENT_CHARS). Hãy tách thành các tệp nhỏ hơn.")
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where a page's text lies in ``RawFile.text``: [start, end), its 1-based number, and
+    whether the text was read by OCR from a scanned image."""
+
+    start: int
+    end: int
+    page: int
+    ocr: bool = False
 
 
 @dataclass
@@ -42,6 +66,7 @@ class RawFile:
     source: str  # path relative to the corpus root, with "/" separators
     text: str
     sha256: str
+    pages: list[PageSpan] = field(default_factory=list)  # PDFs: the page of each part of the text
 
 
 def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
@@ -99,20 +124,23 @@ def read_file(path: Path, root: Path, limits: ReadLimits | None = None) -> RawFi
     except ValueError:
         source = path.name
     suffix = path.suffix.lower()
+    pages: list[PageSpan] = []
     if suffix in (".txt", ".md"):
         text = _decode(data, path)
     elif suffix in (".html", ".htm"):
         text = _html_text(_decode(data, path))
     elif suffix == ".docx":
         text = _docx_text(path, limits)
+    elif suffix == ".doc":
+        text = _doc_text(path, data, limits)
     elif suffix == ".pdf":
-        text = _pdf_text(path, limits)
+        text, pages = _pdf_text(path, limits)
     else:
         raise LoadError(f"{path.name}: định dạng không được hỗ trợ")
     limits.check_chars(len(text), path.name)
     if not text.strip():
-        raise LoadError(f"{path.name}: tệp không có nội dung văn bản (tệp rỗng hoặc PDF chỉ có ảnh quét — cần OCR trước)")
-    return RawFile(path, source, text, hashlib.sha256(data).hexdigest())
+        raise LoadError(f"{path.name}: tệp không có nội dung văn bản")
+    return RawFile(path, source, text, hashlib.sha256(data).hexdigest(), pages)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -447,26 +475,77 @@ def _run_text(r) -> str:
     return "".join(out)
 
 
-def _pdf_text(path: Path, limits: ReadLimits) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(path: Path, limits: ReadLimits) -> tuple[str, list[PageSpan]]:
+    """A PDF's text (see ``pdf``) with the span of each page; scanned pages read by OCR."""
+    from .pdf import read_pdf
 
     try:
-        reader = PdfReader(str(path))
-        count = len(reader.pages)
-        if limits.max_pdf_pages is not None and count > limits.max_pdf_pages:
-            raise TooLargeError(f"{path.name}: PDF có {count:,} trang, vượt giới hạn {limits.max_pdf_pages:,} trang "
-                                f"(ASSISTANT_MAX_PDF_PAGES). Hãy tách thành các tệp nhỏ hơn.")
-        pages: list[str] = []
-        chars = 0
-        for page in reader.pages:  # page by page: the length limit stops a long PDF early
-            pages.append(page.extract_text() or "")
-            chars += len(pages[-1]) + 2
-            limits.check_chars(chars, path.name)
+        pages = read_pdf(path, limits)
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise LoadError(f"{path.name}: PDF hỏng hoặc không đọc được ({e})") from e
-    except Exception as e:  # pypdf raises many internal types on corrupt input
+    except MemoryError:
+        raise
+    except Exception as e:  # pdfminer and pypdfium2 raise many internal types on corrupt input
         raise LoadError(f"{path.name}: PDF hỏng hoặc không đọc được ({type(e).__name__})") from e
-    return "\n\n".join(pages)
+    parts: list[str] = []
+    spans: list[PageSpan] = []
+    pos = 0
+    for page_no, ocr, lines in pages:
+        text = "\n\n".join(ln for ln in lines if ln.strip())
+        if not text:
+            continue
+        if parts:
+            pos += 2  # the "\n\n" between pages
+        spans.append(PageSpan(pos, pos + len(text), page_no, ocr))
+        parts.append(text)
+        pos += len(text)
+    return "\n\n".join(parts), spans
+
+
+def _doc_text(path: Path, data: bytes, limits: ReadLimits) -> str:
+    """A Word 97-2003 .doc through antiword (Debian's package; ``./setup.sh --doc``): UTF-8
+    text, paragraphs one per line, tables as rows of cells separated by "|"."""
+    import os
+    import subprocess
+
+    if not data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # the OLE2 signature of every .doc
+        if data[:2] == b"PK":
+            raise LoadError(f"{path.name}: đây là tệp .docx đặt nhầm đuôi .doc: hãy đổi đuôi thành .docx rồi nạp lại")
+        raise LoadError(f"{path.name}: tệp .doc hỏng hoặc không phải Word 97-2003")
+    cmd = [limits.doc_command, "-m", "UTF-8.txt", "-w", "0", str(path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=60, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as e:
+        raise ToolUnavailableError(
+            f"{path.name}: tệp Word 97-2003 (.doc) cần chương trình antiword để đọc nhưng máy chưa cài "
+            f"('{limits.doc_command}' không chạy được). Chạy ./setup.sh --doc (cài antiword bằng apt-get, cần "
+            f"quyền root), hoặc mở tệp bằng Word/LibreOffice và lưu thành .docx, rồi nạp lại.") from e
+    except subprocess.TimeoutExpired as e:
+        raise LoadError(f"{path.name}: đọc tệp .doc quá lâu (hơn 60 giây). Hãy lưu thành .docx rồi nạp lại.") from e
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise LoadError(f"{path.name}: không đọc được tệp .doc ({err[-1][:200] if err else proc.returncode}). "
+                        f"Hãy mở bằng Word/LibreOffice, lưu thành .docx rồi nạp lại.")
+    text = proc.stdout.decode("utf-8", "replace")
+    limits.check_chars(len(text), path.name)
+    return _antiword_lines(text)
+
+
+def _antiword_lines(text: str) -> str:
+    """antiword's output in the text convention: one line per paragraph (it wraps nothing with
+    -w 0), tables ("|cell|cell|" lines) through ``tables`` like every other format."""
+    from .tables import Cell, table_lines
+
+    out: list[str] = []
+    rows: list[list[Cell]] = []
+    for line in text.splitlines() + [""]:
+        s = line.strip()
+        if s.startswith("|") and s.endswith("|") and len(s) > 1:
+            rows.append([Cell([c.strip()] if c.strip() else []) for c in s[1:-1].split("|")])
+            continue
+        if rows:
+            out.extend(table_lines(rows))
+            rows = []
+        if s:
+            out.append(s)
+    return "\n\n".join(out)
