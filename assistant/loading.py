@@ -532,20 +532,48 @@ def _doc_text(path: Path, data: bytes, limits: ReadLimits) -> str:
 
 
 def _antiword_lines(text: str) -> str:
-    """antiword's output in the text convention: one line per paragraph (it wraps nothing with
-    -w 0), tables ("|cell|cell|" lines) through ``tables`` like every other format."""
-    from .tables import Cell, table_lines
+    """antiword's output in the text convention: one line per paragraph (-w 0 wraps nothing),
+    tables through ``tables`` like every other format."""
+    from .tables import table_lines
 
     out: list[str] = []
-    rows: list[list[Cell]] = []
+    grid: list[str] = []
     for line in text.splitlines() + [""]:
         s = line.strip()
-        if s.startswith("|") and s.endswith("|") and len(s) > 1:
-            rows.append([Cell([c.strip()] if c.strip() else []) for c in s[1:-1].split("|")])
+        if len(s) > 1 and s.startswith("|") and s.endswith("|"):
+            grid.append(s)
             continue
-        if rows:
-            out.extend(table_lines(rows))
-            rows = []
+        if grid:
+            out.extend(table_lines(_antiword_table(grid)))
+            grid = []
         if s:
             out.append(s)
     return "\n\n".join(out)
+
+
+def _antiword_table(lines: list[str]) -> list:
+    """antiword draws a table as fixed-width text: "|cell|cell|" lines, a cell's text wrapped
+    over several lines. A line whose first cell is empty continues the row above; a cell's
+    width in characters tells how many columns it spans. (antiword does not say which cells are
+    merged vertically: such a cell is empty in the rows below its first.)"""
+    from .pdf import _cell_lines
+    from .tables import Cell
+
+    bounds = max(([i for i, ch in enumerate(ln) if ch == "|"] for ln in lines), key=len)
+    rows: list[list[list]] = []  # [col, span, lines]
+    last_cols: list[tuple[int, int]] = []
+    for ln in lines:
+        cuts = [i for i, ch in enumerate(ln) if ch == "|"]
+        cells = []
+        for a, b in zip(cuts, cuts[1:]):
+            col = min(range(len(bounds)), key=lambda k: abs(bounds[k] - a))
+            end = min(range(len(bounds)), key=lambda k: abs(bounds[k] - b))
+            cells.append([col, max(1, end - col), [ln[a + 1:b].strip()]])
+        cols = [(c[0], c[1]) for c in cells]
+        if rows and cells and not cells[0][2][0] and cols == last_cols:
+            for into, part in zip(rows[-1], cells):
+                into[2].append(part[2][0])
+        else:
+            rows.append(cells)
+            last_cols = cols
+    return [[Cell(_cell_lines("\n".join(c[2])), c[0], c[1]) for c in row] for row in rows]
