@@ -5,6 +5,9 @@
 #   ./setup.sh --full      + the test tools and optional backends: CPU torch and
 #                            sentence-transformers, the local LLM runtime and model, Playwright  (+3-5 min, +1.6 GB)
 #   ./setup.sh --chromium  also install Debian's chromium for the browser test (apt-get, needs root)
+#   ./setup.sh --ocr       also install Tesseract with its Vietnamese model, to read scanned PDF pages
+#                            (apt-get tesseract-ocr tesseract-ocr-vie, needs root; ~23 MB, ~10 s after apt-get update)
+#   ./setup.sh --doc       also install antiword, to read Word 97-2003 .doc files (apt-get, needs root; ~1 MB)
 #
 # Every model ships inside a package: after this, nothing is downloaded at run time.
 set -euo pipefail
@@ -12,11 +15,15 @@ cd "$(dirname "$0")"
 
 FULL=0
 CHROMIUM=0
+OCR=0
+DOC=0
 for arg in "$@"; do
   case "$arg" in
     --full) FULL=1 ;;
     --chromium) CHROMIUM=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    --ocr) OCR=1 ;;
+    --doc) DOC=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (see ./setup.sh --help)" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +72,36 @@ if [ "$CHROMIUM" = "1" ]; then
   fi
 elif [ "$FULL" = "1" ] && ! command -v chromium >/dev/null 2>&1; then
   echo "setup.sh: no chromium: the browser test will be skipped (./setup.sh --chromium installs it with apt-get)"
+fi
+
+apt_install() {  # apt_install "what it is for" "how long" package...
+  local why=$1 took=$2
+  shift 2
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    step "installing $why: apt-get update && apt-get install -y --no-install-recommends $*" "$took"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+    done_step
+  else
+    echo "setup.sh: cannot install $* here (needs root and apt-get); install Debian's packages $* yourself" >&2
+  fi
+}
+
+if [ "$OCR" = "1" ]; then
+  if command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx vie; then
+    echo "setup.sh: Tesseract with the Vietnamese model is already installed ($(command -v tesseract))"
+  else
+    apt_install "Tesseract OCR and its Vietnamese model, for scanned PDF pages (~23 MB)" "10-30 s" \
+      tesseract-ocr tesseract-ocr-vie
+  fi
+fi
+
+if [ "$DOC" = "1" ]; then
+  if command -v antiword >/dev/null 2>&1; then
+    echo "setup.sh: antiword is already installed ($(command -v antiword))"
+  else
+    apt_install "antiword, for Word 97-2003 .doc files (~1 MB)" "5-20 s" antiword
+  fi
 fi
 
 echo "setup.sh: ready in $((SECONDS - START)) s; .venv is $(du -sh .venv 2>/dev/null | cut -f1). Activate with: . .venv/bin/activate"

@@ -30,10 +30,23 @@ class Citation:
     end: int = 0
     doc_name: str = ""  # "Luật Giáo dục" (laws); the type for other documents
     locator: str = ""  # laws: "Điều 32, khoản 1, điểm a"
+    page: int = 0  # the page of the source file the paragraph starts on (PDF; 0: unknown)
+    ocr: bool = False  # the paragraph was read by OCR from a scanned page: its wording may differ
     effective_date: str = ""  # when the cited document takes effect, if it says
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+OCR_NOTE = "văn bản nhận dạng từ ảnh quét (OCR)"
+
+
+def where_phrase(page: int, ocr: bool) -> str:
+    """"trang 3", "trang 2 · văn bản nhận dạng từ ảnh quét (OCR)", "" for a file without pages."""
+    parts = [f"trang {page}"] if page else []
+    if ocr:
+        parts.append(OCR_NOTE)
+    return " · ".join(parts)
 
 
 @dataclass
@@ -74,7 +87,7 @@ def hit_to_evidence(hit: Hit, rank: int) -> dict[str, Any]:
         "doc_title": hit.doc_title, "doc_type": hit.doc_type, "doc_number": hit.doc_number,
         "doc_date": hit.doc_date, "issuer": hit.issuer, "section": shown_section(hit.section), "text": hit.text,
         "score": hit.score, "start": hit.start, "end": hit.end, "doc_name": hit.doc_name, "article": hit.article,
-        "locator": hit.locator, "effective_date": hit.effective_date,
+        "locator": hit.locator, "page": hit.page, "ocr": hit.ocr, "effective_date": hit.effective_date,
     }
 
 
@@ -110,7 +123,7 @@ def source_phrase(hit: Hit) -> str:
 def citation_from_hit(n: int, h: Hit) -> Citation:
     return Citation(n, h.chunk_id, h.doc_id, h.source, h.doc_title, h.doc_type, h.doc_number, h.doc_date,
                     h.issuer, shown_section(h.section), h.text, "", h.score, [], h.start, h.end, h.doc_name, h.locator,
-                    h.effective_date)
+                    h.page, h.ocr, h.effective_date)
 
 
 class CitationBook:

@@ -272,13 +272,17 @@ def ask(
     if as_json:
         _dump(answer)
         return
+    from .citations import where_phrase
+
     typer.echo(answer["answer"])
     if answer["citations"]:
         typer.echo("")
         typer.secho("Nguồn:", bold=True)
         for c in answer["citations"]:
             typer.echo(f"[{c['n']}] {c['doc_title']}")
-            typer.echo(f"    {c['section'] or '(mở đầu)'} · {c['source']} · ký tự {c['start']}–{c['end']}")
+            where = where_phrase(c.get("page", 0), c.get("ocr", False))
+            typer.echo(f"    {c['section'] or '(mở đầu)'} · {c['source']}{' · ' + where if where else ''}"
+                       f" · ký tự {c['start']}–{c['end']}")
             typer.echo(f"    “{c['quote']}”")
 
 

@@ -15,7 +15,7 @@ from typing import Any, Callable
 from .cleaning import clean_text
 from .embedding import CachedEmbedder
 from .fidelity import WARN_BELOW, Coverage, text_coverage
-from .loading import LoadError, RawFile, ReadLimits, discover, doc_id_for, read_file
+from .loading import LoadError, PageSpan, RawFile, ReadLimits, discover, doc_id_for, read_file
 from .models import Chunk, Document, document_name
 from .progress import progress_bar, step_log
 from .settings import DEFAULT_EMBED_BATCH
@@ -109,9 +109,40 @@ def parse_file(raw: RawFile, pipeline_version: str = PIPELINE_VERSION
     chunks = build_chunks(doc_id, cleaned, parsed.blocks)
     if not chunks:
         raise LoadError(f"{raw.path.name}: không tách được đoạn nào từ nội dung")
+    if raw.pages:
+        assign_pages(chunks, raw.text, raw.pages)
     articles = sum(1 for b in parsed.blocks if b.kind == "dieu")
     cov = text_coverage(raw.text, (t for c in chunks for t in (c.text, c.section)))
     return doc, chunks, articles, cov
+
+
+def assign_pages(chunks: list[Chunk], raw_text: str, pages: list[PageSpan]) -> None:
+    """Set each chunk's page (the one it starts on) and OCR mark. Cleaning joins lines and drops
+    marks, so offsets into the raw text are lost: each chunk's opening letters and digits are
+    found, in order, among the raw text's letters and digits (case and punctuation ignored)."""
+    import bisect
+    import unicodedata
+
+    skeleton: list[str] = []
+    starts: list[int] = []  # where each page begins in the skeleton
+    for span in pages:
+        starts.append(sum(len(x) for x in skeleton))
+        piece = unicodedata.normalize("NFC", raw_text[span.start:span.end]).lower()
+        skeleton.append("".join(c for c in piece if c.isalnum()))
+    flat = "".join(skeleton)
+    pos, current = 0, 0
+    for chunk in chunks:
+        key = "".join(c for c in unicodedata.normalize("NFC", chunk.text).lower() if c.isalnum())
+        found = -1
+        for n in (40, 12):  # a long prefix first: short ones repeat ("1.", "Điều 2")
+            if key[:n]:
+                found = flat.find(key[:n], pos)
+                if found >= 0:
+                    break
+        if found >= 0:
+            current = bisect.bisect_right(starts, found) - 1
+            pos = found
+        chunk.page, chunk.ocr = pages[current].page, pages[current].ocr
 
 
 def doc_label(doc: Document) -> str:

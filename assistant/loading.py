@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED = {".txt", ".md", ".docx", ".pdf", ".html", ".htm"}
+SUPPORTED = {".txt", ".md", ".docx", ".doc", ".pdf", ".html", ".htm"}
 
 
 class LoadError(Exception):
@@ -21,6 +21,14 @@ class TooLargeError(LoadError):
     """A file whose text (or decompressed content) exceeds a limit: refused while reading."""
 
 
+class OcrUnavailableError(LoadError):
+    """A scanned page, and no Tesseract (or no Vietnamese model) to read it: says how to install it."""
+
+
+class ToolUnavailableError(LoadError):
+    """A format read by a system program that is not installed (.doc: antiword)."""
+
+
 @dataclass(frozen=True)
 class ReadLimits:
     """What reading one file may cost. Checked while reading, so a small file that expands
@@ -29,11 +37,27 @@ class ReadLimits:
     max_chars: int | None = None  # extracted text
     max_docx_xml_bytes: int | None = None  # decompressed XML read from a .docx
     max_pdf_pages: int | None = None
+    max_ocr_pages: int | None = None  # scanned pages of one PDF read by OCR (~1-2 s of CPU each)
+    ocr_page_timeout_s: float | None = None  # wall time of Tesseract on one page
+    ocr_command: str = "tesseract"
+    ocr_dpi: int = 300  # scanned pages are rasterized at this resolution for OCR
+    doc_command: str = "antiword"  # reads .doc (Word 97-2003)
 
     def check_chars(self, n: int, name: str) -> None:
         if self.max_chars is not None and n > self.max_chars:
             raise TooLargeError(f"{name}: văn bản quá dài (hơn {self.max_chars:,} ký tự; giới hạn "
                                 f"ASSISTANT_MAX_DOCUMENT_CHARS). Hãy tách thành các tệp nhỏ hơn.")
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Where a page's text lies in ``RawFile.text``: [start, end), its 1-based number, and
+    whether the text was read by OCR from a scanned image."""
+
+    start: int
+    end: int
+    page: int
+    ocr: bool = False
 
 
 @dataclass
@@ -42,6 +66,7 @@ class RawFile:
     source: str  # path relative to the corpus root, with "/" separators
     text: str
     sha256: str
+    pages: list[PageSpan] = field(default_factory=list)  # PDFs: the page of each part of the text
 
 
 def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
@@ -99,20 +124,23 @@ def read_file(path: Path, root: Path, limits: ReadLimits | None = None) -> RawFi
     except ValueError:
         source = path.name
     suffix = path.suffix.lower()
+    pages: list[PageSpan] = []
     if suffix in (".txt", ".md"):
         text = _decode(data, path)
     elif suffix in (".html", ".htm"):
         text = _html_text(_decode(data, path))
     elif suffix == ".docx":
         text = _docx_text(path, limits)
+    elif suffix == ".doc":
+        text = _doc_text(path, data, limits)
     elif suffix == ".pdf":
-        text = _pdf_text(path, limits)
+        text, pages = _pdf_text(path, limits)
     else:
         raise LoadError(f"{path.name}: định dạng không được hỗ trợ")
     limits.check_chars(len(text), path.name)
     if not text.strip():
-        raise LoadError(f"{path.name}: tệp không có nội dung văn bản (tệp rỗng hoặc PDF chỉ có ảnh quét — cần OCR trước)")
-    return RawFile(path, source, text, hashlib.sha256(data).hexdigest())
+        raise LoadError(f"{path.name}: tệp không có nội dung văn bản")
+    return RawFile(path, source, text, hashlib.sha256(data).hexdigest(), pages)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -152,23 +180,96 @@ def _looks_vietnamese(text: str) -> bool:
 
 
 def _html_text(html: str) -> str:
+    """The page's text in document order: one line per paragraph, heading, list item or layout
+    cell; tables as ``tables`` writes them (data rows with " | ", layout tables dissolved)."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html, "html.parser")
     for tag in soup(["script", "style", "nav", "header", "footer", "noscript", "form", "button"]):
         tag.decompose()
     main = soup.find("article") or soup.find("main") or soup.body or soup
-    lines = []
-    for el in main.find_all(["p", "h1", "h2", "h3", "h4", "li", "td", "th", "div", "pre"]):
-        if el.find(["p", "div", "li", "table"]):
-            continue  # a container: its children carry the text
-        t = el.get_text(" ", strip=True)
-        if t:
-            prefix = "- " if el.name == "li" and not re.match(r"^[-–•+]|\d+\.|[a-z]\)", t) else ""
-            lines.append(prefix + t)
-    if not lines:
-        return main.get_text("\n", strip=True)
+    lines = [ln for ln in _html_lines(main) if ln]
     return "\n\n".join(lines)
+
+
+_HTML_BLOCKS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "section",
+                "article", "main", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "dl", "dt", "dd", "center",
+                "aside", "figure", "figcaption", "caption", "body", "hr"}
+
+
+def _html_lines(el) -> list[str]:
+    """Lines of an element: inline text gathered into a line until the next block starts."""
+    from bs4 import NavigableString, Tag
+
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush() -> None:
+        for part in "".join(buf).split("\n"):
+            t = " ".join(part.split())
+            if t:
+                out.append(t)
+        buf.clear()
+
+    for child in el.children:
+        if isinstance(child, NavigableString):
+            if type(child) is NavigableString:  # not a comment or a doctype
+                buf.append(str(child))
+        elif isinstance(child, Tag):
+            if child.name == "br":
+                buf.append("\n")
+            elif child.name == "table":
+                flush()
+                out.extend(_html_table_lines(child))
+            elif child.name in _HTML_BLOCKS:
+                flush()
+                inner = _html_lines(child)
+                if child.name == "li" and inner and not re.match(r"^[-–•+]|\d+\.|[a-z]\)", inner[0]):
+                    inner[0] = "- " + inner[0]
+                out.extend(inner)
+            elif child.find(["table", "p", "div", "li"]) is not None:  # an inline tag wrapping blocks
+                flush()
+                out.extend(_html_lines(child))
+            else:
+                buf.append(child.get_text())
+    flush()
+    return out
+
+
+def _html_table_lines(table) -> list[str]:
+    from .tables import Cell, table_lines
+
+    rows: list[list[Cell]] = []
+    below: dict[int, int] = {}  # column -> rows still covered by a rowspan from above
+    for tr in table.find_all("tr"):
+        if tr.find_parent("table") is not table:
+            continue  # a nested table's row: its outer cell reads it
+        cells: list[Cell] = []
+        col = 0
+        for td in tr.find_all(["td", "th"], recursive=False):
+            while below.get(col, 0) > 0:  # a cell merged from above sits here: repeat it
+                cells.append(Cell([], col, 1, True))
+                below[col] -= 1
+                col += 1
+            span = _html_int(td.get("colspan"))
+            down = _html_int(td.get("rowspan"))
+            cells.append(Cell(_html_lines(td), col, span))
+            for j in range(col, col + span):
+                if down > 1:
+                    below[j] = down - 1
+            col += span
+        for j in sorted(k for k, v in below.items() if v > 0 and k >= col):
+            cells.append(Cell([], j, 1, True))
+            below[j] -= 1
+        rows.append(cells)
+    return table_lines(rows)
+
+
+def _html_int(value) -> int:
+    try:
+        return max(1, min(1000, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return 1
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -193,9 +294,8 @@ class _CountingReader:
 
 
 def _docx_text(path: Path, limits: ReadLimits) -> str:
-    """Text of a .docx read as a stream: body paragraphs, then table rows (cells of a row
-    joined by new lines, repeated cells once) — the same text python-docx gives, without
-    building the whole XML tree, so size and length limits apply while reading."""
+    """Text of a .docx read as a stream (see ``_docx_stream_text``), without building the whole
+    XML tree, so size and length limits apply while reading."""
     import zipfile
 
     from lxml import etree
@@ -238,13 +338,19 @@ def _docx_main_part(z) -> str:
     return "word/document.xml"
 
 
-_PROPERTIES = {_W + t for t in ("rPr", "pPr", "tblPr", "trPr", "tcPr", "sectPr", "tblGrid")}
+_PROPERTIES = {_W + t for t in ("rPr", "pPr", "tblPr", "sectPr", "tblGrid")}
 
 
 def _docx_stream_text(stream, limits: ReadLimits, name: str, etree) -> str:
-    body, tag_p, tag_t, tag_tr, tag_tc = _W + "body", _W + "p", _W + "t", _W + "tr", _W + "tc"
-    paragraphs: list[str] = []
-    rows: list[str] = []
+    """The body in document order: each paragraph a line, each table where it stands (layout
+    tables dissolved into their cells' lines, data tables one line per row: see ``tables``).
+    A top-level table's rows are turned into cells as each row ends and then freed, so a long
+    table costs its text, not its XML."""
+    from .tables import table_lines
+
+    body, tag_p, tag_t, tag_tr, tag_tbl = _W + "body", _W + "p", _W + "t", _W + "tr", _W + "tbl"
+    out: list[str] = []
+    rows: list = []  # the open top-level table's rows
     seen = 0  # all text read so far, wherever it sits: bounds a single giant paragraph too
     context = etree.iterparse(stream, events=("end",), resolve_entities=False, no_network=True, huge_tree=False,
                               load_dtd=False)
@@ -260,40 +366,96 @@ def _docx_stream_text(stream, limits: ReadLimits, name: str, etree) -> str:
         parent = el.getparent()
         if parent is None:
             continue
-        if tag == tag_p and parent.tag == body:
-            paragraphs.append(_paragraph_text(el))
-        elif tag == tag_tr:
-            grand = parent.getparent()
-            if grand is not None and grand.tag == body:  # a row of a top-level table
-                cells: list[str] = []
-                for tc in el:
-                    if tc.tag == tag_tc:
-                        text = "\n".join(_paragraph_text(q) for q in tc if q.tag == tag_p).strip()
-                        if text and text not in cells:  # merged cells repeat their text
-                            cells.append(text)
-                if cells:
-                    rows.append("\n".join(cells))
+        if tag in (_W + "tcPr", _W + "trPr"):
+            _keep_merge_marks(el, parent)  # what the table needs of them, before they go
             el.clear()
-            while el.getprevious() is not None:
-                del parent[0]
             continue
-        else:
+        if tag == tag_tr and parent.getparent() is not None and parent.getparent().tag == body:
+            rows.append(_docx_row(el))  # a row of a top-level table: keep its cells, free its XML
+            _free(el, parent)
             continue
-        el.clear()  # a finished top-level paragraph: free it and what came before
-        while el.getprevious() is not None:
-            del parent[0]
-    return "\n\n".join(p for p in paragraphs + rows if p.strip())
+        if parent.tag != body:
+            continue
+        if tag == tag_p:
+            out.append(_paragraph_text(el))
+        elif tag == tag_tbl:
+            out.extend(table_lines(rows))
+            rows = []
+        else:  # a content control or other wrapper at body level: its paragraphs and tables
+            out.extend(_docx_block_lines(el))
+        _free(el, parent)
+    return "\n\n".join(p for p in out if p.strip())
+
+
+def _free(el, parent) -> None:
+    """A finished element: free it and what came before it."""
+    el.clear()
+    while el.getprevious() is not None:
+        del parent[0]
+
+
+def _keep_merge_marks(props, owner) -> None:
+    """Copy a cell's gridSpan/vMerge (tcPr) or a row's gridBefore (trPr) onto the cell or row as
+    plain attributes: the properties element itself is cleared to save memory."""
+    for child in props:
+        key = child.tag.rsplit("}", 1)[-1]
+        if key in ("gridSpan", "gridBefore"):
+            owner.set("_" + key, child.get(_W + "val", "1"))
+        elif key == "vMerge":
+            owner.set("_vMerge", child.get(_W + "val", "continue"))
+
+
+def _docx_row(tr) -> list:
+    from .tables import Cell
+
+    cells = []
+    col = int(tr.get("_gridBefore", "0") or 0)
+    for tc in tr.iter(_W + "tc"):
+        if tc.getparent() is not tr and not _in_row_wrapper(tc, tr):
+            continue  # a cell of a nested table: part of its outer cell's lines
+        span = max(1, int(tc.get("_gridSpan", "1") or 1))
+        cells.append(Cell(_docx_block_lines(tc), col, span, tc.get("_vMerge") == "continue"))
+        col += span
+    return cells
+
+
+def _in_row_wrapper(tc, tr) -> bool:
+    """A cell wrapped in a content control (w:sdt/w:customXml) directly inside the row."""
+    p = tc.getparent()
+    while p is not None and p is not tr:
+        if p.tag in (_W + "tc", _W + "tbl"):
+            return False
+        p = p.getparent()
+    return p is tr
+
+
+def _docx_block_lines(container) -> list[str]:
+    """Lines of a cell or wrapper in order: its paragraphs, and nested tables as table lines."""
+    from .tables import table_lines
+
+    out: list[str] = []
+    for child in container:
+        if child.tag == _W + "p":
+            out.extend(_paragraph_text(child).split("\n"))
+        elif child.tag == _W + "tbl":
+            out.extend(table_lines([_docx_row(tr) for tr in child if tr.tag == _W + "tr"]))
+        elif child.tag in (_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "smartTag"):
+            out.extend(_docx_block_lines(child))
+    return [x for x in out if x.strip()]
 
 
 def _paragraph_text(p) -> str:
-    """python-docx's ``Paragraph.text``: runs directly in the paragraph or in its hyperlinks."""
+    """A paragraph's text: its runs, and those inside hyperlinks, insertions, fields and controls."""
     out: list[str] = []
     for child in p:
         if child.tag == _W + "r":
             out.append(_run_text(child))
-        elif child.tag == _W + "hyperlink":
-            out.extend(_run_text(r) for r in child if r.tag == _W + "r")
+        elif child.tag in _RUN_WRAPPERS:  # tracked insertions, fields, content controls: still text
+            out.append(_paragraph_text(child))
     return "".join(out)
+
+
+_RUN_WRAPPERS = {_W + t for t in ("hyperlink", "ins", "smartTag", "fldSimple", "sdt", "sdtContent", "customXml")}
 
 
 def _run_text(r) -> str:
@@ -313,26 +475,105 @@ def _run_text(r) -> str:
     return "".join(out)
 
 
-def _pdf_text(path: Path, limits: ReadLimits) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(path: Path, limits: ReadLimits) -> tuple[str, list[PageSpan]]:
+    """A PDF's text (see ``pdf``) with the span of each page; scanned pages read by OCR."""
+    from .pdf import read_pdf
 
     try:
-        reader = PdfReader(str(path))
-        count = len(reader.pages)
-        if limits.max_pdf_pages is not None and count > limits.max_pdf_pages:
-            raise TooLargeError(f"{path.name}: PDF có {count:,} trang, vượt giới hạn {limits.max_pdf_pages:,} trang "
-                                f"(ASSISTANT_MAX_PDF_PAGES). Hãy tách thành các tệp nhỏ hơn.")
-        pages: list[str] = []
-        chars = 0
-        for page in reader.pages:  # page by page: the length limit stops a long PDF early
-            pages.append(page.extract_text() or "")
-            chars += len(pages[-1]) + 2
-            limits.check_chars(chars, path.name)
+        pages = read_pdf(path, limits)
     except LoadError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise LoadError(f"{path.name}: PDF hỏng hoặc không đọc được ({e})") from e
-    except Exception as e:  # pypdf raises many internal types on corrupt input
+    except MemoryError:
+        raise
+    except Exception as e:  # pdfminer and pypdfium2 raise many internal types on corrupt input
         raise LoadError(f"{path.name}: PDF hỏng hoặc không đọc được ({type(e).__name__})") from e
-    return "\n\n".join(pages)
+    parts: list[str] = []
+    spans: list[PageSpan] = []
+    pos = 0
+    for page_no, ocr, lines in pages:
+        text = "\n\n".join(ln for ln in lines if ln.strip())
+        if not text:
+            continue
+        if parts:
+            pos += 2  # the "\n\n" between pages
+        spans.append(PageSpan(pos, pos + len(text), page_no, ocr))
+        parts.append(text)
+        pos += len(text)
+    return "\n\n".join(parts), spans
+
+
+def _doc_text(path: Path, data: bytes, limits: ReadLimits) -> str:
+    """A Word 97-2003 .doc through antiword (Debian's package; ``./setup.sh --doc``): UTF-8
+    text, paragraphs one per line, tables as rows of cells separated by "|"."""
+    import os
+    import subprocess
+
+    if not data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # the OLE2 signature of every .doc
+        if data[:2] == b"PK":
+            raise LoadError(f"{path.name}: đây là tệp .docx đặt nhầm đuôi .doc: hãy đổi đuôi thành .docx rồi nạp lại")
+        raise LoadError(f"{path.name}: tệp .doc hỏng hoặc không phải Word 97-2003")
+    cmd = [limits.doc_command, "-m", "UTF-8.txt", "-w", "0", str(path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=60, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    except (FileNotFoundError, PermissionError, NotADirectoryError) as e:
+        raise ToolUnavailableError(
+            f"{path.name}: tệp Word 97-2003 (.doc) cần chương trình antiword để đọc nhưng máy chưa cài "
+            f"('{limits.doc_command}' không chạy được). Chạy ./setup.sh --doc (cài antiword bằng apt-get, cần "
+            f"quyền root), hoặc mở tệp bằng Word/LibreOffice và lưu thành .docx, rồi nạp lại.") from e
+    except subprocess.TimeoutExpired as e:
+        raise LoadError(f"{path.name}: đọc tệp .doc quá lâu (hơn 60 giây). Hãy lưu thành .docx rồi nạp lại.") from e
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise LoadError(f"{path.name}: không đọc được tệp .doc ({err[-1][:200] if err else proc.returncode}). "
+                        f"Hãy mở bằng Word/LibreOffice, lưu thành .docx rồi nạp lại.")
+    text = proc.stdout.decode("utf-8", "replace")
+    limits.check_chars(len(text), path.name)
+    return _antiword_lines(text)
+
+
+def _antiword_lines(text: str) -> str:
+    """antiword's output in the text convention: one line per paragraph (-w 0 wraps nothing),
+    tables through ``tables`` like every other format."""
+    from .tables import table_lines
+
+    out: list[str] = []
+    grid: list[str] = []
+    for line in text.splitlines() + [""]:
+        s = line.strip()
+        if len(s) > 1 and s.startswith("|") and s.endswith("|"):
+            grid.append(s)
+            continue
+        if grid:
+            out.extend(table_lines(_antiword_table(grid)))
+            grid = []
+        if s:
+            out.append(s)
+    return "\n\n".join(out)
+
+
+def _antiword_table(lines: list[str]) -> list:
+    """antiword draws a table as fixed-width text: "|cell|cell|" lines, a cell's text wrapped
+    over several lines. A line whose first cell is empty continues the row above; a cell's
+    width in characters tells how many columns it spans. (antiword does not say which cells are
+    merged vertically: such a cell is empty in the rows below its first.)"""
+    from .pdf import _cell_lines
+    from .tables import Cell
+
+    bounds = max(([i for i, ch in enumerate(ln) if ch == "|"] for ln in lines), key=len)
+    rows: list[list[list]] = []  # [col, span, lines]
+    last_cols: list[tuple[int, int]] = []
+    for ln in lines:
+        cuts = [i for i, ch in enumerate(ln) if ch == "|"]
+        cells = []
+        for a, b in zip(cuts, cuts[1:]):
+            col = min(range(len(bounds)), key=lambda k: abs(bounds[k] - a))
+            end = min(range(len(bounds)), key=lambda k: abs(bounds[k] - b))
+            cells.append([col, max(1, end - col), [ln[a + 1:b].strip()]])
+        cols = [(c[0], c[1]) for c in cells]
+        if rows and cells and not cells[0][2][0] and cols == last_cols:
+            for into, part in zip(rows[-1], cells):
+                into[2].append(part[2][0])
+        else:
+            rows.append(cells)
+            last_cols = cols
+    return [[Cell(_cell_lines("\n".join(c[2])), c[0], c[1]) for c in row] for row in rows]

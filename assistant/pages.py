@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from .citations import where_phrase
+
 VIEW_CSS = """body{font-family:system-ui,sans-serif;max-width:860px;margin:2em auto;line-height:1.5;padding:0 1em}
 .sec{color:#555;font-size:.85em}.focus{background:#fff3bf;border-left:4px solid #f59f00;padding:.3em .6em}
 h1{font-size:1.3em}
@@ -25,7 +27,9 @@ def render_document(rec, chunks: list[dict[str, Any]], focus: str | None) -> str
     rows = []
     for c in chunks:
         cls = ' class="focus"' if c["chunk_id"] == focus else ""
-        section = f'<div class="sec">{html.escape(c["section"])}</div>' if c["section"] else ""
+        where = where_phrase(c.get("page", 0), c.get("ocr", False))
+        label = " · ".join(x for x in (c["section"], where) if x)
+        section = f'<div class="sec">{html.escape(label)}</div>' if label else ""
         body = html.escape(c["text"]).replace("\n\n", "<br><br>")
         rows.append(f'<div id="{html.escape(c["chunk_id"])}"{cls}>{section}<p>{body}</p></div>')
     meta = " · ".join(html.escape(x) for x in (m.doc_type, m.number, m.issuer, m.date) if x)

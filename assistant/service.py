@@ -260,7 +260,8 @@ class Assistant:
         from .ingest import Ingestor
 
         if dry_run:
-            return Ingestor(None, None, progress=progress, on_file=on_file).run(paths, dry_run=True)
+            return Ingestor(None, None, progress=progress, on_file=on_file,
+                            limits=self.read_limits()).run(paths, dry_run=True)
         with self._lock:
             migrated = None
             if rebuild:
@@ -294,10 +295,7 @@ class Assistant:
                 "chunks": copied.chunks, "seconds": round(copied.seconds, 2)}
 
     def read_limits(self) -> ReadLimits:
-        from .loading import ReadLimits
-
-        s = self.settings
-        return ReadLimits(s.max_document_chars, int(s.max_docx_xml_mb * 1024 * 1024), s.max_pdf_pages)
+        return self.settings.read_limits()
 
     def add_file(self, filename: str, data: bytes, replace: bool = False) -> FileResult:
         """Add an uploaded file to the corpus folder and the index, in this process (the server

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     max_document_chars: int = Field(1_000_000, description="extracted text of one file (the longest law: ~520k)")
     max_docx_xml_mb: float = Field(64.0, description="decompressed XML of one .docx (Word XML is 5-30x its text)")
     max_pdf_pages: int = Field(1000, description="pages of one PDF")
+    ocr_command: str = Field("tesseract", description="Tesseract, which reads scanned PDF pages (./setup.sh --ocr)")
+    ocr_max_pages: int = Field(100, ge=0, description="scanned pages of one PDF read by OCR (~1.5 s of CPU each); "
+                                                      "a file with more is refused")
+    ocr_page_timeout_s: float = Field(60.0, gt=0, description="wall time Tesseract may take on one page")
+    ocr_dpi: int = Field(300, ge=100, le=600, description="resolution scanned pages are rasterized at for OCR")
+    doc_command: str = Field("antiword", description="antiword, which reads Word 97-2003 .doc files (./setup.sh --doc)")
     upload_queue_size: int = Field(4, description="uploads waiting for the ingest worker; more get 503")
     upload_timeout_s: float = Field(120.0, description="CPU seconds the upload worker may spend reading one file")
     upload_worker_memory_mb: int = Field(2048, description="memory (RLIMIT_DATA) of the upload worker process")
@@ -110,6 +116,14 @@ class Settings(BaseSettings):
         where = f"{self.qdrant_url}/{self.collection}" if self.qdrant_url else \
             f"{self.index_dir.resolve()}/{self.store}/{self.collection}"
         return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+    def read_limits(self):
+        """What reading one file may cost and which programs it may run (``loading.ReadLimits``)."""
+        from .loading import ReadLimits
+
+        return ReadLimits(self.max_document_chars, int(self.max_docx_xml_mb * 1024 * 1024), self.max_pdf_pages,
+                          self.ocr_max_pages, self.ocr_page_timeout_s, self.ocr_command, self.ocr_dpi,
+                          self.doc_command)
 
     @property
     def max_upload_bytes(self) -> int:

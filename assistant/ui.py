@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import gradio as gr
 
-from .citations import format_date
+from .citations import OCR_NOTE, format_date, where_phrase
 from .drafting import DOCX_TYPE, DraftError, draft_docx, draft_reply
 from .errors import LLMError
 from .downloads import DownloadStore
@@ -33,6 +33,7 @@ CSS = """
 #sources .src h4 {margin:0 0 .2em 0;font-size:.95em}
 #sources .sec {color:#666;font-size:.85em;margin-bottom:.3em}
 #sources mark {background:#ffe066;padding:0 .1em}
+#sources .ocr {color:#a61e4d}
 #sources p {white-space:pre-wrap;margin:.3em 0}
 """
 
@@ -71,9 +72,12 @@ def sources_html(answer: dict[str, Any] | None) -> str:
         head = " · ".join(html.escape(x) for x in (
             f"{c['doc_type']} {c['doc_number']}".strip(), c["issuer"], format_date(c["doc_date"])) if x)
         url = html.escape(f"/documents/{quote(c['doc_id'], safe='')}/view?chunk={quote(c['chunk_id'], safe='')}")
+        where = " · " + html.escape(where_phrase(c["page"], False)) if c.get("page") else ""
+        if c.get("ocr"):  # its wording may differ from the paper: say so where it is quoted
+            where += f' · <span class="ocr">{html.escape(OCR_NOTE)}</span>'
         cards.append(
             f'<div class="src" id="src-{c["n"]}"><h4>[{c["n"]}] {head}</h4>'
-            f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}</div>'
+            f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}{where}</div>'
             # one line: a blank line would end the HTML block and let Markdown read the document text
             f'<p>{highlight(c["text"], c.get("quote_spans") or []).replace(chr(10), "<br>")}</p>'
             f'<a href="{url}" target="_blank">Mở toàn văn tại đoạn này ↗</a></div>')

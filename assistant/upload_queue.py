@@ -9,6 +9,7 @@ worker is killed and restarted); a full queue answers 503 at once instead of pil
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import os
 import queue
 import subprocess
@@ -148,8 +149,7 @@ class UploadQueue:
         embedder = self.svc.embedder  # the index's embedder must match before any work is done
         store.ensure_collections(embedder.model_id, embedder.dim)
         job.status = "reading"
-        limits = {"max_chars": s.max_document_chars, "max_docx_xml_bytes": int(s.max_docx_xml_mb * 1024 * 1024),
-                  "max_pdf_pages": s.max_pdf_pages}
+        limits = dataclasses.asdict(s.read_limits())  # OCR included: its CPU counts against upload_timeout_s
         proc = self._worker()
         send(proc.stdin, ("ingest", str(job.staged.path), str(s.corpus_dir), job.staged.name, limits, s.embedder,
                           str(s.index_dir / "embeddings.sqlite"), UPLOAD_BATCH))
@@ -262,9 +262,10 @@ class UploadQueue:
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux /proc); 0 where it cannot be read."""
+    """User + system CPU time of a process and of its finished children (Tesseract reading a
+    scanned page: each page's OCR counts once it ends) from Linux /proc; 0 where it cannot be read."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
