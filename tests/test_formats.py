@@ -36,11 +36,20 @@ def test_word_cong_van_keeps_its_header_table_in_order(tmp_path):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in lines and not any("CAO BẰNG CỘNG" in x for x in lines)
 
 
-def test_word_cong_van_header_reaches_the_metadata(tmp_path):
-    doc, chunks, _ = make_document(read_file(fx.build_docx(tmp_path / "cv.docx"), tmp_path))
-    assert doc.meta.number == "1234/SGDĐT-KTKĐ"
-    assert doc.meta.date == "2025-03-12"
+@pytest.mark.parametrize("build", ["build_docx", "build_html", "build_pdf"])
+def test_cong_van_header_reaches_the_metadata_in_every_format(tmp_path, build):
+    """The Word công văn whose two-column header table lost its number, date and issuer, and the
+    PDF whose issuer read "… Cộng Hòa xã Hội Chủ Nghĩa Việt Nam": the same metadata from each."""
+    if build == "build_pdf" and not fx.have_fonts():
+        pytest.skip("no Vietnamese TrueType font to build the PDF")
+    suffix = {"build_docx": "docx", "build_html": "html", "build_pdf": "pdf"}[build]
+    doc, chunks, _ = make_document(read_file(getattr(fx, build)(tmp_path / f"cv.{suffix}"), tmp_path))
+    m = doc.meta
+    assert (m.number, m.date, m.doc_type) == ("1234/SGDĐT-KTKĐ", "2025-03-12", "Công văn")
+    assert (m.issuer, m.parent_issuer) == ("Sở Giáo dục và Đào tạo tỉnh Cao Bằng", "Ủy ban nhân dân tỉnh Cao Bằng")
+    assert (m.signer, m.signer_title) == ("Nông Thị Hạnh", "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")
     assert any("Trụ sở làm việc kiên cố" in c.text and "10" in c.text for c in chunks)
+    assert {"header", "recipients", "row", "distribution", "signature"} <= {c.kind for c in chunks}
 
 
 def test_html_tables_as_rows_and_header_dissolved(tmp_path):
