@@ -37,10 +37,22 @@ class HybridRetriever:
         self._cached_chunks = 0
         self._lock = threading.Lock()
 
-    def retrieve(self, query: AnalyzedQuery, k: int = 8, flt: SearchFilter | None = None) -> list[Hit]:
-        dense = self.embedder.embed_query(query.text)
-        sparse = query_vector(query.text, folded=query.no_diacritics or query.english)
-        return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
+    def retrieve(self, query: AnalyzedQuery, k: int = 8, flt: SearchFilter | None = None,
+                 identity: str = "") -> list[Hit]:
+        """Hybrid search for the question. ``identity``: the name, number and subject line of the
+        document(s) the search is restricted to — the question's words that only say *which*
+        document ("Thông tư … về xuất khẩu hàng dệt may …") match its header and preamble best;
+        the rest ("… có hiệu lực từ ngày nào?") is searched too and both rankings are fused."""
+        folded = query.no_diacritics or query.english
+        hits = self._search(query.text, folded, k, flt)
+        rest = residual_text(query.text, identity) if identity else ""
+        if rest and rest != query.text:
+            hits = fuse_ranks([hits, self._search(rest, folded, k, flt)], k)
+        return hits
+
+    def _search(self, text: str, folded: bool, k: int, flt: SearchFilter | None) -> list[Hit]:
+        dense = self.embedder.embed_query(text)
+        return self.store.search(dense, query_vector(text, folded=folded), k, flt, candidates=self.candidates)
 
     def document_chunks(self, doc_id: str, version: str) -> list[Hit]:
         key = (doc_id, version)
@@ -86,6 +98,33 @@ class HybridRetriever:
                 break
             after.append(c)
         return Context(hit, before, after)
+
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant (Cormack et al. 2009)
+
+
+def fuse_ranks(rankings: list[list[Hit]], k: int) -> list[Hit]:
+    """Reciprocal-rank fusion of several rankings of the same index; a hit keeps its best dense
+    score."""
+    score: dict[str, float] = {}
+    best: dict[str, Hit] = {}
+    for ranking in rankings:
+        for r, h in enumerate(ranking):
+            score[h.chunk_id] = score.get(h.chunk_id, 0.0) + 1.0 / (RRF_K + r + 1)
+            if h.chunk_id not in best or h.score > best[h.chunk_id].score:
+                best[h.chunk_id] = h
+    order = sorted(score, key=lambda c: (-score[c], -best[c].score, c))
+    return [best[c] for c in order[:k]]
+
+
+def residual_text(text: str, identity: str) -> str:
+    """The question without the words that only name its document (those of ``identity``):
+    "Thông tư … về xuất khẩu hàng dệt may có hiệu lực từ ngày nào?" -> "có hiệu lực từ ngày nào?"."""
+    from .textutil import fold, words
+
+    named = {fold(w) for w in words(identity)}
+    kept = [t for t in text.split() if not (words(t) and all(fold(w) in named for w in words(t)))]
+    return " ".join(kept)
 
 
 class DocumentOutlines(Mapping[str, list[Hit]]):

@@ -418,6 +418,16 @@ class Assistant:
             for other in records if other is not rec)}
         return replace(flt, exclude_doc_ids=sorted(set(flt.exclude_doc_ids) | repealed))
 
+    def identity_of(self, doc_ids: list[str] | None) -> str:
+        """What names the documents a question is restricted to (one to three of them): type,
+        number, issuing body, province and subject line (see HybridRetriever.retrieve)."""
+        if not doc_ids or len(doc_ids) > 3:
+            return ""
+        records = self.store.documents()
+        metas = [records[d].meta for d in doc_ids if d in records]
+        return " ".join(" ".join([m.doc_type, m.number, m.issuer, m.parent_issuer, m.province, m.subject])
+                        for m in metas)
+
     def check_request(self, question: str, history: list[dict[str, str]] | None,
                       flt: SearchFilter | None) -> None:
         """Every limit on what one question may make the server do (400 / 413 otherwise)."""
@@ -438,7 +448,8 @@ class Assistant:
         scope = self.scope(aq)
         t1 = time.perf_counter()
         hits = self.retriever.retrieve(aq, k or self.settings.top_k,
-                                       flt if scope.missing else restrict(flt, scope.doc_ids))
+                                       flt if scope.missing else restrict(flt, scope.doc_ids),
+                                       identity=self.identity_of(scope.doc_ids))
         if scope.missing_mention is not None:
             # not indexed itself, but an indexed document may say what the question asks about it
             from .constraints import Scope, cites
