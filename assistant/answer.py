@@ -17,8 +17,8 @@ from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
 from .facets import other_level, school_levels
-from .features import (Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words, similar,
-                       split_units)
+from .features import (FEATURE_NAMES, Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words,
+                       similar, split_units)
 from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, counted_noun, strategy
 from .models import Hit
 from .query import AnalyzedQuery
@@ -60,6 +60,7 @@ class ExtractiveAnswerer:
         self.threshold = model.confidence.threshold if threshold is None else threshold
         self.claim_threshold = model.confidence.claim_threshold if threshold is None else threshold
         self.english_threshold = model.confidence.english_threshold if threshold is None else threshold
+        self.override = threshold
         self.max_hits = max_hits or model.selection.candidate_hits
         self._w = np.asarray(model.vector(), dtype=np.float32)
 
@@ -72,17 +73,26 @@ class ExtractiveAnswerer:
         return [strategy(k) for k, _ in parts] or [strategy(q.kind)]
 
     def threshold_for(self, q: AnalyzedQuery) -> float:
-        """Claims (statements to verify, choices) and English questions have thresholds of their own."""
+        """Claims (statements to verify, choices) and English questions have thresholds of their own;
+        the fitted abstention model has one threshold on its probability."""
+        if self.model.abstention is not None:
+            return self.model.abstention.threshold if self.override is None else self.override
         if q.kind in CLAIM_KINDS:
             return self.claim_threshold
         return self.english_threshold if q.english else self.threshold
 
-    def confidence(self, q: AnalyzedQuery, hits: list[Hit], answer_rank: int | None = None) -> float:
-        """How well one paragraph (with its headings and document title) covers the question's
-        content words, blended with the dense similarity; in [0, 1]. Words that name the
-        document ("Chỉ thị 04 của An Giang") only have to match its name: they say which
-        document, not that this paragraph answers."""
-        return confidence_of(self.confidence_parts(q, hits, answer_rank), self.model.confidence, self.calibration)
+    def confidence(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit] | None = None,
+                   preferred: frozenset[str] = frozenset()) -> float:
+        """The probability that the documents answer the question (the fitted abstention model
+        over abstention_features), or without one the hand-set mix: how well one paragraph (with
+        its headings and document title) covers the question's content words, blended with the
+        dense similarity. Words that name the document ("Chỉ thị 04 của An Giang") only have to
+        match its name: they say which document, not that this paragraph answers."""
+        parts = self.confidence_parts(q, hits, units[0].hit_rank if units else None)
+        if self.model.abstention is not None:
+            return self.model.abstention.probability(
+                abstention_features(q, hits, units or [], parts, preferred, self.calibration))
+        return confidence_of(parts, self.model.confidence, self.calibration)
 
     def signed_document(self, q: AnalyzedQuery, hits: list[Hit], outlines: Mapping[str, list[Hit]],
                         preferred: frozenset[str]) -> str | None:
@@ -340,7 +350,7 @@ class ExtractiveAnswerer:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
         units = self.candidates(q, hits, preferred) if q.kind != QuestionKind.SIGNER else None
-        conf = self.confidence(q, hits, units[0].hit_rank if units else None)
+        conf = self.confidence(q, hits, units, preferred)
         if q.kind == QuestionKind.SIGNER:
             # "Ai ký …?" is answered from the signature of the document it identifies, or not at all
             signed = self.signed_document(q, hits, outlines, preferred) if outlines else None
@@ -521,6 +531,38 @@ def governing_provisions(hits: list[Hit], outlines: Mapping[str, list[Hit]], art
 
 
 _ABOUT_ISSUE = re.compile(r"\b(?:ban hành|được ký|ký ngày|có hiệu lực|hiệu lực thi hành)\b", re.I)
+
+
+def abstention_features(q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
+                        parts: list[tuple[float, float, float, float]], preferred: frozenset[str],
+                        calibration) -> list[float]:
+    """The question-level signals of answer_model.ABSTENTION_FEATURES, in that order: how well
+    the best paragraphs and units cover the question, how similar they are, whether the question
+    names its document, and the question's form and language."""
+    best = max(range(len(parts)), key=lambda i: parts[i][0], default=None)
+    dense = [calibrated_dense(h.score, calibration.lo, calibration.hi) for h in hits[:3]]
+    top = units[0] if units else None
+    mismatch = FEATURE_NAMES.index("kind_mismatch")
+    english = 1.0 if q.english else 0.0
+    named = 1.0 if preferred else 0.0
+    dense_best = max(dense, default=0.0)
+    return [
+        parts[best][0] if best is not None else 0.0,
+        max((p[1] for p in parts), default=0.0),
+        parts[best][2] if best is not None else 0.0,
+        dense[0] if dense else 0.0,
+        dense_best,
+        top.score if top else 0.0,
+        (top.score - units[1].score) if top and len(units) > 1 else (top.score if top else 0.0),
+        float(top.features[mismatch]) if top else 1.0,
+        1.0 / (1 + top.hit_rank) if top else 0.0,
+        named,
+        english,
+        1.0 if q.no_diacritics else 0.0,
+        1.0 if q.kind in CLAIM_KINDS else 0.0,
+        english * dense_best,
+        english * named,
+    ]
 
 
 def confidence_of(parts: list[tuple[float, float, float, float]], c, calibration) -> float:

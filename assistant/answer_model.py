@@ -62,6 +62,44 @@ class Confidence:
     claim_paragraphs: int = 8
 
 
+# Question-level signals the abstention model weighs (answer.abstention_features computes them).
+ABSTENTION_FEATURES: dict[str, str] = {
+    "answering_coverage": "best coverage of the question's content words by a unit that can answer its kind, over "
+                          "the top paragraphs and the one quoted",
+    "other_coverage": "the same for units that cannot answer the kind",
+    "identity": "how well the words naming a document match the paragraph with the best answering coverage",
+    "dense_top": "dense similarity of the first paragraph, calibrated",
+    "dense_best": "the best calibrated dense similarity of the top paragraphs",
+    "unit_score": "the best candidate unit's score under the unit weights",
+    "unit_margin": "its lead over the second best unit",
+    "unit_mismatch": "1 when the best unit cannot answer the question's kind",
+    "unit_rank": "1 / (1 + rank of the paragraph the best unit is in)",
+    "named": "1 when the question names an indexed document the retrieval was restricted to",
+    "english": "1 for a question in English",
+    "no_diacritics": "1 for a question typed without diacritics",
+    "claim": "1 for a statement to verify or a choice to make",
+    "english_dense": "english × dense_best: the only cross-lingual signal",
+    "english_named": "english × named",
+}
+ABSTENTION_NAMES = tuple(ABSTENTION_FEATURES)
+
+
+@dataclass
+class Abstention:
+    """P(the documents answer the question) by logistic regression on ABSTENTION_FEATURES;
+    questions below ``threshold`` are declined. Fitted by ``assistant tune``."""
+
+    weights: dict[str, float] = field(default_factory=dict)
+    bias: float = 0.0
+    threshold: float = 0.5
+
+    def probability(self, x: "list[float]") -> float:
+        import math
+
+        z = self.bias + sum(self.weights.get(n, 0.0) * v for n, v in zip(ABSTENTION_NAMES, x))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass
 class Calibration:
     """Dense cosine similarity mapped to [0, 1]: ``lo`` -> 0, ``hi`` -> 1 (per embedder)."""
@@ -76,6 +114,7 @@ class AnswerModel:
     selection: Selection = field(default_factory=Selection)
     confidence: Confidence = field(default_factory=Confidence)
     calibration: dict[str, Calibration] = field(default_factory=dict)
+    abstention: Abstention | None = None  # the fitted abstention model; None: the confidence mix above
     version: str = "hand-set"
     fitted: dict[str, Any] = field(default_factory=dict)  # provenance: sets, folds, figures
 
@@ -90,6 +129,7 @@ class AnswerModel:
     def to_dict(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": self.version, "weights": self.weights,
                 "selection": asdict(self.selection), "confidence": asdict(self.confidence),
+                "abstention": asdict(self.abstention) if self.abstention else None,
                 "calibration": {k: asdict(v) for k, v in self.calibration.items()}, "fitted": self.fitted}
 
     @classmethod
@@ -103,6 +143,7 @@ class AnswerModel:
                                    "chạy lại `assistant tune`.")
         return cls(weights=dict(d["weights"]), selection=Selection(**d.get("selection", {})),
                    confidence=Confidence(**d.get("confidence", {})),
+                   abstention=Abstention(**d["abstention"]) if d.get("abstention") else None,
                    calibration={k: Calibration(**v) for k, v in d.get("calibration", {}).items()},
                    version=str(d.get("version", "")), fitted=dict(d.get("fitted", {})))
 

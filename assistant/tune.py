@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from .answer import ExtractiveAnswerer, confidence_of
-from .answer_model import HAND_SET, AnswerModel, Calibration, Confidence, load_model
+from .answer import ExtractiveAnswerer, abstention_features, confidence_of
+from .answer_model import ABSTENTION_NAMES, HAND_SET, Abstention, AnswerModel, Calibration, Confidence, load_model
 from .evaluation import EvalQuestion, aggregate, contains_any, in_gold_article, load_questions, score_row
 from .features import FEATURE_NAMES, Unit
 from .kinds import CLAIM_KINDS
@@ -246,6 +246,58 @@ def fit_confidence(cases: list[Case], calibration: Calibration) -> Confidence:
     return best[1] if best else Confidence()
 
 
+ABSTENTION_L2 = 0.02  # on standardized features
+
+
+def abstention_rows(cases: list[Case], weights: dict[str, float], calibration: Calibration
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(features, answerable) of the cases the abstention model decides: not "who signed" questions
+    (their document's signature answers them or nothing does) nor questions naming a document the
+    index does not hold (declined before any answer)."""
+    from .kinds import QuestionKind
+
+    w = np.array([weights.get(n, 0.0) for n in FEATURE_NAMES])
+    xs, ys = [], []
+    for c in cases:
+        q = c.evidence.query
+        if c.evidence.scope.missing or q.kind == QuestionKind.SIGNER:
+            continue
+        units = [replace(u, score=float(u.features @ w)) for u in c.units]
+        units.sort(key=lambda u: -u.score)
+        xs.append(abstention_features(q, list(c.evidence.hits), units, c.parts,
+                                      frozenset(c.evidence.scope.preferred), calibration))
+        ys.append(c.question.answerable)
+    return np.array(xs, dtype=np.float64).reshape(-1, len(ABSTENTION_NAMES)), np.array(ys, dtype=bool)
+
+
+def fit_abstention(X: np.ndarray, y: np.ndarray, l2: float = ABSTENTION_L2) -> Abstention:
+    """Logistic regression of "answerable" on the question-level features, the two classes
+    weighted equally (there are few unanswerable questions), features standardized for the fit;
+    the threshold is the middle of the widest gap with the best balanced accuracy."""
+    if len(y) == 0 or y.all() or not y.any():
+        return Abstention({n: 0.0 for n in ABSTENTION_NAMES}, 10.0, 0.5)
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    Z = (X - mu) / sd
+    cw = np.where(y, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+
+    def loss(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = Z @ theta[:-1] + theta[-1]
+        p = 1 / (1 + np.exp(-np.clip(z, -30, 30)))
+        ll = -(cw * (y * np.log(p + 1e-12) + (~y) * np.log(1 - p + 1e-12))).sum() / len(y)
+        g = Z.T @ (cw * (p - y)) / len(y)
+        gb = (cw * (p - y)).sum() / len(y)
+        return ll + l2 * float(theta[:-1] @ theta[:-1]), np.append(g + 2 * l2 * theta[:-1], gb)
+
+    theta = _minimize(loss, np.zeros(Z.shape[1] + 1), steps=3000)
+    coef = theta[:-1] / sd
+    bias = float(theta[-1] - (mu / sd) @ theta[:-1])
+    model = Abstention({n: round(float(v), 5) for n, v in zip(ABSTENTION_NAMES, coef)}, round(bias, 5))
+    probs = np.array([model.probability(list(x)) for x in X])
+    _, _, cut = _best_cut(probs[y], probs[~y])
+    model.threshold = cut
+    return model
+
+
 def fit_model(cases: list[Case], embedder_id: str, drop: frozenset[str] = frozenset(),
               base: AnswerModel | None = None, l2: float = 0.01) -> AnswerModel:
     base = base or load_model()
@@ -254,6 +306,8 @@ def fit_model(cases: list[Case], embedder_id: str, drop: frozenset[str] = frozen
     model = replace(base, weights=weights, calibration={embedder_id: calibration, "default": calibration})
     # the confidence depends on the calibration only, not on the unit weights
     model.confidence = fit_confidence(cases, calibration)
+    # the abstention model reads the best unit's score: fitted under the weights just fitted
+    model.abstention = fit_abstention(*abstention_rows(cases, weights, calibration))
     return model
 
 
