@@ -122,8 +122,11 @@ def ingest(
         _dump(report.to_dict())
     else:
         _print_ingest(report, check=check, verbose=verbose)
-    if report.count("failed") and not report.count("indexed") and not report.count("unchanged") \
-            and not report.count("parsed"):
+    if report.count("failed"):
+        # the other files are indexed (each commits on its own); the run still failed
+        if not as_json:
+            typer.secho(f"Lỗi: {report.count('failed')} tệp không nạp được (xem ✗ ở trên); các tệp khác đã được nạp. "
+                        "Sửa hoặc bỏ các tệp đó rồi chạy lại.", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
 
@@ -358,31 +361,78 @@ def eval_cmd(
     from .evaluation import run_eval_command
 
     if sets:
-        from .tune import corpus_paths, load_sets
+        from .tune import corpus_paths
 
-        known = _run(load_sets)
+        known = _known_sets()
+        for name in sets:  # every set is checked before the first one runs
+            if name not in known:
+                _fail(f"Không có bộ câu hỏi '{name}' trong eval/sets.toml (có: {', '.join(known)}).")
+            _require_set_files(known[name])
         code = 0
         for name in sets:
-            qs = known.get(name)
-            if qs is None:
-                _fail(f"Không có bộ câu hỏi '{name}' trong eval/sets.toml (có: {', '.join(known)}).")
+            qs = known[name]
             paths = corpus_paths(qs)
-            if not paths:
-                _fail(f"Bộ '{name}' cần kho văn bản {', '.join(qs.corpus)}, không tìm thấy "
-                      "(../shared/ chỉ có trong CI của dự án: xem README, mục Dữ liệu).")
             svc = _service(qs.index, llm=llm)
-            _run(lambda: svc.ingest(paths, progress=not as_json))
+            report = _run(lambda: svc.ingest(paths, progress=not as_json))
+            for f in report.files:
+                if f.status == "failed":
+                    typer.secho(f"✗ Bỏ qua {f.source}: {f.error}", fg=typer.colors.RED, err=True)
             limits = thresholds if thresholds and thresholds.name != "none" else None
             per_set = _set_thresholds(limits, name)
             code |= _run(lambda: run_eval_command(svc, [qs.questions], out / name, baseline, per_set,
-                                                  judge=judge, as_json=as_json)) or 0
+                                                  judge=judge, as_json=as_json, corpus=paths, set_name=name)) or 0
             svc.close()
         raise typer.Exit(code)
+    files = questions or [Path("eval/dev.jsonl")]
+    for f in files:
+        if not f.is_file():
+            _fail(f"Không có tệp câu hỏi {f}.")
+    corpus, name = _corpus_of(files)
     svc = _service(index, llm=llm)
-    code = _run(lambda: run_eval_command(svc, questions or [Path("eval/dev.jsonl")], out, baseline, thresholds,
-                                         judge=judge, as_json=as_json))
+    code = _run(lambda: run_eval_command(svc, files, out, baseline, thresholds, judge=judge, as_json=as_json,
+                                         corpus=corpus, set_name=name))
     svc.close()
     raise typer.Exit(code or 0)
+
+
+def _known_sets() -> dict:
+    from .tune import load_sets
+
+    if not Path("eval/sets.toml").is_file():
+        return {}
+    return _run(load_sets)
+
+
+def _require_set_files(qs) -> None:
+    """A set whose questions or corpus are not on this machine is an error, never a pass."""
+    from .evaluation import missing_corpus
+
+    absent = ([str(qs.questions)] if not qs.questions.is_file() else []) + missing_corpus(qs.corpus)
+    if absent:
+        shared = any("../shared" in a for a in absent)
+        _fail(f"Bộ '{qs.name}' thiếu: {', '.join(absent)}. Không đánh giá được bộ này"
+              + (" (../shared/ chỉ có bên cạnh kho mã trong CI của dự án: xem README, mục Dữ liệu)." if shared
+                 else "."))
+
+
+def _corpus_of(files: list[Path]) -> tuple[Optional[list[Path]], str]:
+    """The corpus the question files are asked over, when eval/sets.toml names them (one set
+    per file, the same corpus for all); (None, "") when it does not."""
+    from .tune import corpus_paths
+
+    sets = _known_sets()
+    found = []
+    for f in files:
+        match = next((qs for qs in sets.values() if qs.questions.resolve() == f.resolve()), None)
+        if match is None:
+            typer.echo(f"Lưu ý: {f} không có trong eval/sets.toml, nên không biết kho văn bản của nó; "
+                       "chấm trên mọi văn bản trong chỉ mục.", err=True)
+            return None, ""
+        found.append(match)
+    for qs in found:
+        _require_set_files(qs)
+    corpus = [p for qs in found for p in corpus_paths(qs)]
+    return list(dict.fromkeys(corpus)), "+".join(dict.fromkeys(qs.name for qs in found))
 
 
 def _set_thresholds(path: Optional[Path], name: str) -> Optional[Path]:

@@ -89,3 +89,20 @@ def test_a_draft_reply_to_a_statement_gives_the_verdict(seed_index, tmp_path):
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Nhận định: Sai" in text and "huyện Minh Long" in text
     assert "V/v trả lời có phải Sở GDĐT Quảng Ngãi" in word.tables[0].rows[0].cells[0].text
+
+
+def test_ingest_indexes_the_rest_and_fails_when_a_file_failed(warm_cache, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "van-ban"
+    folder.mkdir()
+    for name in ("an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc.txt", "quang-ngai-binh-son-2025-quy-hoach-tinh.txt"):
+        shutil.copy(CORPUS / name, folder / name)
+    (folder / "hong.docx").write_bytes(b"PK\x03\x04 not really a Word file")
+    r = cli("ingest", str(folder), "--index", str(warm_cache))
+    assert r.returncode == 1, r.stdout
+    assert "2 văn bản nạp mới" in r.stdout and "1 lỗi" in r.stdout and "hong.docx" in r.stdout
+    assert "1 tệp không nạp được" in r.stderr
+    docs = json.loads(cli("docs", "--json", "--index", str(warm_cache)).stdout)
+    assert len(docs) == 2  # the readable files are indexed all the same
