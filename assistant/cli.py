@@ -319,7 +319,9 @@ def draft(
     out: Path = typer.Option(..., "--out", "-o", help="Tệp Word cần ghi, ví dụ tra-loi.docx."),
     recipient: str = typer.Option("", "--recipient", help="Kính gửi (nơi nhận chính)."),
     sender: str = typer.Option("", "--sender", help="Cơ quan ban hành công văn trả lời."),
-    subject: str = typer.Option("", "--subject", help="Trích yếu sau “V/v” (mặc định: theo câu hỏi)."),
+    subject: str = typer.Option("", "--subject", help="Trích yếu sau “V/v” (mặc định: đặt theo chủ đề câu hỏi)."),
+    parent: str = typer.Option("", "--parent", help="Cơ quan chủ quản, ghi trên tên cơ quan ban hành "
+                                                   "(mặc định: suy từ --sender khi biết được)."),
     history: Optional[Path] = typer.Option(None, "--history", help='Tệp JSON: [{"role": "user", "content": "…"}, …].'),
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
@@ -327,20 +329,41 @@ def draft(
     in_force: Optional[str] = InForceOpt,
 ) -> None:
     """Soạn công văn trả lời (tệp Word .docx theo thể thức Nghị định 30/2020/NĐ-CP) từ câu trả lời có trích dẫn."""
-    from .drafting import DraftError, draft_docx
+    from .drafting import DraftError, build_draft, render_docx
 
     if out.suffix.lower() != ".docx":
         _fail(f"Tệp ra cần đuôi .docx (nhận được '{out.name}').")
     answer = _answer(question, _read_history(history),
                      _filter(doc, doc_type, issuer, province, date_from, date_to, in_force), index, None)
     try:
-        data = draft_docx(answer, recipient, sender, subject)
+        d = build_draft(answer, recipient, sender, subject, parent, _document_metas(answer, index))
     except DraftError as e:
         _fail(str(e))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    out.write_bytes(render_docx(d))
     typer.echo(f"Đã ghi bản thảo công văn: {out} ({len(answer['citations'])} trích dẫn từ "
                f"{len({c['doc_id'] for c in answer['citations']})} văn bản). Mở bằng Word để điền số, ngày và ký.")
+    if d.notes:  # what the officer must fill or check: stderr, so `> log` keeps the one line above
+        sys.stdout.flush()
+        typer.echo("Cần điền hoặc kiểm tra trước khi gửi (chỗ đánh dấu “[cần điền: …]” trong bản thảo):", err=True)
+        for note in d.notes:
+            typer.echo(f"- {note}", err=True)
+
+
+def _document_metas(answer: dict[str, Any], index: Optional[Path]) -> dict[str, Any]:
+    """The metadata of the indexed documents (the cited ones at least) that a draft's references
+    and header are built from: from the server over this index when one answers, else the index."""
+    from .models import DocumentMeta
+
+    server = _server(index)
+    if server is not None:
+        rows = _run(lambda: server.get("/v1/documents"))["documents"]
+        return {r["doc_id"]: DocumentMeta.from_dict(r) for r in rows}
+    svc = _service(index)
+    try:
+        return {d: r.meta for d, r in _run(lambda: svc.store.documents()).items()}
+    finally:
+        svc.close()
 
 
 @app.command("eval")

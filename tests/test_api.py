@@ -1,5 +1,6 @@
 """The HTTP API against a real server process on a free port."""
 import json
+import urllib.parse
 import subprocess
 import sys
 
@@ -92,7 +93,10 @@ def test_draft_as_json_and_as_word(server):
     r = httpx.post(server.url + "/v1/draft", json=body, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     data = r.json()
-    assert data["draft"].startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") and data["answer"]["citations"]
+    assert data["draft"].startswith("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in data["draft"] and data["answer"]["citations"]
+    assert data["subject"] == "nội dung trường THCS phải báo cáo sau năm học 2024-2025"
+    assert any("chưa rõ số hiệu" in n for n in data["notes"])  # the công văn's header has no number
     for how in ({"json": {**body, "format": "docx"}}, {"json": body, "headers": {"Accept": DOCX}}):
         r = httpx.post(server.url + "/v1/draft", timeout=60, **how)
         assert r.status_code == 200 and r.headers["content-type"] == DOCX
@@ -100,11 +104,15 @@ def test_draft_as_json_and_as_word(server):
         word = _read_docx(r.content)
         text = "\n".join(p.text for p in word.paragraphs)
         head = [c.text for c in word.tables[0].rows[0].cells]
-        assert "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÌNH SƠN" in head[0] and "Số:" in head[0] and "V/v" in head[0]
+        assert head[0].startswith("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
+        assert "Số:" in head[0] and "V/v" in head[0]
         assert "Độc lập - Tự do - Hạnh phúc" in head[1] and "ngày" in head[1]
         assert "Kính gửi: Các trường THCS" in text
         for c in data["answer"]["citations"]:  # every reference comes from a cited document's metadata
-            assert f"{c['doc_type']} số …{c['doc_number']}" in text
+            assert f"Căn cứ {c['doc_type']} số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của {c['issuer']};" \
+                in text
+        notes = json.loads(urllib.parse.unquote(r.headers["x-draft-notes"]))
+        assert notes == data["notes"]
         assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
         fonts = {r.font.name for p in word.paragraphs for r in p.runs if r.text.strip()}
         assert fonts == {"Times New Roman"}

@@ -62,10 +62,15 @@ def test_draft_writes_a_word_reply(seed_index, tmp_path):
     word = docx.Document(str(out))
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Kính gửi: Các trường THCS trên địa bàn huyện" in text
-    assert "Căn cứ Công văn số …/PGDDĐT tháng 02/2025 của Phòng Giáo dục và Đào tạo huyện Bình Sơn;" in text
-    assert "Học bạ điện tử" in text
+    # the header has no number and only a month: the draft asks for them instead of writing "…/PGDDĐT"
+    assert ("Căn cứ Công văn số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của Phòng Giáo dục và Đào tạo "
+            "huyện Bình Sơn;") in text
+    assert "chưa rõ số hiệu (văn bản ghi “/PGDDĐT”), ngày ban hành" in r.stderr  # and says so
+    assert "Học bạ điện tử" in text and "(theo mục 4 Công văn của Phòng Giáo dục và Đào tạo huyện Bình Sơn)" in text
     head = word.tables[0].rows[0].cells
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in head[1].text and "Số:" in head[0].text
+    assert head[0].paragraphs[0].text == "ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN"
+    assert "V/v nội dung trường THCS phải báo cáo sau năm học 2024-2025" in head[0].text
     assert word.sections[0].left_margin.mm == pytest.approx(30, abs=0.5)
     bad = cli("draft", "Câu hỏi?", "-o", str(tmp_path / "x.txt"), "--index", str(seed_index))
     assert bad.returncode == 1 and ".docx" in bad.stderr
@@ -88,7 +93,7 @@ def test_a_draft_reply_to_a_statement_gives_the_verdict(seed_index, tmp_path):
     word = docx.Document(str(out))
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Nhận định: Sai" in text and "huyện Minh Long" in text
-    assert "V/v trả lời có phải Sở GDĐT Quảng Ngãi" in word.tables[0].rows[0].cells[0].text
+    assert "V/v làm rõ thông tin Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long" in word.tables[0].rows[0].cells[0].text
 
 
 def test_ingest_indexes_the_rest_and_fails_when_a_file_failed(warm_cache, tmp_path):
