@@ -250,3 +250,33 @@ def test_missing_index(tmp_path):
         assert r.status_code == 503 and "assistant ingest" in r.json()["error"]["message"]
     finally:
         srv.stop()
+
+
+def test_the_document_view_shows_each_heading_once(server):
+    import re
+
+    text = ("SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH HÀ GIANG\n\nSố: 12/KH-SGDĐT\n\nHà Giang, ngày 01 tháng 10 năm 2024\n\n"
+            "KẾ HOẠCH\n\nKiểm tra cuối năm học\n\nI. MỤC ĐÍCH\n\n1. Đánh giá chất lượng dạy học.\n\n"
+            "2. Rút kinh nghiệm cho năm học sau.\n\nII. NỘI DUNG\n\n1. Kiểm tra hồ sơ chuyên môn của giáo viên, gồm:\n\n"
+            "a) Sổ điểm điện tử;\n\nb) Học bạ của học sinh.\n\n2. Kiểm tra cơ sở vật chất.\n")
+    r = httpx.post(server.url + "/v1/documents", files={"file": ("xem-van-ban.txt", text.encode(), "text/plain")},
+                   headers={"X-API-Key": KEY}, timeout=60)
+    assert r.status_code == 201, r.text
+    paragraphs = httpx.get(server.url + "/v1/documents/xem-van-ban", timeout=30).json()["paragraphs"]
+    cited = next(p for p in paragraphs if p["text"].startswith("b) Học bạ"))
+    page = httpx.get(server.url + f"/documents/xem-van-ban/view?chunk={cited['chunk_id']}", timeout=30).text
+    httpx.delete(server.url + "/v1/documents/xem-van-ban", headers={"X-API-Key": KEY})
+    headings = re.findall(r"<h(\d)[^>]*>(.*?)</h\1>", page)
+    labels = [re.sub(r"<[^>]+>", "", h) for _, h in headings]
+    assert len(labels) == len(set(labels)), labels  # each heading once
+    assert [lvl for lvl, h in headings if h.startswith("I. ") or h.startswith("II. ")] == ["2", "2"]
+    # an item with sub-items is the heading of its sub-items, shown once, one level down
+    assert sum("Kiểm tra hồ sơ chuyên môn" in h for h in labels) == 1
+    assert page.count("Kiểm tra hồ sơ chuyên môn") == 1
+    assert " &gt; " not in page and "…" not in page.split("</h1>", 1)[1]  # no breadcrumbs, no cut labels
+    focus = re.search(r'<div id="([^"]+)" class="para focus">(.*?)</div>', page)
+    assert focus and focus.group(1) == cited["chunk_id"] and "Học bạ của học sinh" in focus.group(2)
+    # paragraphs come under their headings, in document order
+    order = [page.index(s) for s in ("MỤC ĐÍCH", "Đánh giá chất lượng", "NỘI DUNG", "Kiểm tra hồ sơ", "Sổ điểm",
+                                     "Học bạ của học sinh", "Kiểm tra cơ sở vật chất")]
+    assert order == sorted(order)
