@@ -18,6 +18,14 @@ bench_app = typer.Typer(help="Đo hiệu năng (nạp dữ liệu, truy vấn, t
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
+
+@app.callback()
+def _root(lang: str = typer.Option("vi", "--lang", metavar="vi|en", help="Ngôn ngữ của hướng dẫn và thông báo: vi "
+                                   "(mặc định) hoặc en; hoặc biến môi trường ASSISTANT_LANG.")) -> None:
+    # --lang is read before Typer parses (lang.select), so it works anywhere on the line; it is
+    # declared here for the help
+    pass
+
 IndexOpt = typer.Option(None, "--index", help="Thư mục chỉ mục (mặc định: index/ hoặc ASSISTANT_INDEX_DIR).")
 JsonOpt = typer.Option(False, "--json", help="In kết quả dạng JSON (ổn định, dùng cho script).")
 
@@ -113,7 +121,7 @@ def ingest(
                                                        "(dùng với --dry-run để kiểm tra mà không nhúng)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Liệt kê các dòng của tệp không vào chỉ mục."),
 ) -> None:
-    """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi."""
+    """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi. Thoát với mã 1 khi có tệp không nạp được (sau khi nạp các tệp khác)."""
     svc = _service(index, embedder=embedder)
     targets = list(paths) if paths else [svc.settings.corpus_dir]
     report = _run(lambda: svc.ingest(targets, dry_run=dry_run, rebuild=rebuild, progress=not (as_json or quiet)))
@@ -147,21 +155,23 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
             if f.status == "parsed":
                 t.add_row(f.source, f.doc_type, f.number, str(f.articles or ""), str(f.chunks), str(f.chars))
         con.print(t)
+    from .lang import t
+
     for f in report.files:
         if f.status == "failed":
-            con.print(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}")
+            con.print(t(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}"))
         elif f.status == "removed":
-            con.print(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)")
+            con.print(t(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)"))
     _print_coverage(con, report, check, verbose)
     d = report.to_dict()
     done = d["documents"]
-    con.print(
+    con.print(t(
         f"[bold]Xong[/bold] trong {d['seconds']:.1f} giây: {done} văn bản {'phân tích' if report.dry_run else 'nạp mới/cập nhật'}, "
         f"{d['unchanged']} không đổi, {d['removed']} đã gỡ, {d['failed']} lỗi; {d['chunks']} đoạn, {d['chars']:,} ký tự"
         + ("" if report.dry_run else f"; nhúng {d['embedded_chars']:,} ký tự trong {d['embed_seconds']:.1f} giây"
            f" ({d['cache_hits']} đoạn lấy từ bộ đệm)")
         + "."
-    )
+    ))
 
 
 def _print_coverage(con, report, check: bool, verbose: bool) -> None:
@@ -601,8 +611,9 @@ def bench_fidelity_cmd(
 @app.command()
 def serve(
     index: Optional[Path] = IndexOpt,
-    host: Optional[str] = typer.Option(None, "--host"),
-    port: Optional[int] = typer.Option(None, "--port"),
+    host: Optional[str] = typer.Option(None, "--host", help="Địa chỉ lắng nghe (mặc định: 127.0.0.1, chỉ máy này; "
+                                       "0.0.0.0 để máy khác truy cập được; hoặc ASSISTANT_HOST)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Cổng lắng nghe (mặc định: 8000; hoặc ASSISTANT_PORT)."),
     no_ui: bool = typer.Option(False, "--no-ui", help="Chỉ chạy API, không gắn giao diện chat."),
 ) -> None:
     """Chạy máy chủ HTTP: API /v1 và giao diện chat tại /."""
@@ -623,10 +634,26 @@ def serve(
 def main() -> None:
     from typer.main import get_command
 
-    from .cli_vi import install, localize
+    from . import lang
 
-    install()
-    localize(get_command(app))(prog_name="assistant")
+    try:
+        args = lang.select(sys.argv[1:])
+    except lang.LangError as e:
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise SystemExit(2)
+    command = get_command(app)
+    if lang.english():  # Typer's own texts are English already; ours are translated
+        from .cli_vi import install_english
+
+        install_english()
+        lang.localize(command)
+        lang.install_output()
+    else:
+        from .cli_vi import install, localize
+
+        install()
+        localize(command)
+    command(args=args, prog_name="assistant")
 
 
 if __name__ == "__main__":

@@ -251,7 +251,7 @@ _SAME_HEAD = {"thời gian": ("thời gian", "thời hạn", "thời điểm"), 
               "mức": ("mức", "tỷ lệ", "số lượng"), "tỷ lệ": ("tỷ lệ",)}
 _FRAME_OPEN = re.compile(r"^\s*(?:(?:xin\s+)?(?:hãy\s+)?cho\s+(?:tôi\s+)?biết|tôi\s+muốn\s+biết(?:\s+thêm)?(?:\s+về)?|"
                          r"xin\s+hỏi|cho\s+hỏi|có\s+phải(?:\s+là)?|phải\s+chăng)\s*,?\s*", re.I)
-_FRAME_CLOSE = re.compile(r"\s*,?\s*(?:đúng\s+hay\s+sai|đúng\s+không|có\s+đúng\s+không|phải\s+không|hay\s+không|"
+_FRAME_CLOSE = re.compile(r"(?:\s+|\s*,\s*)(?:đúng\s+hay\s+sai|đúng\s+không|có\s+đúng\s+không|phải\s+không|hay\s+không|"
                           r"không|vậy|thế|ạ|nhỉ|nhé)\s*[?.!]*\s*$", re.I)
 _CHOICES = re.compile(r"\s+A[.)]\s.+?\sB[.)]\s.*$", re.S)
 _SOURCE_FRAME = re.compile(r"^\s*(?:[Tt]heo|[Cc]ăn cứ)\s+([^,?]{3,80}?),\s*")

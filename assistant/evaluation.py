@@ -209,7 +209,9 @@ def evaluate(svc, questions: list[EvalQuestion], progress: bool = True, judge=No
     rows = []
     svc.warm()  # latency is a warm process's
     # disable=None: no bar when the output is not a terminal (a log stays clean)
-    for q in tqdm(questions, desc="Đánh giá", unit="câu", disable=True if not progress else None):
+    from .lang import t
+
+    for q in tqdm(questions, desc=t("Đánh giá"), unit=t("câu"), disable=True if not progress else None):
         t0 = time.perf_counter()
         answer = svc.ask(q.question, q.history).to_dict()
         latency = (time.perf_counter() - t0) * 1000
@@ -330,9 +332,11 @@ def print_table(report: dict[str, Any], failures: list[str], baseline: dict[str,
     from rich.console import Console
     from rich.table import Table
 
+    from .lang import t as tr
+
     agg = report["aggregate"]
     t = Table("metric", "overall", *report["by_kind"].keys(), *(["baseline", "Δ"] if baseline else []),
-              title=f"{agg['questions']} câu hỏi ({agg['answerable']} có đáp án, {agg['unanswerable']} không)")
+              title=tr(f"{agg['questions']} câu hỏi ({agg['answerable']} có đáp án, {agg['unanswerable']} không)"))
     for key, label in _LABELS:
         row = [label, _fmt(agg.get(key))] + [_fmt(report["by_kind"][k].get(key)) for k in report["by_kind"]]
         if baseline:
@@ -344,11 +348,12 @@ def print_table(report: dict[str, Any], failures: list[str], baseline: dict[str,
     con.print(t)
     if failures:
         for f in failures:
-            con.print(f"[red]✗ {f}[/red]")
+            con.print(f"[red]✗ {tr(f)}[/red]")
     elif gated:
-        con.print("[green]✓ Đạt mọi ngưỡng, không có suy giảm.[/green]")
+        con.print(f"[green]{tr('✓ Đạt mọi ngưỡng, không có suy giảm.')}[/green]")
     else:
-        con.print("Không có ngưỡng nào cho bộ câu hỏi này (và không có --baseline): chỉ báo cáo số liệu, không chấm đạt/không đạt.")
+        con.print(tr("Không có ngưỡng nào cho bộ câu hỏi này (và không có --baseline): chỉ báo cáo số liệu, "
+                     "không chấm đạt/không đạt."))
 
 
 @dataclass
@@ -430,7 +435,9 @@ def run_eval_command(svc, paths: list[Path], out: Path, baseline_path: Path | No
     if note:
         import sys
 
-        print(note, file=sys.stderr)
+        from .lang import t
+
+        print(t(note), file=sys.stderr)
     judge_fn = None
     if judge:
         from .llm import make_judge
@@ -460,5 +467,7 @@ def run_eval_command(svc, paths: list[Path], out: Path, baseline_path: Path | No
                           "report": str(out / "report.json")}, ensure_ascii=False, indent=2))
     else:
         print_table(report, failures, baseline, gated)
-        print(f"Báo cáo: {out / 'report.json'} và {out / 'report.md'}")
+        from .lang import t
+
+        print(t(f"Báo cáo: {out / 'report.json'} và {out / 'report.md'}"))
     return 1 if failures else 0

@@ -111,3 +111,37 @@ def test_ingest_indexes_the_rest_and_fails_when_a_file_failed(warm_cache, tmp_pa
     assert "1 tệp không nạp được" in r.stderr
     docs = json.loads(cli("docs", "--json", "--index", str(warm_cache)).stdout)
     assert len(docs) == 2  # the readable files are indexed all the same
+
+
+def test_every_help_text_has_its_english():
+    from typer.main import get_command
+
+    from assistant import lang
+    from assistant.cli import app
+
+    assert lang.localize(get_command(app)) == []  # a help text added without English fails here
+
+
+VIETNAMESE = ["Cách dùng", "Tùy chọn", "Tham số", "Hiện hướng dẫn", "mặc định", "Thư mục", "<chữ>", "<số>", "Lệnh"]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "assistant")
+def test_help_in_english_with_lang_en(command):
+    r = cli("--lang", "en", *command, "--help")
+    assert r.returncode == 0, r.stderr
+    assert "Usage: assistant" in r.stdout and "Show this message and exit." in r.stdout
+    for word in VIETNAMESE + ["<bool>", "<list[str]>"]:
+        assert word not in r.stdout, f"{word!r} in `assistant --lang en {' '.join(command)} --help`"
+
+
+def test_english_by_environment_and_messages_in_english(tmp_path):
+    r = cli("serve", "--help", env={"ASSISTANT_LANG": "en"})
+    assert "Usage: assistant serve" in r.stdout and "default: 127.0.0.1" in r.stdout and "default: 8000" in r.stdout
+    r = cli("draft", "Câu hỏi?", "-o", str(tmp_path / "x.txt"), "--lang", "en")
+    assert r.returncode == 1 and "Error: The output file must end in .docx (got 'x.txt')." in r.stderr
+    # a locale alone does not switch: Vietnamese is the default (servers often run en_US.UTF-8)
+    r = cli("serve", "--help", env={"LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"})
+    assert "Cách dùng: assistant serve" in r.stdout
+    assert "mặc định: 127.0.0.1" in r.stdout and "mặc định: 8000" in r.stdout
+    r = cli("--lang", "fr", "docs")
+    assert r.returncode == 2 and "--lang 'fr'" in r.stderr

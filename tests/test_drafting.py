@@ -85,6 +85,7 @@ def test_a_reference_is_never_built_from_doubtful_metadata():
     ("Chỉ thị 04 yêu cầu các trường làm gì?", "nội dung Chỉ thị 04 yêu cầu các trường"),
     ("Trường THCS phải làm gì sau năm học 2024-2025?", "nhiệm vụ của trường THCS sau năm học 2024-2025"),
     ("Thời gian tạm trú tối đa là bao lâu?", "thời gian tạm trú tối đa"),
+    ("Công văn của Phòng Bình Sơn yêu cầu gì về học bạ?", "nội dung Công văn của Phòng Bình Sơn yêu cầu về học bạ"),
     ("Hội nghị diễn ra ở đâu và có bao nhiêu đại biểu?", "địa điểm và số đại biểu Hội nghị"),
 ])
 def test_the_subject_is_phrased_from_the_topic(question, subject):
