@@ -92,8 +92,21 @@ HELP = {
     "Loại văn bản, ví dụ \"Công văn\"; lặp lại được.": "Document type, e.g. \"Công văn\"; repeatable.",
     "Cơ quan ban hành (một phần tên).": "Issuing body (part of its name).",
     "Tỉnh, ví dụ \"Quảng Ngãi\".": "Province, e.g. \"Quảng Ngãi\".",
-    "Từ ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).": "From date (YYYY, YYYY-MM or YYYY-MM-DD).",
-    "Đến ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).": "To date (YYYY, YYYY-MM or YYYY-MM-DD).",
+    "Ban hành từ ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).": "Issued on or after (YYYY, YYYY-MM or YYYY-MM-DD).",
+    "Ban hành đến ngày (YYYY, YYYY-MM hoặc YYYY-MM-DD).": "Issued on or before (YYYY, YYYY-MM or YYYY-MM-DD).",
+    "Chỉ văn bản còn hiệu lực vào ngày này (đã có hiệu lực, chưa bị văn bản đã nạp bãi bỏ/thay thế), ví dụ 2025-12-01.":
+        "Only documents in force on this date (in effect, not repealed or replaced by an indexed document), "
+        "e.g. 2025-12-01.",
+    "Báo độ phủ của từng tệp: phần nội dung tệp đã vào chỉ mục (dùng với --dry-run để kiểm tra mà không nhúng).":
+        "Report each file's coverage: the share of its content that reached the index (with --dry-run: check "
+        "without embedding).",
+    "Liệt kê các dòng của tệp không vào chỉ mục.": "List the lines of a file that did not reach the index.",
+    "Đo độ phủ khi nạp (phần nội dung vào chỉ mục) và độ đúng của siêu dữ liệu so với metadata.jsonl.":
+        "Measure ingest coverage (the share of content indexed) and metadata accuracy against metadata.jsonl.",
+    "Thư mục bộ văn bản có metadata.jsonl (và split.json).": "Folder of a document pool with metadata.jsonl "
+                                                            "(and split.json).",
+    "Chỉ phần \"fit\" hoặc \"test\" của split.json.": "Only the \"fit\" or \"test\" part of split.json.",
+    "Tệp JSON kết quả.": "JSON file for the results.",
     "Trả lời câu hỏi, kèm trích dẫn tới đúng đoạn văn bản nguồn.":
         "Answer a question, citing the exact source paragraphs (the answer is in Vietnamese).",
     "Câu hỏi (tiếng Việt hoặc tiếng Anh).": "The question (Vietnamese or English).",
