@@ -444,7 +444,7 @@ def _require_set_files(qs) -> None:
     if absent:
         shared = any("../shared" in a for a in absent)
         _fail(f"Bộ '{qs.name}' thiếu: {', '.join(absent)}. Không đánh giá được bộ này"
-              + (" (../shared/ chỉ có bên cạnh kho mã trong CI của dự án: xem README, mục Dữ liệu)." if shared
+              + (" (../shared/ chỉ có bên cạnh kho mã trong CI của dự án: xem docs/reference.md, mục Data)." if shared
                  else "."))
 
 

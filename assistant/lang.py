@@ -296,9 +296,9 @@ MESSAGES: list[tuple[str, Any]] = [
                                                                            r"(there are: \2)."),
     (r"Không có tệp câu hỏi (.+?)\.$", r"No questions file \1."),
     (r"Bộ '(.+?)' thiếu: (.+?)\. Không đánh giá được bộ này \(\.\./shared/ chỉ có bên cạnh kho mã trong CI của dự án: "
-     r"xem README, mục Dữ liệu\)\.",
+     r"xem docs/reference\.md, mục Data\)\.",
      r"Set '\1' is missing: \2. It cannot be evaluated (../shared/ is beside the repository in this project's CI "
-     r"only: see the README, Data)."),
+     r"only: see docs/reference.md, Data)."),
     (r"Bộ '(.+?)' thiếu: (.+?)\. Không đánh giá được bộ này\.", r"Set '\1' is missing: \2. It cannot be evaluated."),
     (r"Lưu ý: (.+?) không có trong eval/sets\.toml, nên không biết kho văn bản của nó; chấm trên mọi văn bản trong "
      r"chỉ mục\.",

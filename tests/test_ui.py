@@ -106,7 +106,7 @@ def test_ask_see_citation_open_source(ui_server, browser, tmp_path):
     assert "Kính gửi: Các trường THCS trên địa bàn huyện" in body and "Căn cứ Công văn số [cần điền: số hiệu]" in body
     assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
 
-    # test artefacts stay in a temporary folder; `make screenshot` updates the README's picture
+    # test artefacts stay in a temporary folder; `make screenshot` updates the pictures in docs/
     shot = _shot("screenshot-chat.png", tmp_path)
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
