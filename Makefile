@@ -2,7 +2,7 @@
 #   make run         install the core (./setup.sh), index corpus/, ask the example question
 #   make test        install the core and the test extras (./setup.sh --full), run the test suite (~8-11 min)
 #   make setup-full  the core and every extra, without running anything
-#   make screenshot  retake docs/screenshot-chat.png in headless Chromium (the README's picture)
+#   make screenshot  retake docs/screenshot-chat.png, -phone.png and -document.png in headless Chromium
 #   make eval-all    every question set of eval/sets.toml on its corpus (needs ../shared; the 17
 #                    ALQAC laws take ~25 min to embed the first time, then seconds)
 #   make tune        refit assistant/answer_model.json on the training sets, with cross-validation
@@ -33,7 +33,8 @@ test: setup-full
 	$(BIN)/python -m pytest -q
 
 screenshot: setup-full
-	ASSISTANT_SCREENSHOT=docs/screenshot-chat.png $(BIN)/python -m pytest -q tests/test_ui.py -k test_ask_see_citation_open_source
+	ASSISTANT_SCREENSHOT=docs/screenshot-chat.png $(BIN)/python -m pytest -q tests/test_ui.py \
+	  -k "test_ask_see_citation_open_source or phone or document_view"
 
 eval: setup
 	$(BIN)/assistant ingest -q

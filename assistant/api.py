@@ -77,7 +77,9 @@ class DraftRequest(BaseModel):
     llm: bool | None = None
     recipient: str = Field("", max_length=300, description="Kính gửi")
     sender: str = Field("", max_length=300, description="cơ quan ban hành công văn trả lời")
-    subject: str = Field("", max_length=300, description="trích yếu sau “V/v” (mặc định: theo câu hỏi)")
+    subject: str = Field("", max_length=300, description="trích yếu sau “V/v” (mặc định: đặt theo chủ đề câu hỏi)")
+    parent: str = Field("", max_length=300, description="cơ quan chủ quản, ghi trên tên cơ quan ban hành "
+                                                        "(mặc định: suy từ sender khi biết được)")
     format: Literal["json", "docx"] | None = Field(
         None, description='"docx": tệp Word; mặc định: theo header Accept (docx nếu có '
                           'application/vnd.openxmlformats-officedocument.wordprocessingml.document), còn lại JSON')
@@ -202,20 +204,26 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         """Answer the question, then draft a reply (công văn) from the answer and its citations:
         JSON `{answer, draft}` (text), or a Word file when `format` is "docx" or the Accept header
         asks for it. References come only from the cited documents' metadata."""
-        from .drafting import DraftError, build_draft, draft_reply, render_docx
+        from .drafting import DraftError, build_draft, draft_text, render_docx
 
         history = [m.model_dump() for m in req.history]
         answer = svc.ask(req.question, history, req.filters.to_filter() if req.filters else None, req.k,
                          use_llm=req.llm).to_dict()
         want_docx = req.format == "docx" or (req.format is None and DOCX_TYPE in request.headers.get("accept", ""))
         try:
-            d = build_draft(answer, req.recipient, req.sender, req.subject)
+            d = build_draft(answer, req.recipient, req.sender, req.subject, req.parent,
+                            {doc_id: r.meta for doc_id, r in svc.store.documents().items()})
         except DraftError as e:
             raise ApiError(422, "nothing_to_cite", str(e)) from e
         if not want_docx:
-            return {"answer": answer, "draft": draft_reply(answer, req.recipient, req.sender, req.subject)}
+            # notes: what the officer must fill ("[cần điền: …]" in the draft) or check, and why
+            return {"answer": answer, "draft": draft_text(d), "subject": d.subject, "notes": d.notes}
+        from urllib.parse import quote as url_quote
+
         return Response(render_docx(d), media_type=DOCX_TYPE,
-                        headers={"Content-Disposition": 'attachment; filename="cong-van-tra-loi.docx"'})
+                        headers={"Content-Disposition": 'attachment; filename="cong-van-tra-loi.docx"',
+                                 # the notes, percent-encoded UTF-8 JSON (headers are Latin-1)
+                                 "X-Draft-Notes": url_quote(json.dumps(d.notes, ensure_ascii=False))})
 
     @app.post("/v1/search", tags=["answers"], dependencies=[Depends(require_read)])
     def search(req: SearchRequest) -> dict[str, Any]:

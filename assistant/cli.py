@@ -18,6 +18,14 @@ bench_app = typer.Typer(help="Đo hiệu năng (nạp dữ liệu, truy vấn, t
                         no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
 
+
+@app.callback()
+def _root(lang: str = typer.Option("vi", "--lang", metavar="vi|en", help="Ngôn ngữ của hướng dẫn và thông báo: vi "
+                                   "(mặc định) hoặc en; hoặc biến môi trường ASSISTANT_LANG.")) -> None:
+    # --lang is read before Typer parses (lang.select), so it works anywhere on the line; it is
+    # declared here for the help
+    pass
+
 IndexOpt = typer.Option(None, "--index", help="Thư mục chỉ mục (mặc định: index/ hoặc ASSISTANT_INDEX_DIR).")
 JsonOpt = typer.Option(False, "--json", help="In kết quả dạng JSON (ổn định, dùng cho script).")
 
@@ -113,7 +121,7 @@ def ingest(
                                                        "(dùng với --dry-run để kiểm tra mà không nhúng)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Liệt kê các dòng của tệp không vào chỉ mục."),
 ) -> None:
-    """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi."""
+    """Nạp văn bản (.txt .md .docx .pdf .html) vào chỉ mục, chỉ xử lý tệp mới hoặc đã thay đổi. Thoát với mã 1 khi có tệp không nạp được (sau khi nạp các tệp khác)."""
     svc = _service(index, embedder=embedder)
     targets = list(paths) if paths else [svc.settings.corpus_dir]
     report = _run(lambda: svc.ingest(targets, dry_run=dry_run, rebuild=rebuild, progress=not (as_json or quiet)))
@@ -122,8 +130,11 @@ def ingest(
         _dump(report.to_dict())
     else:
         _print_ingest(report, check=check, verbose=verbose)
-    if report.count("failed") and not report.count("indexed") and not report.count("unchanged") \
-            and not report.count("parsed"):
+    if report.count("failed"):
+        # the other files are indexed (each commits on its own); the run still failed
+        if not as_json:
+            typer.secho(f"Lỗi: {report.count('failed')} tệp không nạp được (xem ✗ ở trên); các tệp khác đã được nạp. "
+                        "Sửa hoặc bỏ các tệp đó rồi chạy lại.", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
 
 
@@ -144,21 +155,23 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
             if f.status == "parsed":
                 t.add_row(f.source, f.doc_type, f.number, str(f.articles or ""), str(f.chunks), str(f.chars))
         con.print(t)
+    from .lang import t
+
     for f in report.files:
         if f.status == "failed":
-            con.print(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}")
+            con.print(t(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}"))
         elif f.status == "removed":
-            con.print(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)")
+            con.print(t(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)"))
     _print_coverage(con, report, check, verbose)
     d = report.to_dict()
     done = d["documents"]
-    con.print(
+    con.print(t(
         f"[bold]Xong[/bold] trong {d['seconds']:.1f} giây: {done} văn bản {'phân tích' if report.dry_run else 'nạp mới/cập nhật'}, "
         f"{d['unchanged']} không đổi, {d['removed']} đã gỡ, {d['failed']} lỗi; {d['chunks']} đoạn, {d['chars']:,} ký tự"
         + ("" if report.dry_run else f"; nhúng {d['embedded_chars']:,} ký tự trong {d['embed_seconds']:.1f} giây"
            f" ({d['cache_hits']} đoạn lấy từ bộ đệm)")
         + "."
-    )
+    ))
 
 
 def _print_coverage(con, report, check: bool, verbose: bool) -> None:
@@ -316,7 +329,9 @@ def draft(
     out: Path = typer.Option(..., "--out", "-o", help="Tệp Word cần ghi, ví dụ tra-loi.docx."),
     recipient: str = typer.Option("", "--recipient", help="Kính gửi (nơi nhận chính)."),
     sender: str = typer.Option("", "--sender", help="Cơ quan ban hành công văn trả lời."),
-    subject: str = typer.Option("", "--subject", help="Trích yếu sau “V/v” (mặc định: theo câu hỏi)."),
+    subject: str = typer.Option("", "--subject", help="Trích yếu sau “V/v” (mặc định: đặt theo chủ đề câu hỏi)."),
+    parent: str = typer.Option("", "--parent", help="Cơ quan chủ quản, ghi trên tên cơ quan ban hành "
+                                                   "(mặc định: suy từ --sender khi biết được)."),
     history: Optional[Path] = typer.Option(None, "--history", help='Tệp JSON: [{"role": "user", "content": "…"}, …].'),
     index: Optional[Path] = IndexOpt,
     doc: list[str] = DocOpt, doc_type: list[str] = TypeOpt, issuer: Optional[str] = IssuerOpt,
@@ -324,20 +339,41 @@ def draft(
     in_force: Optional[str] = InForceOpt,
 ) -> None:
     """Soạn công văn trả lời (tệp Word .docx theo thể thức Nghị định 30/2020/NĐ-CP) từ câu trả lời có trích dẫn."""
-    from .drafting import DraftError, draft_docx
+    from .drafting import DraftError, build_draft, render_docx
 
     if out.suffix.lower() != ".docx":
         _fail(f"Tệp ra cần đuôi .docx (nhận được '{out.name}').")
     answer = _answer(question, _read_history(history),
                      _filter(doc, doc_type, issuer, province, date_from, date_to, in_force), index, None)
     try:
-        data = draft_docx(answer, recipient, sender, subject)
+        d = build_draft(answer, recipient, sender, subject, parent, _document_metas(answer, index))
     except DraftError as e:
         _fail(str(e))
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_bytes(data)
+    out.write_bytes(render_docx(d))
     typer.echo(f"Đã ghi bản thảo công văn: {out} ({len(answer['citations'])} trích dẫn từ "
                f"{len({c['doc_id'] for c in answer['citations']})} văn bản). Mở bằng Word để điền số, ngày và ký.")
+    if d.notes:  # what the officer must fill or check: stderr, so `> log` keeps the one line above
+        sys.stdout.flush()
+        typer.echo("Cần điền hoặc kiểm tra trước khi gửi (chỗ đánh dấu “[cần điền: …]” trong bản thảo):", err=True)
+        for note in d.notes:
+            typer.echo(f"- {note}", err=True)
+
+
+def _document_metas(answer: dict[str, Any], index: Optional[Path]) -> dict[str, Any]:
+    """The metadata of the indexed documents (the cited ones at least) that a draft's references
+    and header are built from: from the server over this index when one answers, else the index."""
+    from .models import DocumentMeta
+
+    server = _server(index)
+    if server is not None:
+        rows = _run(lambda: server.get("/v1/documents"))["documents"]
+        return {r["doc_id"]: DocumentMeta.from_dict(r) for r in rows}
+    svc = _service(index)
+    try:
+        return {d: r.meta for d, r in _run(lambda: svc.store.documents()).items()}
+    finally:
+        svc.close()
 
 
 @app.command("eval")
@@ -358,31 +394,78 @@ def eval_cmd(
     from .evaluation import run_eval_command
 
     if sets:
-        from .tune import corpus_paths, load_sets
+        from .tune import corpus_paths
 
-        known = _run(load_sets)
+        known = _known_sets()
+        for name in sets:  # every set is checked before the first one runs
+            if name not in known:
+                _fail(f"Không có bộ câu hỏi '{name}' trong eval/sets.toml (có: {', '.join(known)}).")
+            _require_set_files(known[name])
         code = 0
         for name in sets:
-            qs = known.get(name)
-            if qs is None:
-                _fail(f"Không có bộ câu hỏi '{name}' trong eval/sets.toml (có: {', '.join(known)}).")
+            qs = known[name]
             paths = corpus_paths(qs)
-            if not paths:
-                _fail(f"Bộ '{name}' cần kho văn bản {', '.join(qs.corpus)}, không tìm thấy "
-                      "(../shared/ chỉ có trong CI của dự án: xem README, mục Dữ liệu).")
             svc = _service(qs.index, llm=llm)
-            _run(lambda: svc.ingest(paths, progress=not as_json))
+            report = _run(lambda: svc.ingest(paths, progress=not as_json))
+            for f in report.files:
+                if f.status == "failed":
+                    typer.secho(f"✗ Bỏ qua {f.source}: {f.error}", fg=typer.colors.RED, err=True)
             limits = thresholds if thresholds and thresholds.name != "none" else None
             per_set = _set_thresholds(limits, name)
             code |= _run(lambda: run_eval_command(svc, [qs.questions], out / name, baseline, per_set,
-                                                  judge=judge, as_json=as_json)) or 0
+                                                  judge=judge, as_json=as_json, corpus=paths, set_name=name)) or 0
             svc.close()
         raise typer.Exit(code)
+    files = questions or [Path("eval/dev.jsonl")]
+    for f in files:
+        if not f.is_file():
+            _fail(f"Không có tệp câu hỏi {f}.")
+    corpus, name = _corpus_of(files)
     svc = _service(index, llm=llm)
-    code = _run(lambda: run_eval_command(svc, questions or [Path("eval/dev.jsonl")], out, baseline, thresholds,
-                                         judge=judge, as_json=as_json))
+    code = _run(lambda: run_eval_command(svc, files, out, baseline, thresholds, judge=judge, as_json=as_json,
+                                         corpus=corpus, set_name=name))
     svc.close()
     raise typer.Exit(code or 0)
+
+
+def _known_sets() -> dict:
+    from .tune import load_sets
+
+    if not Path("eval/sets.toml").is_file():
+        return {}
+    return _run(load_sets)
+
+
+def _require_set_files(qs) -> None:
+    """A set whose questions or corpus are not on this machine is an error, never a pass."""
+    from .evaluation import missing_corpus
+
+    absent = ([str(qs.questions)] if not qs.questions.is_file() else []) + missing_corpus(qs.corpus)
+    if absent:
+        shared = any("../shared" in a for a in absent)
+        _fail(f"Bộ '{qs.name}' thiếu: {', '.join(absent)}. Không đánh giá được bộ này"
+              + (" (../shared/ chỉ có bên cạnh kho mã trong CI của dự án: xem docs/reference.md, mục Data)." if shared
+                 else "."))
+
+
+def _corpus_of(files: list[Path]) -> tuple[Optional[list[Path]], str]:
+    """The corpus the question files are asked over, when eval/sets.toml names them (one set
+    per file, the same corpus for all); (None, "") when it does not."""
+    from .tune import corpus_paths
+
+    sets = _known_sets()
+    found = []
+    for f in files:
+        match = next((qs for qs in sets.values() if qs.questions.resolve() == f.resolve()), None)
+        if match is None:
+            typer.echo(f"Lưu ý: {f} không có trong eval/sets.toml, nên không biết kho văn bản của nó; "
+                       "chấm trên mọi văn bản trong chỉ mục.", err=True)
+            return None, ""
+        found.append(match)
+    for qs in found:
+        _require_set_files(qs)
+    corpus = [p for qs in found for p in corpus_paths(qs)]
+    return list(dict.fromkeys(corpus)), "+".join(dict.fromkeys(qs.name for qs in found))
 
 
 def _set_thresholds(path: Optional[Path], name: str) -> Optional[Path]:
@@ -528,8 +611,9 @@ def bench_fidelity_cmd(
 @app.command()
 def serve(
     index: Optional[Path] = IndexOpt,
-    host: Optional[str] = typer.Option(None, "--host"),
-    port: Optional[int] = typer.Option(None, "--port"),
+    host: Optional[str] = typer.Option(None, "--host", help="Địa chỉ lắng nghe (mặc định: 127.0.0.1, chỉ máy này; "
+                                       "0.0.0.0 để máy khác truy cập được; hoặc ASSISTANT_HOST)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Cổng lắng nghe (mặc định: 8000; hoặc ASSISTANT_PORT)."),
     no_ui: bool = typer.Option(False, "--no-ui", help="Chỉ chạy API, không gắn giao diện chat."),
 ) -> None:
     """Chạy máy chủ HTTP: API /v1 và giao diện chat tại /."""
@@ -550,10 +634,26 @@ def serve(
 def main() -> None:
     from typer.main import get_command
 
-    from .cli_vi import install, localize
+    from . import lang
 
-    install()
-    localize(get_command(app))(prog_name="assistant")
+    try:
+        args = lang.select(sys.argv[1:])
+    except lang.LangError as e:
+        typer.secho(str(e), fg=typer.colors.RED, err=True)
+        raise SystemExit(2)
+    command = get_command(app)
+    if lang.english():  # Typer's own texts are English already; ours are translated
+        from .cli_vi import install_english
+
+        install_english()
+        lang.localize(command)
+        lang.install_output()
+    else:
+        from .cli_vi import install, localize
+
+        install()
+        localize(command)
+    command(args=args, prog_name="assistant")
 
 
 if __name__ == "__main__":

@@ -37,14 +37,31 @@ TYPE_LABELS = {"int": "số", "float": "số", "str": "chữ", "path": "đườn
                "list[Path]": "đường dẫn…", "list[str]": "chữ…", "list[int]": "số…"}
 
 
-def _type_label(original):
+# the same in English (`--lang en`): Typer's own labels are its Python types ("<list[str]>")
+EN_TYPE_LABELS = {"int": "integer", "float": "number", "str": "text", "path": "path", "file": "file",
+                  "list[Path]": "path…", "list[str]": "text…", "list[int]": "integer…"}
+
+
+def _type_label(original, labels: dict[str, str] = TYPE_LABELS):
     def display(self, ctx) -> str | None:
         shown = original(self, ctx)
         if shown is None or getattr(self, "is_flag", False) or shown == "<bool>":
             return None
         inner = shown[1:-1] if shown.startswith("<") and shown.endswith(">") else shown
-        return f"<{TYPE_LABELS.get(inner, inner)}>"
+        return f"<{labels.get(inner, inner)}>"
     return display
+
+
+def install_english() -> None:
+    """`--lang en`: Typer's texts stay English; only the value labels are made readable."""
+    try:
+        from typer import core
+    except ImportError:
+        return
+    for cls in (core.TyperOption, core.TyperArgument):
+        if hasattr(cls, "display_type_rich") and not getattr(cls, "_labels_english", False):
+            cls.display_type_rich = _type_label(cls.display_type_rich, EN_TYPE_LABELS)
+            cls._labels_english = True
 
 
 # Click's parse errors, most frequent first (the rest stay as Click writes them)

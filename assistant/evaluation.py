@@ -154,7 +154,7 @@ def score_row(q: EvalQuestion, answer: dict[str, Any], latency_ms: float) -> dic
         verdict = (answer.get("verdict") or {}).get("label", "")
         row["verdict"] = verdict
         row["verdict_accuracy"] = float(verdict == q.gold_answer)
-    if citations and not abstained and not q.gold_articles:
+    if citations and not abstained and not q.gold_articles and (q.evidence or q.facts):
         supported = []
         for c in citations:
             ok = (q.evidence and contains_any(c["text"], q.evidence)) or any(
@@ -209,7 +209,9 @@ def evaluate(svc, questions: list[EvalQuestion], progress: bool = True, judge=No
     rows = []
     svc.warm()  # latency is a warm process's
     # disable=None: no bar when the output is not a terminal (a log stays clean)
-    for q in tqdm(questions, desc="Đánh giá", unit="câu", disable=True if not progress else None):
+    from .lang import t
+
+    for q in tqdm(questions, desc=t("Đánh giá"), unit=t("câu"), disable=True if not progress else None):
         t0 = time.perf_counter()
         answer = svc.ask(q.question, q.history).to_dict()
         latency = (time.perf_counter() - t0) * 1000
@@ -285,7 +287,7 @@ def _fmt(v: Any) -> str:
     return f"{v:.0f}" if isinstance(v, float) else str(v)
 
 
-def markdown(report: dict[str, Any], failures: list[str], baseline: dict[str, Any] | None) -> str:
+def markdown(report: dict[str, Any], failures: list[str], baseline: dict[str, Any] | None, gated: bool = True) -> str:
     agg = report["aggregate"]
     lines = [f"# Evaluation report — {report['created']}", "",
              f"Index: {report['index'].get('documents')} documents, {report['index'].get('chunks')} chunks, "
@@ -300,7 +302,8 @@ def markdown(report: dict[str, Any], failures: list[str], baseline: dict[str, An
             cells.append(_fmt(baseline.get("aggregate", {}).get(key)))
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     lines += ["", "## Gate", ""]
-    lines += [f"- FAIL: {f}" for f in failures] or ["- PASS: all thresholds met, no regression."]
+    lines += [f"- FAIL: {f}" for f in failures] or (["- PASS: all thresholds met, no regression."] if gated else
+                                                    ["- No thresholds for this set and no baseline: figures only."])
     lines += ["", "## Questions that missed", ""]
     for r in report["rows"]:
         problems = []
@@ -324,13 +327,16 @@ def markdown(report: dict[str, Any], failures: list[str], baseline: dict[str, An
     return "\n".join(lines) + "\n"
 
 
-def print_table(report: dict[str, Any], failures: list[str], baseline: dict[str, Any] | None) -> None:
+def print_table(report: dict[str, Any], failures: list[str], baseline: dict[str, Any] | None,
+                gated: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from .lang import t as tr
+
     agg = report["aggregate"]
     t = Table("metric", "overall", *report["by_kind"].keys(), *(["baseline", "Δ"] if baseline else []),
-              title=f"{agg['questions']} câu hỏi ({agg['answerable']} có đáp án, {agg['unanswerable']} không)")
+              title=tr(f"{agg['questions']} câu hỏi ({agg['answerable']} có đáp án, {agg['unanswerable']} không)"))
     for key, label in _LABELS:
         row = [label, _fmt(agg.get(key))] + [_fmt(report["by_kind"][k].get(key)) for k in report["by_kind"]]
         if baseline:
@@ -342,17 +348,96 @@ def print_table(report: dict[str, Any], failures: list[str], baseline: dict[str,
     con.print(t)
     if failures:
         for f in failures:
-            con.print(f"[red]✗ {f}[/red]")
+            con.print(f"[red]✗ {tr(f)}[/red]")
+    elif gated:
+        con.print(f"[green]{tr('✓ Đạt mọi ngưỡng, không có suy giảm.')}[/green]")
     else:
-        con.print("[green]✓ Đạt mọi ngưỡng, không có suy giảm.[/green]")
+        con.print(tr("Không có ngưỡng nào cho bộ câu hỏi này (và không có --baseline): chỉ báo cáo số liệu, "
+                     "không chấm đạt/không đạt."))
+
+
+@dataclass
+class IndexCheck:
+    """What the index holds against the corpus a question set is asked over."""
+
+    expected: int  # files of the corpus
+    missing: list[str]  # corpus files the index does not hold (paths)
+    extra: list[str]  # indexed documents outside the corpus (their sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"corpus_files": self.expected, "missing": self.missing, "extra": self.extra}
+
+
+def missing_corpus(patterns: list[str]) -> list[str]:
+    """The corpus entries of a set (paths or globs) that match nothing on this machine."""
+    import glob
+
+    return [p for p in patterns if not glob.glob(p)]
+
+
+def check_index(svc, corpus: list[Path]) -> IndexCheck:
+    """Does the index hold every file of ``corpus`` (files or folders, walked as ``ingest`` walks
+    them)? And which indexed documents are not part of it?"""
+    from .loading import discover, doc_id_for
+
+    found, _ = discover(corpus)
+    expected: dict[str, str] = {}
+    for f, root in found:
+        expected.setdefault(doc_id_for(f.relative_to(root).as_posix()), str(f))
+    held = svc.store.documents() if svc.store.exists() else {}
+    missing = [path for doc_id, path in expected.items() if doc_id not in held]
+    extra = sorted(rec.source for doc_id, rec in held.items() if doc_id not in expected)
+    return IndexCheck(len(expected), missing, extra)
+
+
+def _listed(items: list[str], most: int = 5) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" và {len(items) - most} tệp khác" if len(items) > most else "")
+
+
+def require_corpus(check: IndexCheck, index: Path, name: str) -> str:
+    """Raise when the index lacks files of the set's corpus; else a note on what else it holds
+    ("" when nothing)."""
+    if check.missing:
+        raise EvalFileError(
+            f"Chỉ mục {index} thiếu {len(check.missing)}/{check.expected} văn bản của bộ '{name}': "
+            f"{_listed(check.missing)}. Hãy nạp chúng trước (`assistant ingest --index {index} …`) hoặc "
+            f"chạy `assistant eval --set {name}` (tự nạp kho văn bản của bộ).")
+    if check.extra:
+        return (f"Lưu ý: chỉ mục {index} còn có {len(check.extra)} văn bản ngoài kho của bộ '{name}' "
+                f"({_listed(check.extra)}); câu trả lời có thể trích từ chúng.")
+    return ""
+
+
+def scored_nothing(rows: list[dict[str, Any]]) -> bool:
+    """No question gave any metric: every answerable one lacks evidence, facts, gold articles and
+    a gold answer, and no unanswerable one was asked."""
+    keys = ("hit_at_1", "fact_recall", "gold_article_cited", "verdict_accuracy")
+    return not any((not r["answerable"]) or any(k in r for k in keys) for r in rows)
 
 
 def run_eval_command(svc, paths: list[Path], out: Path, baseline_path: Path | None, thresholds_path: Path | None,
-                     judge: bool = False, as_json: bool = False) -> int:
+                     judge: bool = False, as_json: bool = False, corpus: list[Path] | None = None,
+                     set_name: str = "") -> int:
+    """Evaluate, write the reports, gate. ``corpus``: the files the questions are asked over;
+    the index must hold them all (else EvalFileError), and what else it holds is said."""
     questions: list[EvalQuestion] = []
     for p in paths:
-        questions.extend(load_questions(p))
+        loaded = load_questions(p)
+        if not loaded:
+            raise EvalFileError(f"Tệp câu hỏi {p} không có câu hỏi nào: không có gì để đánh giá.")
+        questions.extend(loaded)
     svc.require_index()
+    note, index_check = "", None
+    if corpus is not None:
+        index_check = check_index(svc, corpus)
+        note = require_corpus(index_check, svc.settings.index_dir, set_name or ", ".join(str(p) for p in paths))
+    if note:
+        import sys
+
+        from .lang import t
+
+        print(t(note), file=sys.stderr)
     judge_fn = None
     if judge:
         from .llm import make_judge
@@ -360,6 +445,13 @@ def run_eval_command(svc, paths: list[Path], out: Path, baseline_path: Path | No
         judge_fn = make_judge(svc.settings)
     report = evaluate(svc, questions, progress=not as_json, judge=judge_fn)
     report["questions_files"] = [str(p) for p in paths]
+    if index_check is not None:
+        report["index_check"] = index_check.to_dict()
+    if scored_nothing(report["rows"]):
+        raise EvalFileError(
+            f"Không chấm được câu hỏi nào trong {', '.join(str(p) for p in paths)}: không câu nào có "
+            "'evidence', 'facts', 'gold_articles' hay 'gold_answer', và không câu nào 'answerable': false. "
+            "Xem định dạng trong eval/README.md.")
     baseline = json.loads(baseline_path.read_text(encoding="utf-8")) if baseline_path else None
     failures = check(report, load_thresholds(thresholds_path), baseline)
     report["gate"] = {"passed": not failures, "failures": failures}
@@ -367,11 +459,15 @@ def run_eval_command(svc, paths: list[Path], out: Path, baseline_path: Path | No
         report["deltas"] = {k: {"baseline": b, "current": c} for k, (b, c) in deltas(report, baseline).items()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / "report.md").write_text(markdown(report, failures, baseline), encoding="utf-8")
+    gated = bool(load_thresholds(thresholds_path)) or bool(baseline)
+    report["gate"]["gated"] = gated
+    (out / "report.md").write_text(markdown(report, failures, baseline, gated), encoding="utf-8")
     if as_json:
         print(json.dumps({"aggregate": report["aggregate"], "by_kind": report["by_kind"], "gate": report["gate"],
                           "report": str(out / "report.json")}, ensure_ascii=False, indent=2))
     else:
-        print_table(report, failures, baseline)
-        print(f"Báo cáo: {out / 'report.json'} và {out / 'report.md'}")
+        print_table(report, failures, baseline, gated)
+        from .lang import t
+
+        print(t(f"Báo cáo: {out / 'report.json'} và {out / 'report.md'}"))
     return 1 if failures else 0

@@ -30,11 +30,13 @@ def progress_bar(description: str, total: int, unit: str, enabled: bool = True) 
     from rich.progress import (BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn,
                                TimeRemainingColumn)
 
+    from .lang import t
+
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + unit), TimeElapsedColumn(),
-               TextColumn("· còn"), TimeRemainingColumn())
+               TextColumn("{task.completed:,.0f}/{task.total:,.0f} " + t(unit)), TimeElapsedColumn(),
+               TextColumn(t("· còn")), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(description, total=total)
+        task = bar.add_task(t(description), total=total)
         yield lambda n=1: bar.advance(task, n)
 
 
@@ -44,6 +46,8 @@ def step_log(enabled: bool = True) -> Callable[[str], None]:
     if not enabled or on_terminal():
         return lambda _: None
 
+    from .lang import t
+
     def log(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+        print(t(line), file=sys.stderr, flush=True)
     return log

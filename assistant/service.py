@@ -460,6 +460,8 @@ class Assistant:
             if citing:
                 scope = Scope(citing, scope.named, "", cited=scope.missing)
                 hits = self.retriever.retrieve(aq, k or self.settings.top_k, restrict(flt, citing))
+        elif not scope.missing:
+            aq = self._named_in_passing(aq, scope, hits)
         t2 = time.perf_counter()
         from .retrieval import DocumentOutlines, HitContexts
 
@@ -469,6 +471,27 @@ class Assistant:
         timings = {"analyze": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000,
                    "context": (time.perf_counter() - t2) * 1000}
         return Evidence(question, aq, scope, hits, contexts, outlines, timings)
+
+    def _named_in_passing(self, aq: AnalyzedQuery, scope: Scope, hits: list[Hit]) -> AnalyzedQuery:
+        """A document the question names in passing, not as its source, that the index does not
+        hold but the top documents cite ("Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có
+        bao nhiêu đại biểu?"): its name says which conference or plan, as a source's name says
+        which document, so the answer need not repeat it ("Tham dự hội nghị có 550 đại biểu …")."""
+        from .constraints import cites
+
+        passing = [m for m in aq.constraint.mentions
+                   if not m.source and m.number and m.text not in scope.named and m.text in aq.focus_text]
+        if not passing:
+            return aq
+        top = {h.doc_id: h.version for h in hits[:CITING_HITS]}
+        texts = [c.text for d, version in top.items() for c in self.retriever.document_chunks(d, version)]
+        cited = [m for m in passing if any(cites(m, t) for t in texts)]
+        if not cited:
+            return aq
+        focus = aq.focus_text
+        for m in cited:
+            focus = re.sub(r"\s{2,}", " ", focus.replace(m.text, " ")).strip()
+        return replace(aq, focus_text=focus)
 
     def extract(self, ev: Evidence, answerer: ExtractiveAnswerer | None = None) -> _Extractive:
         """The extractive answer to prepared evidence (``answerer``: another answer model, for tuning)."""
@@ -481,9 +504,9 @@ class Assistant:
             return _Extractive(ev, retrieved, abstain_text(ev.hits, ev.scope.missing), [], True, 0.0, None, {}, t0)
         draft: Draft = (answerer or self.answerer()).answer(ev.query, list(ev.hits), ev.contexts, ev.outlines,
                                                             frozenset(ev.scope.preferred))
-        if ev.scope.cited and not draft.abstained:
-            draft.text = f"(Chưa có {ev.scope.cited} trong các văn bản đã nạp; trả lời theo văn bản có nhắc đến nó.)\n\n" \
-                + draft.text
+        # a named document the index does not hold, answered from the documents that cite it
+        # (``scope.cited``): the answer's "Theo <the citing document>: …" says where it comes
+        # from; no preamble about the document the question named
         timings = {**ev.timings, "answer": (time.perf_counter() - t0) * 1000}
         return _Extractive(ev, retrieved, draft.text, draft.citations, draft.abstained, draft.confidence,
                            draft.verdict.to_dict() if draft.verdict else None, timings, t0)

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import gradio as gr
 
 from .citations import OCR_NOTE, format_date, where_phrase
-from .drafting import DOCX_TYPE, DraftError, draft_docx, draft_reply
+from .drafting import DOCX_TYPE, DraftError, build_draft, draft_text, render_docx
 from .errors import LLMError
 from .downloads import DownloadStore
 from .feedback import FeedbackError, FeedbackStore
@@ -35,6 +35,15 @@ CSS = """
 #sources mark {background:#ffe066;padding:0 .1em}
 #sources .ocr {color:#a61e4d}
 #sources p {white-space:pre-wrap;margin:.3em 0}
+#draft-notes li {font-size:.9em}
+/* a phone: the answer and its sources first, then the draft, the example questions, feedback and
+   filters (the two columns dissolve into one ordered list of blocks) */
+@media (max-width: 768px) {
+  #layout {flex-direction:column;flex-wrap:nowrap}
+  #layout > .column {display:contents}
+  #ask-box {order:1} #sources-box {order:2} #draft-box {order:3} #examples-box {order:4}
+  #feedback-box {order:5} #filters {order:6}
+}
 """
 
 
@@ -87,6 +96,15 @@ def sources_html(answer: dict[str, Any] | None) -> str:
 DRAFT_FIELD_CHARS = 300  # as the API's /v1/draft fields
 
 
+def notes_markdown(notes: list[str]) -> str:
+    """What the officer must fill or check before sending, above the draft (escaped: the notes
+    quote document metadata)."""
+    if not notes:
+        return ""
+    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    return f"<p><b>Cần điền hoặc kiểm tra trước khi gửi</b> (chỗ đánh dấu “[cần điền: …]”):</p><ul>{items}</ul>"
+
+
 def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downloads: DownloadStore) -> gr.Blocks:
     try:
         docs = svc.documents()
@@ -100,39 +118,54 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
         state = gr.State({"history": [], "last": None})
         gr.Markdown("## Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục\n"
                     "Hỏi bằng tiếng Việt (hoặc tiếng Anh). Mỗi ý trả lời đều dẫn nguồn tới đúng đoạn văn bản.")
-        with gr.Row():
+        # on a wide screen two columns; on a phone one, ordered by the CSS above (answer first)
+        with gr.Row(elem_id="layout"):
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Hội thoại", height=460, elem_id="chat", buttons=["copy"],
-                                  feedback_options=None)
-                with gr.Row():
-                    box = gr.Textbox(placeholder="Nhập câu hỏi, ví dụ: Trường THCS phải báo cáo gì sau năm học 2024-2025?",
-                                     show_label=False, scale=5, elem_id="question")
-                    send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
-                gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu")
-                with gr.Row():
-                    good = gr.Button("Đúng", size="sm")
-                    bad = gr.Button("Sai", size="sm")
-                    nosrc = gr.Button("Thiếu nguồn", size="sm")
-                    clear = gr.Button("Cuộc hội thoại mới", size="sm")
-                status = gr.Markdown("")
+                with gr.Column(elem_id="ask-box"):
+                    chat = gr.Chatbot(label="Hội thoại", height=460, elem_id="chat", buttons=["copy"],
+                                      feedback_options=None)
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Nhập câu hỏi, ví dụ: Trường THCS phải báo cáo gì sau năm học "
+                                                     "2024-2025?", show_label=False, scale=5, elem_id="question")
+                        send = gr.Button("Gửi", variant="primary", scale=1, elem_id="send")
+                with gr.Column(elem_id="examples-box"):
+                    gr.Examples(EXAMPLES, inputs=[box], label="Câu hỏi mẫu")
+                with gr.Column(elem_id="feedback-box"):
+                    with gr.Row():
+                        good = gr.Button("Đúng", size="sm")
+                        bad = gr.Button("Sai", size="sm")
+                        nosrc = gr.Button("Thiếu nguồn", size="sm")
+                        clear = gr.Button("Cuộc hội thoại mới", size="sm")
+                    status = gr.Markdown("")
             with gr.Column(scale=2):
-                with gr.Accordion("Bộ lọc", open=False):
+                with gr.Accordion("Bộ lọc", open=False, elem_id="filters"):
                     f_docs = gr.Dropdown(doc_choices, multiselect=True, label="Văn bản")
                     f_types = gr.Dropdown(types, multiselect=True, label="Loại văn bản")
                     f_prov = gr.Dropdown([""] + provinces, value="", label="Tỉnh/thành")
                     with gr.Row():
                         f_from = gr.Textbox(label="Từ ngày", placeholder="2023 hoặc 2023-06")
                         f_to = gr.Textbox(label="Đến ngày", placeholder="2025-12-31")
-                gr.Markdown("### Nguồn trích dẫn")
-                # Markdown, not gr.HTML: Gradio 6 renders gr.HTML through `new Function` (templates),
-                # which the page's Content-Security-Policy forbids; this HTML is ours and escaped
-                sources = gr.Markdown(sources_html(None), elem_id="sources", latex_delimiters=[])
-                with gr.Accordion("Soạn công văn trả lời", open=False):
-                    to = gr.Textbox(label="Kính gửi", placeholder="Các trường THCS trên địa bàn huyện",
-                                    max_length=DRAFT_FIELD_CHARS)
-                    sender = gr.Textbox(label="Đơn vị soạn", placeholder="Phòng Giáo dục và Đào tạo huyện …",
-                                        max_length=DRAFT_FIELD_CHARS)
+                with gr.Column(elem_id="sources-box"):
+                    gr.Markdown("### Nguồn trích dẫn")
+                    # Markdown, not gr.HTML: Gradio 6 renders gr.HTML through `new Function` (templates),
+                    # which the page's Content-Security-Policy forbids; this HTML is ours and escaped
+                    sources = gr.Markdown(sources_html(None), elem_id="sources", latex_delimiters=[])
+                with gr.Accordion("Soạn công văn trả lời", open=False, elem_id="draft-box"):
+                    # hints under the labels, empty boxes: a grey example in the box reads as filled in
+                    to = gr.Textbox(label="Kính gửi (bắt buộc)", info="Nơi nhận chính, ví dụ: Các trường THCS trên "
+                                    "địa bàn huyện", max_length=DRAFT_FIELD_CHARS, elem_id="draft-to")
+                    sender = gr.Textbox(label="Cơ quan ban hành công văn (bắt buộc)",
+                                        info="Tên đầy đủ, ví dụ: Phòng Giáo dục và Đào tạo huyện Bình Sơn",
+                                        max_length=DRAFT_FIELD_CHARS, elem_id="draft-sender")
+                    parent = gr.Textbox(label="Cơ quan chủ quản (nếu có)",
+                                        info="Dòng trên tên cơ quan; để trống: suy từ tên cơ quan khi biết được "
+                                             "(Phòng, Sở → Ủy ban nhân dân cùng cấp)",
+                                        max_length=DRAFT_FIELD_CHARS, elem_id="draft-parent")
+                    subject = gr.Textbox(label="Trích yếu sau “V/v” (nếu muốn tự đặt)",
+                                         info="Để trống: đặt theo chủ đề câu hỏi và văn bản trích dẫn",
+                                         max_length=DRAFT_FIELD_CHARS, elem_id="draft-subject")
                     draft_btn = gr.Button("Soạn công văn trả lời", elem_id="draft")
+                    draft_notes = gr.Markdown("", elem_id="draft-notes")
                     draft = gr.Textbox(label="Bản thảo (sao chép để dùng)", lines=14, buttons=["copy"],
                                        elem_id="draft-text")
                     # a link to our own /downloads route (Gradio's file routes are closed, see downloads.py)
@@ -182,24 +215,26 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
         box.submit(respond, inputs, outputs).then(lambda: "", None, box)
 
         def new_conversation():
-            return [], {"history": [], "last": None}, sources_html(None), "", "", ""
+            return [], {"history": [], "last": None}, sources_html(None), "", "", "", ""
 
-        clear.click(new_conversation, None, [chat, state, sources, status, draft, draft_file])
+        clear.click(new_conversation, None, [chat, state, sources, status, draft, draft_notes, draft_file])
 
-        def make_draft(st, recipient, who):
+        def make_draft(st, recipient, who, above, subj):
             if not st.get("last"):
-                return "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", ""
-            if len(recipient or "") > DRAFT_FIELD_CHARS or len(who or "") > DRAFT_FIELD_CHARS:
-                return f"“Kính gửi” và “Đơn vị soạn” tối đa {DRAFT_FIELD_CHARS} ký tự mỗi ô.", ""
-            text = draft_reply(st["last"], recipient or "", who or "")
+                return "", "Hãy đặt câu hỏi trước, rồi soạn công văn từ câu trả lời.", ""
+            fields = [recipient or "", who or "", above or "", subj or ""]
+            if any(len(f) > DRAFT_FIELD_CHARS for f in fields):
+                return "", f"Mỗi ô của mẫu soạn tối đa {DRAFT_FIELD_CHARS} ký tự.", ""
+            metas = {doc_id: r.meta for doc_id, r in svc.store.documents().items()}
             try:
-                data = draft_docx(st["last"], recipient or "", who or "")
-            except DraftError:
-                return text, ""
-            url = downloads.put("cong-van-tra-loi.docx", data, DOCX_TYPE)
-            return text, f"[⬇ Tải bản Word (.docx)]({url})"
+                d = build_draft(st["last"], recipient=fields[0], sender=fields[1], parent=fields[2],
+                                subject=fields[3], documents=metas)
+            except DraftError as e:
+                return "", html.escape(str(e), quote=False), ""
+            url = downloads.put("cong-van-tra-loi.docx", render_docx(d), DOCX_TYPE)
+            return draft_text(d), notes_markdown(d.notes), f"[⬇ Tải bản Word (.docx)]({url})"
 
-        draft_btn.click(make_draft, [state, to, sender], [draft, draft_file])
+        draft_btn.click(make_draft, [state, to, sender, parent, subject], [draft, draft_notes, draft_file])
 
         def rate(label):
             def _rate(st, request: gr.Request):

@@ -331,7 +331,10 @@ def test_a_document_cited_by_an_indexed_one_is_answered_from_it(seed_service):
     a = seed_service.ask("Chỉ thị số 38-CT/TU của Ban Thường vụ Tỉnh ủy Quảng Ninh được ban hành ngày nào? "
                          "A. 05/9/2023 B. 10/11/2023 C. 12/12/2023 D. 15/12/2023")
     assert a.verdict["label"] == "A" and a.scope["cited"] == "Chỉ thị số 38-CT/TU"
-    assert a.answer.startswith("(Chưa có Chỉ thị số 38-CT/TU trong các văn bản đã nạp")
+    # the answer says where it comes from ("Theo Thông báo số 3677/TB-SGDDT …"); no preamble about
+    # the directive it does not hold (scope.cited keeps that for scripts)
+    assert a.answer.startswith("Đáp án: A") and "Chưa có" not in a.answer
+    assert "Theo Thông báo số 3677/TB-SGDDT" in a.answer
     assert {c.doc_id for c in a.citations} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
     # one that no indexed document cites is still declined, naming the closest documents
     b = seed_service.ask("Theo Chỉ thị 05/CT-UBND, trường học phải làm gì?")
@@ -406,3 +409,28 @@ def test_a_statement_about_a_school_level_is_checked_against_that_levels_rule(se
     a = seed_service.ask("Theo Chỉ thị 04 của An Giang, trẻ mầm non cũng được học trực tuyến khi dịch bệnh "
                          "phức tạp, đúng hay sai?")
     assert a.verdict["label"] == "Sai" and "Đối với giáo dục mầm non" in a.citations[0].quote
+
+
+def test_a_document_named_in_passing_need_not_be_repeated_by_the_answer(warm_cache, tmp_path):
+    """"Hội nghị triển khai Kế hoạch 45-KH/TU …" names the conference by the plan it carried out:
+    the sentence that answers ("Tham dự hội nghị có 320 đại biểu") need not name the plan, and no
+    preamble says the plan is not indexed."""
+    from assistant.service import Assistant
+    from conftest import settings_for
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "tb.txt").write_text(
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH HÀ GIANG\n\nSố: 512/TB-SGDĐT\n\nHà Giang, ngày 03 tháng 10 năm 2024\n\n"
+        "THÔNG BÁO\n\nKết luận của Giám đốc Sở về giáo dục vùng cao\n\n"
+        "Ngày 28/9/2024, tại thành phố Hà Giang, Sở Giáo dục và Đào tạo tổ chức Hội nghị triển khai "
+        "Kế hoạch số 45-KH/TU ngày 02/8/2024 của Tỉnh ủy về phát triển giáo dục vùng cao.\n\n"
+        "Tham dự hội nghị có 320 đại biểu là cán bộ quản lý các trường phổ thông dân tộc nội trú.\n\n"
+        "1. Các trường rà soát đội ngũ giáo viên dạy tiếng dân tộc thiểu số.\n\n"
+        "2. Các phòng giáo dục báo cáo kết quả trước ngày 15/12/2024.\n", encoding="utf-8")
+    svc = Assistant(settings_for(warm_cache, corpus))
+    svc.ingest([corpus], progress=False)
+    a = svc.ask("Hội nghị triển khai Kế hoạch 45-KH/TU của Hà Giang có bao nhiêu đại biểu?")
+    svc.close()
+    assert not a.abstained and "320 đại biểu" in a.answer
+    assert "Chưa có" not in a.answer and not a.scope["cited"]

@@ -1,5 +1,6 @@
 """The HTTP API against a real server process on a free port."""
 import json
+import urllib.parse
 import subprocess
 import sys
 
@@ -92,7 +93,10 @@ def test_draft_as_json_and_as_word(server):
     r = httpx.post(server.url + "/v1/draft", json=body, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     data = r.json()
-    assert data["draft"].startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") and data["answer"]["citations"]
+    assert data["draft"].startswith("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in data["draft"] and data["answer"]["citations"]
+    assert data["subject"] == "nội dung trường THCS phải báo cáo sau năm học 2024-2025"
+    assert any("chưa rõ số hiệu" in n for n in data["notes"])  # the công văn's header has no number
     for how in ({"json": {**body, "format": "docx"}}, {"json": body, "headers": {"Accept": DOCX}}):
         r = httpx.post(server.url + "/v1/draft", timeout=60, **how)
         assert r.status_code == 200 and r.headers["content-type"] == DOCX
@@ -100,11 +104,15 @@ def test_draft_as_json_and_as_word(server):
         word = _read_docx(r.content)
         text = "\n".join(p.text for p in word.paragraphs)
         head = [c.text for c in word.tables[0].rows[0].cells]
-        assert "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO HUYỆN BÌNH SƠN" in head[0] and "Số:" in head[0] and "V/v" in head[0]
+        assert head[0].startswith("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
+        assert "Số:" in head[0] and "V/v" in head[0]
         assert "Độc lập - Tự do - Hạnh phúc" in head[1] and "ngày" in head[1]
         assert "Kính gửi: Các trường THCS" in text
         for c in data["answer"]["citations"]:  # every reference comes from a cited document's metadata
-            assert f"{c['doc_type']} số …{c['doc_number']}" in text
+            assert f"Căn cứ {c['doc_type']} số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của {c['issuer']};" \
+                in text
+        notes = json.loads(urllib.parse.unquote(r.headers["x-draft-notes"]))
+        assert notes == data["notes"]
         assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
         fonts = {r.font.name for p in word.paragraphs for r in p.runs if r.text.strip()}
         assert fonts == {"Times New Roman"}
@@ -242,3 +250,33 @@ def test_missing_index(tmp_path):
         assert r.status_code == 503 and "assistant ingest" in r.json()["error"]["message"]
     finally:
         srv.stop()
+
+
+def test_the_document_view_shows_each_heading_once(server):
+    import re
+
+    text = ("SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH HÀ GIANG\n\nSố: 12/KH-SGDĐT\n\nHà Giang, ngày 01 tháng 10 năm 2024\n\n"
+            "KẾ HOẠCH\n\nKiểm tra cuối năm học\n\nI. MỤC ĐÍCH\n\n1. Đánh giá chất lượng dạy học.\n\n"
+            "2. Rút kinh nghiệm cho năm học sau.\n\nII. NỘI DUNG\n\n1. Kiểm tra hồ sơ chuyên môn của giáo viên, gồm:\n\n"
+            "a) Sổ điểm điện tử;\n\nb) Học bạ của học sinh.\n\n2. Kiểm tra cơ sở vật chất.\n")
+    r = httpx.post(server.url + "/v1/documents", files={"file": ("xem-van-ban.txt", text.encode(), "text/plain")},
+                   headers={"X-API-Key": KEY}, timeout=60)
+    assert r.status_code == 201, r.text
+    paragraphs = httpx.get(server.url + "/v1/documents/xem-van-ban", timeout=30).json()["paragraphs"]
+    cited = next(p for p in paragraphs if p["text"].startswith("b) Học bạ"))
+    page = httpx.get(server.url + f"/documents/xem-van-ban/view?chunk={cited['chunk_id']}", timeout=30).text
+    httpx.delete(server.url + "/v1/documents/xem-van-ban", headers={"X-API-Key": KEY})
+    headings = re.findall(r"<h(\d)[^>]*>(.*?)</h\1>", page)
+    labels = [re.sub(r"<[^>]+>", "", h) for _, h in headings]
+    assert len(labels) == len(set(labels)), labels  # each heading once
+    assert [lvl for lvl, h in headings if h.startswith("I. ") or h.startswith("II. ")] == ["2", "2"]
+    # an item with sub-items is the heading of its sub-items, shown once, one level down
+    assert sum("Kiểm tra hồ sơ chuyên môn" in h for h in labels) == 1
+    assert page.count("Kiểm tra hồ sơ chuyên môn") == 1
+    assert " &gt; " not in page and "…" not in page.split("</h1>", 1)[1]  # no breadcrumbs, no cut labels
+    focus = re.search(r'<div id="([^"]+)" class="para focus">(.*?)</div>', page)
+    assert focus and focus.group(1) == cited["chunk_id"] and "Học bạ của học sinh" in focus.group(2)
+    # paragraphs come under their headings, in document order
+    order = [page.index(s) for s in ("MỤC ĐÍCH", "Đánh giá chất lượng", "NỘI DUNG", "Kiểm tra hồ sơ", "Sổ điểm",
+                                     "Học bạ của học sinh", "Kiểm tra cơ sở vật chất")]
+    assert order == sorted(order)

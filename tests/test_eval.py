@@ -114,3 +114,58 @@ def test_a_number_fact_is_a_whole_number():
     assert contains("với 5 Quan điểm là", "5") and contains("trước 05 ngày", "05 ngày")
     assert not contains("trong 15 ngày", "5 ngày") and contains("ngày 01/7/2020", "01/7/2020")
     assert contains("đạt 100% vào năm 2025", "100%") and contains("Thời gian: năm học 2024 - 2025", "2024-2025")
+
+
+def test_the_index_must_hold_the_sets_corpus_and_says_what_else_it_holds(seed_service, tmp_path, capsys):
+    from conftest import CORPUS
+
+    # a corpus file the index does not hold: an error naming it, before any question is asked
+    extra = tmp_path / "corpus" / "khong-co.txt"
+    extra.parent.mkdir()
+    extra.write_text("Văn bản chưa nạp.", encoding="utf-8")
+    with pytest.raises(EvalFileError) as e:
+        run_eval_command(seed_service, [DEV], tmp_path / "r", None, None, as_json=True,
+                         corpus=[CORPUS, extra.parent], set_name="dev")
+    assert "thiếu 1/6 văn bản của bộ 'dev'" in str(e.value) and "khong-co.txt" in str(e.value)
+    # a corpus of one seed over an index of five: it runs, and says what else the index holds
+    few = tmp_path / "few.jsonl"
+    few.write_text('{"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "facts": [["10 ngày"]]}\n',
+                   encoding="utf-8")
+    one = CORPUS / "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc.txt"
+    run_eval_command(seed_service, [few], tmp_path / "r", None, None, as_json=True, corpus=[one], set_name="một")
+    err = capsys.readouterr().err
+    assert "còn có 4 văn bản ngoài kho của bộ 'một'" in err and "quang-ninh-2023-thong-bao-3677" in err
+    report = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert report["index_check"]["missing"] == [] and len(report["index_check"]["extra"]) == 4
+
+
+def test_a_set_that_scores_nothing_is_an_error(seed_service, tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("// chưa có câu hỏi\n", encoding="utf-8")
+    with pytest.raises(EvalFileError, match="không có câu hỏi nào"):
+        run_eval_command(seed_service, [empty], tmp_path / "r", None, None, as_json=True)
+    bare = tmp_path / "bare.jsonl"  # questions with nothing to score them by
+    bare.write_text('{"question": "Trường THCS phải báo cáo gì?"}\n', encoding="utf-8")
+    with pytest.raises(EvalFileError, match="Không chấm được câu hỏi nào"):
+        run_eval_command(seed_service, [bare], tmp_path / "r", None, None, as_json=True)
+
+
+def test_eval_of_a_set_whose_files_are_missing_fails_naming_them(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "sets.toml").write_text(
+        '[sets.laws]\nquestions = "eval/laws.jsonl"\ncorpus = ["corpus", "../khong-co/vn-laws/*iao-duc*"]\n'
+        'index = "index-laws"\n[sets.lost]\nquestions = "eval/lost.jsonl"\ncorpus = ["corpus"]\nindex = "index"\n',
+        encoding="utf-8")
+    (tmp_path / "eval" / "laws.jsonl").write_text('{"question": "Hỏi?", "facts": [["x"]]}\n', encoding="utf-8")
+    (tmp_path / "corpus").mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_SERVER_URL": "off"}
+    for name, missing in (("laws", "../khong-co/vn-laws/*iao-duc*"), ("lost", "eval/lost.jsonl")):
+        r = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--set", name], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120, env=env)
+        assert r.returncode == 1, r.stdout
+        assert f"Bộ '{name}' thiếu: {missing}" in r.stderr and "Đạt mọi ngưỡng" not in r.stdout
+    assert not (tmp_path / "index-laws").exists()  # nothing was indexed for a set that cannot run
