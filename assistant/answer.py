@@ -17,18 +17,19 @@ from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
 from .facets import other_level, school_levels
-from .features import (FEATURE_NAMES, Unit, UnitFeaturizer, answers_question, calibrated_dense, content_words,
-                       similar, split_units)
+from .features import (FEATURE_NAMES, LIST_ITEM_KINDS, Unit, UnitFeaturizer, answers_question, calibrated_dense,
+                       content_words, similar, split_units)
 from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, counted_noun, strategy
-from .models import Hit
+from .models import Hit, row_text
 from .query import AnalyzedQuery
 from .retrieval import Context
-from .structure import SIGNATURE_KIND
+from .structure import HEADER_KIND, ROW_KIND, SIGNATURE_KIND
 from .terms import TermWeights
 from .textutil import as_written, fold, words
 from .verdict import Provision, Verdict, check_statement, choose, governing, subject_of
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
+MAX_LIST_ITEMS = 12  # items of one list an answer quotes
 _SCENE_FIRST = re.compile(r"^\s*(?:khi|trong|với|sau|trước|để|đối với)\s[^,?]{3,120},\s*", re.I)
 _FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
 _RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
@@ -130,7 +131,8 @@ class ExtractiveAnswerer:
         levels = school_levels(q.asked)
         c = self.model.confidence
         parts = []
-        read = hits[: c.claim_paragraphs if q.kind in CLAIM_KINDS else c.paragraphs]
+        read = [h for h in hits[: c.claim_paragraphs if q.kind in CLAIM_KINDS else c.paragraphs]
+                if h.kind != HEADER_KIND]
         if answer_rank is not None and answer_rank >= len(read):
             read = [*read, hits[answer_rank]]
         for h in read:
@@ -178,8 +180,8 @@ class ExtractiveAnswerer:
             # is not what it must do
             if h.kind == "recipients" and not asks_recipients or h.kind == "distribution" and not asks_distribution:
                 continue
-            if h.kind == SIGNATURE_KIND:
-                continue  # who signed answers only "ai ký?" (signature_units)
+            if h.kind == SIGNATURE_KIND or h.kind == HEADER_KIND and not q.fields & set(h.fields):
+                continue  # who signed answers only "ai ký?" (signature_units); the header says which document
             if asks_recipients and has_address and h.kind not in _ADDRESS:
                 continue
             units.extend(featurizer.units(rank, h))
@@ -228,7 +230,41 @@ class ExtractiveAnswerer:
                 for c in ctx.after:
                     hits.append(c)
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
+        elif q.kind == QuestionKind.LIST and outlines and best_doc in outlines:
+            chosen = self._with_siblings(hits, chosen, outlines[best_doc])
         return chosen
+
+    @staticmethod
+    def _with_siblings(hits: list[Hit], chosen: list[Unit], outline: list[Hit]) -> list[Unit]:
+        """A list question answered by one item of a list (a dash or lettered item, a table row):
+        the items beside it under the same heading are the rest of the answer, in document order."""
+        best = chosen[0]
+        h = hits[best.hit_rank]
+        if h.kind not in LIST_ITEM_KINDS | {ROW_KIND}:
+            return chosen
+        at = next((i for i, c in enumerate(outline) if c.chunk_id == h.chunk_id), None)
+        if at is None:
+            return chosen
+
+        def sibling(c: Hit) -> bool:
+            return c.headings == h.headings and c.kind == h.kind
+
+        lo = at
+        while lo > 0 and sibling(outline[lo - 1]) and at - lo < MAX_LIST_ITEMS:
+            lo -= 1
+        hi = at
+        while hi + 1 < len(outline) and sibling(outline[hi + 1]) and hi - lo < MAX_LIST_ITEMS:
+            hi += 1
+        if hi == lo:
+            return chosen
+        have = {hits[u.hit_rank].chunk_id for u in chosen}
+        out = list(chosen)
+        for c in outline[lo: hi + 1]:
+            if c.chunk_id in have:
+                continue
+            hits.append(c)
+            out.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score * 0.99))
+        return out
 
     def _per_part(self, q: AnalyzedQuery, hits: list[Hit], units: list[Unit],
                   outlines: Mapping[str, list[Hit]]) -> list[Unit]:
@@ -349,6 +385,13 @@ class ExtractiveAnswerer:
                outlines: Mapping[str, list[Hit]] | None = None, preferred: frozenset[str] = frozenset()) -> Draft:
         """``outlines``: the chunks of the top documents, in order (for questions naming a section
         and for the article a statement is checked against)."""
+        if q.fields and preferred and outlines:
+            # "… có hiệu lực từ ngày nào?" about a named document: the chunk that states the field
+            # (marked at ingest) is a candidate wherever it ranked
+            for doc_id in sorted(preferred):
+                for c in (outlines[doc_id] if doc_id in outlines else []):
+                    if q.fields & set(c.fields) and all(h.chunk_id != c.chunk_id for h in hits):
+                        hits.insert(min(len(hits), self.max_hits - 1), c)
         units = self.candidates(q, hits, preferred) if q.kind != QuestionKind.SIGNER else None
         conf = self.confidence(q, hits, units, preferred)
         if q.kind == QuestionKind.SIGNER:
@@ -385,9 +428,7 @@ class ExtractiveAnswerer:
             h = hits[items[0][0].hit_rank]
             where = common_locator([hits[u.hit_rank].locator for u, _ in items])
             source = source_phrase(h) + (f", {where}" if where else "")
-            statements = [(statement_text(signature_line(u.text) if hits[u.hit_rank].kind == SIGNATURE_KIND
-                                          else u.text, hits[u.hit_rank].marker if u.start == 0 else ""), n)
-                          for u, n in items]
+            statements = [(unit_statement(u, hits[u.hit_rank]), n) for u, n in items]
             if q.kind == QuestionKind.LIST and len(statements) > 1:
                 lines = "\n".join(f"- {s} [{n}]" for s, n in statements)
                 parts.append(f"Theo {source}:\n{lines}")
@@ -588,6 +629,19 @@ def _label_share(label: str, qwords: set[str]) -> float:
 def signature_line(text: str) -> str:
     """"KT. CHỦ TỊCH\n\nPHÓ CHỦ TỊCH\n\nLê Văn Phước" on one line of the answer."""
     return ", ".join(p.strip() for p in text.split("\n\n") if p.strip())
+
+
+def unit_statement(u: Unit, h: Hit) -> str:
+    """A chosen unit as a sentence of the answer: a signature on one line, a table row with its
+    column names ("Tên đơn vị: Nhà trẻ; Mức học phí: 5.100.000", under the row of higher rank it
+    belongs to), any other unit without its list marker."""
+    if h.kind == SIGNATURE_KIND:
+        return statement_text(signature_line(u.text))
+    if h.cells and u.start == 0 and u.end >= len(h.text.rstrip()):
+        group = h.headings[-1] if len(h.headings) > 1 else ""  # the first heading is the table's document part
+        row = row_text(h.columns, h.cells)
+        return statement_text(f"{group}: {row}" if group else row)
+    return statement_text(u.text, h.marker if u.start == 0 else "")
 
 
 def statement_text(text: str, marker: str = "") -> str:

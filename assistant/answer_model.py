@@ -158,6 +158,8 @@ HAND_SET = {
     "kind_mismatch": -0.15, "phrase": 0.03, "slot": 0.12, "actor": 0.15, "length": -0.08,
     "closing_formula": -0.25, "legal_basis": -0.08, "named_document": 0.0, "subject_opening": 0.15,  # as "actor": the item that opens with what is asked about
     "cross_reference": -0.15,  # as "kind_mismatch": a pointer to the answer is not the answer
+    "states_field": 0.3,  # as "kind_strength": the paragraph that states what is asked
+    "english_rank": 0.0, "english_dense": 0.0,  # nothing hand-set: fitted
 }
 
 

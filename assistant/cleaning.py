@@ -219,6 +219,17 @@ def _join_block(block: list[str]) -> list[str]:
 _NUMBER_START = re.compile(r"^\d+(?:[/.,\-–]\d+)*(?:/[A-ZĐ][\wĐđ\-]*)?(?=[\s;,.%)]|$)")
 
 
+def _continuing_words() -> frozenset[str]:
+    import tomllib
+    from pathlib import Path
+
+    with open(Path(__file__).parent / "data" / "vietnamese.toml", "rb") as fh:
+        return frozenset(tomllib.load(fh)["line_continuing_words"])
+
+
+_CONTINUING = _continuing_words()
+
+
 def _continues(prev: str, p: str) -> bool:
     if is_table_row(p):
         return False
@@ -232,7 +243,12 @@ def _continues(prev: str, p: str) -> bool:
         return True
     if re.fullmatch(r"(?:Luật |Bộ luật )?[Ss]ố\s*:", prev) and (p[:1].isdigit() or p.startswith("/")):
         return True  # "Số:" | "04/CT-UBND" split by a table cell
-    if prev.endswith(TERMINAL) or MARKER.match(prev) or _is_caps(prev):
+    if prev.endswith(TERMINAL) or _is_caps(prev):
+        return False
+    last = prev.rsplit(None, 1)[-1] if prev.strip() else ""
+    if (last in _CONTINUING or prev.endswith(",")) and p[:1].isupper() and not _is_caps(p) and not MARKER.match(p):
+        return True  # "… tổ chức lại Ban Quản lý các" | "Khu kinh tế và Khu công nghiệp …"
+    if MARKER.match(prev):
         return False
     # a cell-wrapped fragment: "An" | "Giang, ngày 14 tháng 9…" (not a name above a title: "Mai Sơn" | "QUY ĐỊNH")
     return len(prev.split()) <= 2 and len(prev) <= 10 and not any(c.isdigit() for c in prev) and not _is_caps(p)

@@ -260,14 +260,19 @@ def resolve(constraint: QuestionConstraint, documents: dict[str, DocumentMeta]) 
         return scope
     source_ids: list[str] = []
     named_ids: list[str] = []
+    unmatched: list[Mention] = []
     for m in constraint.mentions:
         ids = [d for d, meta in documents.items() if matches(m, meta)]
         if ids:
             scope.named.append(m.text)
             (source_ids if m.source else named_ids).extend(ids)
-        elif m.source and not scope.missing and (m.name or m.number):
-            scope.missing = m.text.strip(" ,?")
-            scope.missing_mention = m
+        elif m.source and (m.name or m.number):
+            unmatched.append(m)
+    if unmatched and not source_ids:
+        # a source the index does not hold; one beside an indexed source is a document it cites
+        # ("Công văn 5387/CT-CS … theo Nghị định 151/2025/NĐ-CP")
+        scope.missing = unmatched[0].text.strip(" ,?")
+        scope.missing_mention = unmatched[0]
     ids = list(dict.fromkeys(source_ids or named_ids))
     if ids and not source_ids:
         # a named document that is not said to be the source: a strong preference, not a wall

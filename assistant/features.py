@@ -14,10 +14,10 @@ import numpy as np
 
 from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, subject_of, title_terms
 from .facets import other_level, school_levels
-from .kinds import MARKER, KindStrategy
+from .kinds import MARKER, KindStrategy, QuestionKind
 from .models import Hit
 from .query import AnalyzedQuery
-from .structure import SIGNATURE_KIND
+from .structure import ROW_KIND, SIGNATURE_KIND
 from .textutil import UPPER_VI, split_sentences, words
 
 # name -> what it measures. Order is the order of the vector (and of the weights file).
@@ -41,6 +41,11 @@ FEATURES: dict[str, str] = {
                        "among the first words of a unit that opens its paragraph",
     "cross_reference": "1 when the unit defers to another provision ('… quy định tại điểm a và điểm b khoản 1 "
                        "Điều này'): it repeats the question's words and points to the answer elsewhere",
+    "states_field": "1 when the paragraph states a field of its document the question asks for (the effect "
+                    "clause for 'có hiệu lực từ ngày nào', the header for 'ban hành ngày nào'; marked at ingest)",
+    "english_rank": "rank for an English question (its words rarely match the Vietnamese text: retrieval's "
+                    "cross-lingual order is its main evidence)",
+    "english_dense": "dense for an English question",
 }
 FEATURE_NAMES = tuple(FEATURES)
 # A question word of the document's subject line weighs this share in its paragraphs: it says
@@ -77,13 +82,14 @@ class Unit:
     features: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURE_NAMES), dtype=np.float32))
 
 
-# block kinds read as one statement (structure.py): the address lists and the signature block
-WHOLE_KINDS = frozenset({"recipients", "distribution", SIGNATURE_KIND})
+# block kinds read as one statement (structure.py): the address lists, the signature block, a
+# table row (its cells say one thing together: "Nhà trẻ | 5.100.000")
+WHOLE_KINDS = frozenset({"recipients", "distribution", SIGNATURE_KIND, ROW_KIND})
 
 
-def split_units(text: str, kind: str = "") -> list[tuple[int, int]]:
+def split_units(text: str, kind: str = "", clauses: bool = True) -> list[tuple[int, int]]:
     """Sentences of a paragraph; a list item stays whole unless it is long. ``kind``: the
-    chunk's block kind."""
+    chunk's block kind; ``clauses`` false: an enumeration joined by ";" stays one unit (a list question)."""
     if kind in WHOLE_KINDS or text.startswith(("Kính gửi", "Nơi nhận")):
         return [(0, len(text))]  # a recipients list, a signature: one statement
     out: list[tuple[int, int]] = []
@@ -97,7 +103,7 @@ def split_units(text: str, kind: str = "") -> list[tuple[int, int]]:
             out.append((base, base + len(para)))
             continue
         local: list[tuple[int, int]] = []
-        for a, z in split_sentences(para):
+        for a, z in split_sentences(para, clauses):
             # glue very short fragments ("1.") to the next sentence
             if local and (local[-1][1] - local[-1][0] < 25):
                 local[-1] = (local[-1][0], z)
@@ -173,7 +179,7 @@ class UnitFeaturizer:
         named = 1.0 if h.doc_id in self.preferred_docs else 0.0
         out: list[Unit] = []
         prev = ""
-        for a, z in split_units(h.text, h.kind):
+        for a, z in split_units(h.text, h.kind, clauses=self.q.kind != QuestionKind.LIST):
             text = h.text[a:z]
             own = coverage(content, text, seg)
             if len(text) < 100 and prev:
@@ -209,6 +215,9 @@ class UnitFeaturizer:
                 f[13] = coverage(self.subject, lead_in + opening(text), seg) if lead_in else \
                     coverage(self.subject, opening(text), seg)
             f[14] = 1.0 if _CROSS_REFERENCE.search(text) else 0.0
+            f[15] = 1.0 if self.q.fields and self.q.fields & set(h.fields) else 0.0
+            if self.q.english:
+                f[16], f[17] = f[2], f[3]
             out.append(Unit(rank, a, z, text, own, 0.0, f))
         return out
 

@@ -346,26 +346,51 @@ def cased(caps: str, text: str) -> str:
         return caps
     pattern = r"\b" + r"\W+".join(re.escape(w) for w in key) + r"\b"
     folded = fold(text)
+    best, best_caps = "", -1
     for m in re.finditer(pattern, folded):
         found = text[m.start(): m.end()]
-        if len(found) == len(folded[m.start(): m.end()]) and not is_caps(found) and found[:1].isupper():
-            return " ".join(found.split())
-    return _default_case(caps)
+        if len(found) != len(folded[m.start(): m.end()]) or is_caps(found) or not found[:1].isupper():
+            continue
+        # a name is written with its key words capitalized ("Phòng Giáo dục và Đào tạo"); a sentence
+        # may start with it in lower case ("Phòng giáo dục và đào tạo các huyện …")
+        caps = sum(1 for w in found.split() if w[:1].isupper())
+        if caps > best_caps:
+            best, best_caps = " ".join(found.split()), caps
+    return best or _default_case(caps)
 
 
 def _default_case(caps: str) -> str:
-    """"ỦY BAN NHÂN DÂN TỈNH CAO BẰNG" -> "Ủy ban nhân dân tỉnh Cao Bằng": the first word and a
-    place after a locality unit upper case, the rest lower case."""
-    low = " ".join(caps.split()).lower()
-    out = low[:1].upper() + low[1:]
-    for prov in PROVINCES:
-        out = re.sub(r"\b" + re.escape(prov.lower()) + r"\b", prov, out)
-    # the name after a locality unit is a proper name: "… thành phố Hải Đông"
-    units = "|".join(re.escape(u) for u in sorted(_LAYOUT.locality_units, key=len, reverse=True))
-    m = re.search(rf"\b(?:{units})\s+(.+)$", out)
-    if m:
-        out = out[: m.start(1)] + " ".join(w[:1].upper() + w[1:] for w in m.group(1).split())
-    return out
+    """A body's name written in capitals as Nghị định 30/2020 writes it out: its type in sentence
+    case, then each word of its function and field capitalized, the joining words ("và", "của")
+    not, and a place after a locality unit as a proper name: "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH CAO
+    BẰNG" -> "Sở Giáo dục và Đào tạo tỉnh Cao Bằng"."""
+    text = " ".join(caps.split())
+    head = max((h for h in _LAYOUT.body_heads + _LAYOUT.role_heads if text == h or text.startswith(h + " ")),
+               key=len, default="")
+    if head:
+        rest = text[len(head):].strip()
+        out = head.lower().capitalize()
+        # "CHỦ TỊCH ỦY BAN NHÂN DÂN …": the rest is another body's name
+        return f"{out} {_default_case(rest)}".strip() if rest and _starts_with_any(rest, _LAYOUT.body_heads) \
+            else f"{out} {_field_case(rest)}".strip()
+    return _field_case(text)
+
+
+def _field_case(caps: str) -> str:
+    """The words after a body's type: fields capitalized, joiners lower case, a place after a
+    locality unit as a proper name."""
+    from .segmenter import segmenter
+
+    low = caps.lower()
+    units = sorted(_LAYOUT.locality_units, key=len, reverse=True)
+    m = re.search(r"(?:^|\s)(" + "|".join(re.escape(u) for u in units) + r")\s+(.+)$", low)
+    field_part, place = (low[: m.start()].strip(), m.group(1) + " " + " ".join(
+        w[:1].upper() + w[1:] for w in m.group(2).split())) if m else (low, "")
+    words_out = []
+    for word in segmenter().tokenize(field_part).split():
+        w = word.replace("_", " ")
+        words_out.append(w if w in _LAYOUT.name_joiners or not w[:1].isalpha() else w[:1].upper() + w[1:])
+    return re.sub(r"\s+([,.;)])", r"\1", " ".join([*words_out, place])).strip()
 
 
 def _sentence_case(s: str) -> str:
@@ -645,7 +670,10 @@ def _related(paragraphs: list[str], meta: DocumentMeta, lay: AdminLayout) -> Non
     for text in [meta.subject, *paragraphs]:
         for sentence in re.split(r"(?<=[.;:])\s+", text):
             low = sentence.lower()
-            if text is not meta.subject and "này" not in low:
+            # "… Quyết định này … bãi bỏ …", or a provision that opens with the verb ("Điều 1. Bãi bỏ …")
+            opening = re.sub(r"^(?:Điều\s+\d+[a-zđ]?\.|\d+\.|[a-zđ]\))\s*", "", sentence.strip()).lower()
+            opens_with_verb = any(opening.startswith(v) for v in lay.repeal_verbs + lay.amend_verbs)
+            if text is not meta.subject and "này" not in low and not opens_with_verb:
                 continue
             for verbs, out in ((lay.repeal_verbs, replaces), (lay.amend_verbs, amends)):
                 at = min((low.find(v) for v in verbs if v in low), default=-1)

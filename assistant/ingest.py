@@ -21,10 +21,10 @@ from .progress import progress_bar, step_log
 from .settings import DEFAULT_EMBED_BATCH
 from .sparse import passage_vectors
 from .store import DocumentRecord, VectorStore, date_bounds, point_id
-from .structure import build_chunks, parse_document
+from .structure import build_chunks, mark_fields, parse_document
 from .terms import DocTerms, TermIndex
 
-PIPELINE_VERSION = "11"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "13"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 MAX_DROPPED_KEPT = 200  # dropped lines kept in the registry per document (the coverage says how much)
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
@@ -107,6 +107,7 @@ def parse_file(raw: RawFile, pipeline_version: str = PIPELINE_VERSION
     parsed = parse_document(cleaned)
     doc = Document(doc_id, raw.source, cleaned, parsed.meta, f"{raw.sha256[:16]}-p{pipeline_version}")
     chunks = build_chunks(doc_id, cleaned, parsed.blocks)
+    mark_fields(chunks, parsed.meta)
     if not chunks:
         raise LoadError(f"{raw.path.name}: không tách được đoạn nào từ nội dung")
     if raw.pages:
@@ -168,7 +169,7 @@ def chunk_payload(doc: Document, chunk: Chunk) -> dict[str, Any]:
         "issuer": doc.meta.issuer,
         "province": doc.meta.province, "block_kind": chunk.kind, "marker": chunk.marker,
         "outline": [list(x) for x in chunk.outline], "article": chunk.article, "locator": chunk.locator,
-        "page": chunk.page, "ocr": chunk.ocr, "columns": chunk.columns, "cells": chunk.cells,
+        "page": chunk.page, "ocr": chunk.ocr, "columns": chunk.columns, "cells": chunk.cells, "fields": chunk.fields,
     }
 
 

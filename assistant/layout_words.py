@@ -28,6 +28,7 @@ class AdminLayout:
     role_heads: tuple[str, ...]
     local_bodies: tuple[str, ...]
     locality_units: tuple[str, ...]
+    name_joiners: tuple[str, ...]
     national_bodies: tuple[str, ...]
     chair_codes: tuple[str, ...]
     signature_prefixes: tuple[str, ...]
@@ -44,6 +45,7 @@ class AdminLayout:
     amend_verbs: tuple[str, ...]
     provinces: tuple[str, ...]
     cities: tuple[str, ...]
+    field_questions: dict[str, tuple[str, ...]]
 
 
 @functools.cache
@@ -51,5 +53,7 @@ def admin_layout() -> AdminLayout:
     with open(DATA_FILE, "rb") as fh:
         data = tomllib.load(fh)
     kinds = tuple(Kind(*row) for row in data.pop("kinds"))
+    fields = {k: tuple(v) for k, v in data.pop("field_questions").items()}
     values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
+    values["field_questions"] = fields
     return AdminLayout(kinds=kinds, **values)

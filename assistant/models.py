@@ -124,6 +124,7 @@ class Chunk:
     ocr: bool = False  # its text was read by OCR from a scanned page
     columns: list[str] = field(default_factory=list)  # a table row: its table's column names
     cells: list[str] = field(default_factory=list)  # a table row: its cells
+    fields: list[str] = field(default_factory=list)  # the document's fields it states ("effective_date", …)
 
     def embed_text(self) -> str:
         """What the embedder sees: headings above the paragraph, then the paragraph; a table
@@ -179,6 +180,7 @@ class Hit:
     cells: list[str] = field(default_factory=list)
     effective_date: str = ""
     parent_issuer: str = ""
+    fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

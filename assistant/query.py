@@ -229,6 +229,7 @@ class AnalyzedQuery:
     form: QuestionForm | None = None
     constraint: QuestionConstraint = field(default_factory=QuestionConstraint)
     focus_text: str = ""  # what the answer must cover: the question without the words naming its source
+    fields: frozenset[str] = frozenset()  # the document fields it asks for ("effective_date", …): asked_fields
 
     def __post_init__(self) -> None:
         self.focus_text = self.focus_text or self.resolved
@@ -238,6 +239,17 @@ class AnalyzedQuery:
         """The question as the answer's wording is checked against it (kinds.py): Vietnamese, so an
         English question is read through its glossary terms."""
         return " ".join([*self.expansions, self.focus_text]) if self.english else self.focus_text
+
+
+def asked_fields(text: str) -> frozenset[str]:
+    """The document's own fields a question asks for ("… có hiệu lực từ ngày nào?" ->
+    effective_date), by the words the layout data gives each field (admin_layout.toml,
+    [field_questions]); typed with or without diacritics."""
+    from .layout_words import admin_layout
+
+    folded = " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+    return frozenset(name for name, phrases in admin_layout().field_questions.items()
+                     if any(" " + " ".join(re.findall(r"\w+", fold(p))) + " " in folded for p in phrases))
 
 
 def normalize_years(text: str) -> str:
@@ -261,11 +273,19 @@ def quoted_vietnamese(text: str) -> list[str]:
 
 
 def is_english(text: str) -> bool:
-    """English, though it may quote Vietnamese terms in brackets or quotation marks."""
+    """English, though it may quote Vietnamese terms in brackets or quotation marks and name
+    documents by their Vietnamese symbols ("Decision 2020/QĐ-UBND") and places ("Lào Cai")."""
+    from .kinds import DOC_REF
+
     text = _QUOTED.sub(lambda m: " " if has_diacritics(m.group()) else m.group(), text)
-    if has_diacritics(text):
+    text = DOC_REF.sub(" ", text)
+    words_ = re.findall(r"[^\W\d_]+", text)
+    if not words_:
         return False
-    toks = re.findall(r"[a-z]+", text.lower())
+    accented = sum(1 for w in words_ if has_diacritics(w))
+    if accented > 0.25 * len(words_):
+        return False  # Vietnamese, names of places or bodies aside
+    toks = [fold(w) for w in words_]
     english = len(_ENGLISH_HINT.findall(text))
     vietnamese = sum(1 for t in toks if t in _VIETNAMESE_FOLDED)
     return english >= 2 and english > vietnamese
@@ -387,7 +407,7 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
     return AnalyzedQuery(
         original=question, resolved=resolved, text=" ".join([searched_core, *expansions]), english=english,
         no_diacritics=not has_diacritics(text) and not english, kind=form.kind, expansions=expansions,
-        form=form, constraint=constraint, focus_text=focus,
+        form=form, constraint=constraint, focus_text=focus, fields=asked_fields(resolved),
     )
 
 

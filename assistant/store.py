@@ -803,4 +803,5 @@ def payload_to_hit(pl: dict[str, Any], score: float) -> Hit:
         article=pl.get("article", ""), locator=pl.get("locator", ""), doc_name=pl.get("doc_name", ""),
         page=pl.get("page", 0), ocr=pl.get("ocr", False), columns=pl.get("columns", []), cells=pl.get("cells", []),
         effective_date=pl.get("effective_date", ""), parent_issuer=pl.get("parent_issuer", ""),
+        fields=pl.get("fields", []),
     )

@@ -47,6 +47,7 @@ MAX_CHUNK_CHARS = 1500
 SPLIT_TARGET_CHARS = 900
 HEADING_ONLY_CHARS = 160
 SIGNATURE_KIND = "signature"  # block kind of the signer's titles and name
+HEADER_KIND = "header"  # the header's lines: issuing body, number, place and date, kind and subject
 
 
 def classify(paragraph: str) -> tuple[str, str]:
@@ -106,7 +107,7 @@ def parse_document(text: str) -> ParsedDocument:
             s, e = spans[a][0], spans[b - 1][1]
             blocks.append(Block(text[s:e], s, e, kind, "", path))
 
-    span_block(0, lay.header_end, "header", [HEADER_LABEL])
+    span_block(0, lay.header_end, HEADER_KIND, [HEADER_LABEL])
     taken = set(range(lay.header_end))
     if lay.recipients:
         span_block(*lay.recipients, "recipients", ["Kính gửi"])
@@ -256,7 +257,7 @@ def _tree_blocks(text: str, spans: list[tuple[int, int]], indices: list[int], ro
 ROW_KIND = "row"  # a data table's row (its column names and cells carried on the block)
 _TABLE_HEAD_KIND = "table_head"
 # blocks that are always a chunk of their own: a part of the document's frame, a table row
-_OWN_CHUNK = frozenset({ROW_KIND, "title", "header", "recipients", "distribution", SIGNATURE_KIND})
+_OWN_CHUNK = frozenset({ROW_KIND, "title", HEADER_KIND, "recipients", "distribution", SIGNATURE_KIND})
 
 
 class _Table:
@@ -429,3 +430,26 @@ def _split_long(text: str) -> list[tuple[int, int]]:
         pieces.append((start, end))
     # a single sentence longer than the limit stays whole: cutting it would break a quote
     return pieces
+
+
+_FIELD_KINDS = {HEADER_KIND: ("date", "number", "issuer", "subject"), SIGNATURE_KIND: ("signer",),
+                "recipients": ("recipients",), "distribution": ("distribution",)}
+
+
+def mark_fields(chunks: list[Chunk], meta: DocumentMeta) -> None:
+    """Which of the document's own fields each chunk states (the header its number, date and
+    issuer; the effect clause its effective date; the sentence that repeals, what it repeals), so
+    the answer stage can prefer that chunk when a question asks for the field."""
+    words = admin_layout()
+    effect = " ".join(meta.effective_text.split())[:60]
+    for c in chunks:
+        found = list(_FIELD_KINDS.get(c.kind, ()))
+        flat = " ".join(c.text.split())
+        if effect and effect in flat:
+            found.append("effective_date")
+        low = flat.lower()
+        for name, numbers, verbs in (("replaces", meta.replaces, words.repeal_verbs),
+                                     ("amends", meta.amends, words.amend_verbs)):
+            if numbers and any(n in flat for n in numbers) and any(v in low for v in verbs):
+                found.append(name)
+        c.fields = found

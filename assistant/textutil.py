@@ -84,13 +84,15 @@ def normalize_for_match(text: str) -> str:
 # "ể", "ợ" … too); for the sentence splitter it is kept as it is: chunk texts depend on it
 UPPER_VI = ("A-ZĐÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ")
 _SENTENCE_END = re.compile(r"(?<=[.;!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9(\-–•])")
+_SENTENCE_END_NO_SEMICOLON = re.compile(r"(?<=[.!?…])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ0-9(\-–•])")
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) inside text. Splits on . ; ! ? followed by a capital."""
+def split_sentences(text: str, clauses: bool = True) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) inside text. Splits on . ; ! ? followed by a capital; with
+    ``clauses`` false not on ";" (an enumeration "Cục Thuế; Thuế tỉnh, thành phố; Thuế cơ sở" stays one)."""
     spans = []
     start = 0
-    for m in _SENTENCE_END.finditer(text):
+    for m in (_SENTENCE_END if clauses else _SENTENCE_END_NO_SEMICOLON).finditer(text):
         end = m.start()
         if end > start:
             spans.append((start, end))
