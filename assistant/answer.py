@@ -17,8 +17,8 @@ from .citations import CitationBook, Citation, source_phrase
 from .coverage import (LIGHT_WORDS, META_WORDS, STOP_FOLDED, coverage, doc_terms, identity_text, names_document,
                        question_word_set, question_words, spaced_words)
 from .facets import other_level, school_levels
-from .features import (FEATURE_NAMES, LIST_ITEM_KINDS, Unit, UnitFeaturizer, answers_question, calibrated_dense,
-                       content_words, similar, split_units)
+from .features import (FEATURE_NAMES, LIST_ITEM_KINDS, Unit, UnitFeaturizer, answers_question, calibrated_dense, can_answer,
+                       content_words, similar, split_units, unit_view)
 from .kinds import CLAIM_KINDS, DOC_REF, MARKER, SIGNER_WORDS, QuestionKind, asked_title, counted_noun, strategy
 from .models import Hit, row_text
 from .query import AnalyzedQuery
@@ -145,9 +145,9 @@ class ExtractiveAnswerer:
             frame = " ".join([*h.headings, h.doc_title])
             answering = other = 0.0
             for a, z in split_units(h.text, h.kind):
-                unit = h.text[a:z]
+                unit = unit_view(h, a, z)
                 u = coverage(content, unit, seg, frame)
-                if answers_question(unit, q, strategies, levels):
+                if can_answer(h, unit, q, strategies, levels):
                     answering = max(answering, u)
                 else:
                     other = max(other, u)
@@ -405,13 +405,13 @@ class ExtractiveAnswerer:
         units = self.select(q, hits, contexts, outlines, preferred, units)
         if not units:
             return Draft(abstain_text(hits), [], True, conf)
-        if self._no_value(q, units):
+        if self._no_value(q, units, hits):
             return Draft(abstain_text(hits), [], True, conf)
         if q.kind in CLAIM_KINDS:
             return self._verdict_answer(q, hits, units, outlines or {}, conf)
         # citation numbers in order of first use; statements in document order per document
         primary = hits[units[0].hit_rank].doc_id
-        lead_texts = [u.text for u in units]  # best first, for the lead line
+        lead_texts = [unit_view(hits[u.hit_rank], u.start, u.end) for u in units]  # best first, for the lead line
         units.sort(key=lambda u: (hits[u.hit_rank].doc_id != primary, hits[u.hit_rank].doc_id,
                                   hits[u.hit_rank].position, u.start))
         book = CitationBook()
@@ -438,7 +438,7 @@ class ExtractiveAnswerer:
         return Draft("\n\n".join(parts), book.citations, False, conf, units=units)
 
     @staticmethod
-    def _no_value(q: AnalyzedQuery, units: list[Unit]) -> bool:
+    def _no_value(q: AnalyzedQuery, units: list[Unit], hits: list[Hit]) -> bool:
         """A question after a value whose chosen statements hold none: a time but the question's
         own ("vào ngày cụ thể nào trong Quý II/2023?"), a count of what the question counts ("không
         được quá bao nhiêu tuổi?" answered by "bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ").
@@ -449,7 +449,7 @@ class ExtractiveAnswerer:
             return False
         if q.kind == QuestionKind.NUMBER and not counted_noun(q.asked):
             return False
-        return not any(strategy(q.kind).answers(u.text, q.asked) for u in units)
+        return not any(strategy(q.kind).answers(unit_view(hits[u.hit_rank], u.start, u.end), q.asked) for u in units)
 
     def _lead(self, q: AnalyzedQuery, texts: list[str]) -> str:
         """"Khi nào" questions lead with the date, "bao nhiêu" with the number; a question of

@@ -15,7 +15,7 @@ import numpy as np
 from .coverage import adjacent_pairs, coverage, doc_terms, forms, names_document, spaced_words, subject_of, title_terms
 from .facets import other_level, school_levels
 from .kinds import MARKER, KindStrategy, QuestionKind
-from .models import Hit
+from .models import Hit, row_text
 from .query import AnalyzedQuery
 from .structure import ROW_KIND, SIGNATURE_KIND
 from .textutil import UPPER_VI, split_sentences, words
@@ -113,6 +113,15 @@ def split_units(text: str, kind: str = "", clauses: bool = True) -> list[tuple[i
     return out
 
 
+def unit_view(h: Hit, a: int, z: int) -> str:
+    """What a unit says, to be compared with the question: a whole table row with its column
+    names ("Tên tài sản: Tác phẩm điện ảnh; Thời gian sử dụng (năm): 50; Tỷ lệ hao mòn (%): 02"),
+    else its own text."""
+    if h.cells and a == 0 and z >= len(h.text.rstrip()):
+        return row_text(h.columns, h.cells)
+    return h.text[a:z]
+
+
 def calibrated_dense(score: float, lo: float, hi: float) -> float:
     """A paragraph's dense cosine similarity mapped to [0, 1] with the embedder's calibration."""
     return min(1.0, max(0.0, (score - lo) / (hi - lo))) if hi > lo else 0.0
@@ -181,7 +190,7 @@ class UnitFeaturizer:
         prev = ""
         for a, z in split_units(h.text, h.kind, clauses=self.q.kind != QuestionKind.LIST):
             text = h.text[a:z]
-            own = coverage(content, text, seg)
+            own = coverage(content, unit_view(h, a, z), seg)
             if len(text) < 100 and prev:
                 # a short line ("Thời gian vào lúc 8h00 ngày 18/04/2022") is read with the
                 # sentence before it, which says what it is about
@@ -199,8 +208,9 @@ class UnitFeaturizer:
             f[1] = head_cov
             f[2] = 1.0 / (1 + rank)
             f[3] = dense
-            f[4] = float(np.mean([s.strength(text, self.q.asked) for s in self.strategies]))
-            f[5] = 0.0 if answers_question(text, self.q, self.strategies, self.levels) else 1.0
+            said = unit_view(h, a, z)  # a row is judged with its column names
+            f[4] = float(np.mean([s.strength(said, self.q.asked) for s in self.strategies]))
+            f[5] = 0.0 if can_answer(h, said, self.q, self.strategies, self.levels) else 1.0
             f[6] = min(3, adjacent_pairs(keys, text))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
             f[8] = 1.0 if self.actor and a == 0 and coverage(self.actor, opening(text), seg) >= 0.99 else 0.0
@@ -220,6 +230,15 @@ class UnitFeaturizer:
                 f[16], f[17] = f[2], f[3]
             out.append(Unit(rank, a, z, text, own, 0.0, f))
         return out
+
+
+def can_answer(h: Hit, said: str, q: AnalyzedQuery, strategies: list[KindStrategy], levels: frozenset[str]) -> bool:
+    """Could this unit (``said``: unit_view) answer the question? A table row's unit of measure
+    is in its caption or column names ("Đơn vị: nghìn đồng"): a row that has what the kind asks
+    for (a number, a date) can."""
+    if h.kind == ROW_KIND and any(s.strength(said, q.asked) > 0 for s in strategies):
+        return True
+    return answers_question(said, q, strategies, levels)
 
 
 def answers_question(text: str, q: AnalyzedQuery, strategies: list[KindStrategy], levels: frozenset[str]) -> bool:

@@ -140,10 +140,13 @@ def row_text(columns: list[str], cells: list[str]) -> str:
     """A table row read on its own: "Tiêu chí: 2.1. Trụ sở làm việc; Mức điểm: 5" (cells without
     a column name as they are; empty cells left out)."""
     parts = []
+    # a flattened table loses a row's merged leading cells ("| Trung học phổ thông | 130 | 200" under
+    # "STT | Cấp học | Nông thôn | Thành thị"): a short row's cells are the last columns
+    shift = len(columns) - len(cells) if 0 < len(cells) < len(columns) else 0
     for k, cell in enumerate(cells):
         if not cell:
             continue
-        name = columns[k] if k < len(columns) else ""
+        name = columns[k + shift] if k + shift < len(columns) else ""
         parts.append(f"{name}: {cell}" if name and name != cell else cell)
     return "; ".join(parts)
 

@@ -418,6 +418,22 @@ class Assistant:
             for other in records if other is not rec)}
         return replace(flt, exclude_doc_ids=sorted(set(flt.exclude_doc_ids) | repealed))
 
+    def conversation_scope(self, scope: Scope, history: list[dict[str, str]]) -> Scope:
+        """A follow-up that names no document ("Còn Văn phòng UBND tỉnh thì được bao lâu?") is
+        about the document of the conversation: the one the last user turn named, else the one
+        the last answer cited ("Theo Quyết định số 01763/QĐ-UBND …")."""
+        from dataclasses import replace as with_
+
+        for m in reversed(history[-4:]):
+            text = (m.get("content") or "")[:2000]
+            if not text.strip():
+                continue
+            earlier = self.scope(self.analyze(text))
+            found = earlier.doc_ids or earlier.preferred
+            if found and len(found) <= 3:
+                return with_(scope, doc_ids=list(found))
+        return scope
+
     def identity_of(self, doc_ids: list[str] | None) -> str:
         """What names the documents a question is restricted to (one to three of them): type,
         number, issuing body, province and subject line (see HybridRetriever.retrieve)."""
@@ -446,6 +462,8 @@ class Assistant:
         flt = self.in_force(flt)
         aq = self.analyze(question, history)
         scope = self.scope(aq)
+        if history and not scope.doc_ids and not scope.missing and not scope.preferred:
+            scope = self.conversation_scope(scope, history)
         t1 = time.perf_counter()
         hits = self.retriever.retrieve(aq, k or self.settings.top_k,
                                        flt if scope.missing else restrict(flt, scope.doc_ids),
