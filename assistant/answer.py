@@ -30,6 +30,8 @@ from .verdict import Provision, Verdict, check_statement, choose, governing, sub
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
 MAX_LIST_ITEMS = 12  # items of one list an answer quotes
+# a sibling item joins a list answer when it covers this share of what the best item covers
+SIBLING_COVERAGE = 0.5
 _SCENE_FIRST = re.compile(r"^\s*(?:khi|trong|với|sau|trước|để|đối với)\s[^,?]{3,120},\s*", re.I)
 _FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
 _RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
@@ -231,13 +233,20 @@ class ExtractiveAnswerer:
                     hits.append(c)
                     chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score))
         elif q.kind == QuestionKind.LIST and outlines and best_doc in outlines:
-            chosen = self._with_siblings(hits, chosen, outlines[best_doc])
+            qw = content_words(self.question_words(q), hits[best.hit_rank])
+            seg = not q.no_diacritics
+
+            def relevant(c: Hit) -> bool:
+                return coverage(qw, unit_view(c, 0, len(c.text)), seg) >= SIBLING_COVERAGE * best.own
+
+            chosen = self._with_siblings(hits, chosen, outlines[best_doc], relevant)
         return chosen
 
     @staticmethod
-    def _with_siblings(hits: list[Hit], chosen: list[Unit], outline: list[Hit]) -> list[Unit]:
+    def _with_siblings(hits: list[Hit], chosen: list[Unit], outline: list[Hit], relevant) -> list[Unit]:
         """A list question answered by one item of a list (a dash or lettered item, a table row):
-        the items beside it under the same heading are the rest of the answer, in document order."""
+        the items beside it under the same heading that are about what is asked (``relevant``)
+        are the rest of the answer, in document order."""
         best = chosen[0]
         h = hits[best.hit_rank]
         if h.kind not in LIST_ITEM_KINDS | {ROW_KIND}:
@@ -260,7 +269,7 @@ class ExtractiveAnswerer:
         have = {hits[u.hit_rank].chunk_id for u in chosen}
         out = list(chosen)
         for c in outline[lo: hi + 1]:
-            if c.chunk_id in have:
+            if c.chunk_id in have or not relevant(c):
                 continue
             hits.append(c)
             out.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score * 0.99))
