@@ -469,7 +469,7 @@ _WHEN = re.compile(r"\b(khi nao|bao gio|thoi gian nao|ngay nao|ngay cu the nao|t
 _WHERE = re.compile(r"\b(o dau|tai dau|dia diem nao|(?<!nhung )noi nao|cho nao|where|what venue|which venue)\b")
 _NUMBER = re.compile(r"\b(bao nhieu|bao lau|how many|how much|how long|how old|what age|ty le|so luong|may|"
                      r"(?:do )?tuoi nao)\b")
-_LIST = re.compile(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?: [a-z]+)? nao)\b")
+_LIST = re.compile(r"\b(gom nhung|nhung ai|nhung gi|nhung noi dung|(?:nhung|cac) [a-z]+(?:,? [a-z]+){0,6} nao)\b")
 _DOCUMENT = re.compile(
     r"(?<!nhung )(?<!cac )\b(?:van ban|quyet dinh|nghi quyet|nghi dinh|thong tu|chi thi|ke hoach|cong van|luat|de an|"
     r"chuong trinh|thong bao) (?:nao|so may|so bao nhieu)\b|\bwhich (?:decision|document|resolution|"
