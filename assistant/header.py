@@ -260,7 +260,8 @@ def _find_letter_subject(head: list[str], meta: DocumentMeta, used: set[int], la
         used.add(i)
         j = i + 1
         while j < len(head) and j not in used and len(lines) < 4 and not _header_field(head[j], lay) \
-                and not head[j].startswith(lay.body_openers) and len(head[j]) < 160 and lines \
+                and not head[j].startswith(lay.body_openers) and not _LIST_ITEM.match(head[j]) \
+                and len(head[j]) < 160 and lines \
                 and not lines[-1].endswith((".", ";")):
             lines.append(head[j])
             used.add(j)
@@ -269,6 +270,11 @@ def _find_letter_subject(head: list[str], meta: DocumentMeta, used: set[int], la
             meta.subject = " ".join(lines).rstrip(".")
         meta.doc_type = meta.doc_type or lay.letter_kind
         return
+
+
+# a numbered or lettered item ("1. Lịch tiêm …", "a) …", "II. …", "- …") opens the body: a subject
+# line is never continued by one
+_LIST_ITEM = re.compile(r"(?:\d+(?:\.\d+)*[.)]|[a-zđ]\)|[IVXL]+\.|[-–+•])\s")
 
 
 def _header_field(p: str, lay: AdminLayout) -> bool:

@@ -162,6 +162,13 @@ def _without_cited_dates(text: str) -> str:
     return DATE_EXPR.sub(lambda m: " " if _CITED_DATE.search(text[: m.start()]) else m.group(), text)
 
 
+# A question after a day ("vào ngày nào", "which date") needs a statement precise to the day: a
+# date, a time of day, or a span counted in days from an event (Vietnamese date forms per ND30/2020).
+_ASKS_DAY = re.compile(r"\b(?:ngày nào|ngay nao|which date|what date|what day|on which day)\b", re.IGNORECASE)
+_DAY_LEVEL = re.compile(FULL_DATE.pattern + r"|\bngày \d{1,2}\b|\b\d+ ngày\b|kể từ ngày|\b\d{1,2}h\d{0,2}\b"
+                        r"|ngay \d{1,2}\b|ke tu ngay", re.IGNORECASE)
+
+
 class WhenStrategy(KindStrategy):
     def answers(self, text: str, question: str) -> bool:
         """A date or time the question did not give ("vào ngày nào trong Quý II/2023?" is not
@@ -169,6 +176,8 @@ class WhenStrategy(KindStrategy):
         asked = _spaced(question)
         text = DATE_EXPR.sub(lambda m: " " if _spaced(m.group()).strip() in asked else m.group(),
                              _without_refs(_without_cited_dates(text)))
+        if _ASKS_DAY.search(question):  # "vào ngày nào?" is not answered by "đến 2025"
+            return bool(_DAY_LEVEL.search(text))
         return bool(DATE_EXPR.search(text) or FULL_DATE.search(text) or MONTH_DATE.search(text)
                     # a year as a time ("đến năm 2030"), not as a name ("Chương trình GDPT 2018")
                     or re.search(r"\b(?:năm|đến|từ|trước|sau|trong) (?:19|20)\d\d\b|kể từ ngày|hằng năm|hàng năm"

@@ -118,17 +118,19 @@ def test_english_which_date(law_service):
 def test_a_count_is_declined_when_no_chosen_statement_holds_it():
     from assistant.answer import ExtractiveAnswerer
     from assistant.features import Unit
+    from assistant.models import Hit
     from assistant.query import analyze
 
+    def declined(q, text: str) -> bool:
+        hit = Hit("c", "d", 1.0, text, "", 0, 0, len(text), "d.txt", "", "", "", "", "", "")
+        return ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(text), text, 1.0)], [hit])
+
     q = analyze("Người được bổ nhiệm hiệu trưởng trường cao đẳng công lập không được quá bao nhiêu tuổi?")
-    said = "d) Có đủ sức khỏe; bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ hiệu trưởng."
-    assert ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(said), said, 1.0)])
-    aged = "Người được bổ nhiệm hiệu trưởng không quá 65 tuổi."
-    assert not ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(aged), aged, 1.0)])
+    assert declined(q, "d) Có đủ sức khỏe; bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ hiệu trưởng.")
+    assert not declined(q, "Người được bổ nhiệm hiệu trưởng không quá 65 tuổi.")
     # "bao lâu" says nothing of what is counted: a duration in words answers it
     q = analyze("Thời hạn hoàn trả tối đa là bao lâu?")
-    words_only = "Thời hạn hoàn trả tối đa bằng thời gian đào tạo."
-    assert not ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(words_only), words_only, 1.0)])
+    assert not declined(q, "Thời hạn hoàn trả tối đa bằng thời gian đào tạo.")
 
 
 def test_a_count_of_years_of_age_needs_an_age(law_service):

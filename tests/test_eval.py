@@ -90,8 +90,8 @@ def test_eval_passes_on_dev_set_and_writes_reports(seed_service, tmp_path):
 class BrokenRetriever(HybridRetriever):
     """Deliberately broken: returns the least relevant candidates first."""
 
-    def retrieve(self, query, k=8, flt=None):
-        hits = super().retrieve(query, 40, flt)
+    def retrieve(self, query, k=8, flt=None, identity=""):
+        hits = super().retrieve(query, 40, flt, identity)
         return list(reversed(hits))[:k]
 
 
