@@ -357,7 +357,7 @@ def row2_history_flood(t: Target) -> Row:
 
 
 def row3_feedback_flood(t: Target) -> Row:
-    fb = t.server.index / "feedback.jsonl"
+    fb = t.server.feedback
     before = fb.stat().st_size if fb.exists() else 0
     big = raw_request(t.url, "POST", "/v1/feedback", {"Content-Type": "application/json"}, 50 * MB)
     streamed = raw_request(t.url, "POST", "/v1/feedback", {"Content-Type": "application/json"}, 50 * MB,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -57,10 +58,19 @@ def _run(fn):
     from .service import QuestionError
     from .store import IndexBusyError, StoreError
 
+    from .diskspace import DiskFullError, is_disk_full
+
     try:
         return fn()
     except IndexBusyError as e:
         _fail(f"{e} Để hỏi qua máy chủ đang chạy: đặt ASSISTANT_SERVER_URL=http://HOST:PORT.")
+    except DiskFullError as e:
+        _fail(e.cli_message())
+    except (OSError, sqlite3.OperationalError) as e:
+        if not is_disk_full(e):
+            raise
+        _fail("Ổ đĩa đã đầy, không ghi được (" + (e.strerror or str(e) if isinstance(e, OSError) else str(e))
+              + "). Những văn bản đã nạp trước đó vẫn được giữ nguyên. Hãy giải phóng dung lượng rồi chạy lại lệnh.")
     except (StoreError, EmbedderError, LoadError, QuestionError, LLMError, EvalFileError, ServerError) as e:
         _fail(str(e))
     except KeyboardInterrupt:

@@ -117,6 +117,13 @@ def write(staged: StagedUpload, src: BinaryIO | bytes) -> None:
         raise
 
 
+def disk_full_error(e: BaseException, where: Path) -> UploadError:
+    """507 for an upload the disk had no room for; the message names no server path."""
+    from .diskspace import as_disk_full
+
+    return UploadError(507, "insufficient_storage", as_disk_full(e, where, "lưu tệp tải lên").public_message())
+
+
 def conflict(store: VectorStore, staged: StagedUpload) -> UploadError | None:
     """A document (or a corpus file) with the same doc_id exists and replace was not asked."""
     if staged.replace:
