@@ -27,6 +27,7 @@ import re
 import shutil
 import struct
 import sys
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,8 @@ class UploadError(Exception):
 def safe_filename(name: str) -> str:
     """Keep only the final path component and safe characters (uploads cannot escape the
     corpus), cut to 255 bytes of UTF-8 — the file system's limit — keeping the extension."""
-    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    # NFKC first: a Mac sends "Công" as "C o \u0302 ng" (NFD), whose combining marks are not \w
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1].strip().lstrip(".")
     base = re.sub(r"[^\w.\- ]+", "_", base, flags=re.UNICODE).strip()
     if not base or base in (".", ".."):
         raise LoadError("Tên tệp không hợp lệ.")
