@@ -195,6 +195,7 @@ def ingest(
 
 def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
     from rich.console import Console
+    from rich.markup import escape as esc
     from rich.table import Table
 
     # on a terminal rich wraps at its width; in a pipe or a file a line stays one line
@@ -208,15 +209,16 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
             if f.status == "parsed":
-                t.add_row(f.source, f.doc_type, f.number, str(f.articles or ""), str(f.chunks), str(f.chars))
+                t.add_row(esc(f.source), esc(f.doc_type), esc(f.number), str(f.articles or ""), str(f.chunks),
+                          str(f.chars))
         con.print(t)
     from .lang import t
 
     for f in report.files:
         if f.status == "failed":
-            con.print(t(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}"))
+            con.print(t(f"[red]✗ Bỏ qua[/red] {esc(f.source)}: {esc(f.error)}"))
         elif f.status == "removed":
-            con.print(t(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)"))
+            con.print(t(f"[yellow]− Đã gỡ[/yellow] {esc(f.source)} (tệp không còn)"))
     _print_coverage(con, report, check, verbose)
     d = report.to_dict()
     done = d["documents"]
@@ -232,18 +234,20 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
 def _print_coverage(con, report, check: bool, verbose: bool) -> None:
     """Ingest's own check (fidelity.py): a warning for each file whose text did not all reach the
     index; with --check a line for every file; with --verbose the lines that were left out."""
+    from rich.markup import escape as esc
+
     from .fidelity import WARN_BELOW
 
     checked = [f for f in report.files if f.coverage is not None and f.status in ("indexed", "parsed", "unchanged")]
     for f in checked:
         if f.low_coverage or check:
             mark = "[yellow]⚠[/yellow]" if f.low_coverage else "[green]✓[/green]"
-            con.print(f"{mark} {f.source}: {f.coverage:.1%} nội dung tệp đã vào chỉ mục"
+            con.print(f"{mark} {esc(f.source)}: {f.coverage:.1%} nội dung tệp đã vào chỉ mục"
                       + (f" (dưới ngưỡng {WARN_BELOW:.0%}; {len(f.dropped_lines)} dòng bị bỏ"
                          + ("" if verbose else ", xem bằng --verbose") + ")" if f.low_coverage else ""))
         if verbose and f.dropped_lines:
             for line in f.dropped_lines:
-                con.print(f"    [dim]bỏ:[/dim] {line}", markup=True, highlight=False)
+                con.print(f"    [dim]bỏ:[/dim] {esc(line)}", markup=True, highlight=False)
     if check and checked:
         shares = [f.coverage for f in checked]
         con.print(f"Độ phủ: trung bình {sum(shares) / len(shares):.1%}, thấp nhất {min(shares):.1%}, "
@@ -274,9 +278,11 @@ def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
 
     t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Hiệu lực", "Tỉnh", "Người ký", "Đoạn",
               show_lines=False)
-    for r in rows:
-        t.add_row(r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—",
-                  r.get("effective_date") or "—", r["province"], r.get("signer") or "—", str(r["chunks"]))
+    from rich.markup import escape as esc
+
+    for r in rows:  # document metadata is data: "[link=…]" in it stays text
+        t.add_row(*(esc(str(x)) for x in (r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—",
+                  r.get("effective_date") or "—", r["province"], r.get("signer") or "—", r["chunks"])))
     (Console() if sys.stdout.isatty() else Console(width=200)).print(t)
 
 
