@@ -4,7 +4,7 @@ Qdrant Edge memory-maps pre-sized, sparse files (payload index pages, storage pa
 segments). A page of such a file takes real disk space only when it is first touched, and when
 the disk has none left the process gets SIGBUS — no exception, no message, and a half-written
 file that may break the next open. On tmpfs even *reading* a hole through a shared mapping
-allocates it, and opening an index touches every payload-index page: a 5-document index of
+allocates it, and opening an index touches every payload-index page and its dense vectors: a 5-document index of
 ~22 MB grows to ~130 MB the first time it is opened. So the store checks, before it opens,
 creates or writes, that the disk holds what that step can claim (measured in
 tests/test_diskfull.py) plus a reserve; otherwise it raises ``DiskFullError``, which the CLI
@@ -59,14 +59,20 @@ def free_bytes(path: Path) -> int:
     return shutil.disk_usage(p).free
 
 
-def holes(folder: Path, part: str = "payload_index") -> int:
-    """Bytes of the files under ``folder`` whose path contains ``part`` that are not yet backed
-    by disk space (apparent size minus allocated blocks): what touching them all can claim."""
+# the files an open touches whole (measured on tmpfs: every payload-index page and the dense
+# vectors' chunk; storage pages and WAL segments stay sparse)
+TOUCHED_ON_OPEN = ("payload_index", "vector_storage-dense")
+
+
+def holes(folder: Path, parts: tuple[str, ...] = TOUCHED_ON_OPEN) -> int:
+    """Bytes of the files under ``folder`` (in a folder named by one of ``parts``; () for all)
+    that are not yet backed by disk space (apparent size minus allocated blocks): what touching
+    them all can claim."""
     total = 0
     if not folder.is_dir():
         return 0
     for root, _, files in os.walk(folder):
-        if part not in root:
+        if parts and not any(p in root for p in parts):
             continue
         for name in files:
             try:

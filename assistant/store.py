@@ -548,7 +548,7 @@ class EdgeStore(VectorStore):
 
     def _room(self, extra: int, action: str) -> None:
         """Raise DiskFullError unless the disk holds what this step may claim: ``extra`` bytes,
-        the payload-index pages not yet backed by disk (the next open touches them all), and
+        the pages not yet backed by disk that the next open touches (diskspace.TOUCHED_ON_OPEN), and
         the reserve. Checked before every write: a write that finds no space is a SIGBUS."""
         from .diskspace import holes, require
 
