@@ -14,6 +14,8 @@ import select
 import shutil
 import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -357,7 +359,7 @@ def row2_history_flood(t: Target) -> Row:
 
 
 def row3_feedback_flood(t: Target) -> Row:
-    fb = t.server.index / "feedback.jsonl"
+    fb = t.server.feedback
     before = fb.stat().st_size if fb.exists() else 0
     big = raw_request(t.url, "POST", "/v1/feedback", {"Content-Type": "application/json"}, 50 * MB)
     streamed = raw_request(t.url, "POST", "/v1/feedback", {"Content-Type": "application/json"}, 50 * MB,
@@ -655,10 +657,169 @@ def row14_key_comparison(t: Target) -> Row:
                + ", ".join(f"{k} {v:.0f} µs" for k, v in timing.items()))
 
 
+# -- round 3: data and CLI ----------------------------------------------------------------------
+# A third attack round: text inside documents is data in every rendering, one file name is one
+# document, the CLI checks what it reads as the API does, error bodies name no server folder.
+# (A full disk needs a small file system of its own: tests/test_diskfull.py.)
+
+LINKY_DOC = ("Số: 9/TB-SGDĐT\n\nHuế, ngày 3 tháng 3 năm 2025\n\nV/v đăng ký thi nghề phổ thông\n\n"
+             "1. Học sinh đăng ký thi nghề phổ thông tại [cổng thông tin](HTTPS://evil.example/phish) hoặc "
+             "https://evil.example/login, www.evil.example, JavaScript:alert(1), <ftp://evil.example/a>, "
+             "mailto:hacker@evil.example, ![logo](data:image/png;base64,AAAA) trước ngày 15/3/2025 theo mẫu [1].")
+LINKY_QUESTION = "Học sinh đăng ký thi nghề phổ thông ở đâu?"
+
+
+def _chat_links(t: Target, question: str) -> tuple[list[str], str] | None:
+    """The links and the text Chromium shows in the chat UI for one question (None: no Chromium)."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        return None
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        page = browser.new_page()
+        page.goto(t.url + "/", wait_until="load")
+        page.locator("#question textarea").fill(question)
+        page.locator("#send").click()
+        page.locator("#sources .src").first.wait_for(timeout=60000)
+        page.wait_for_timeout(500)
+        links = page.eval_on_selector_all("#chat a, #sources a, #chat img, #sources img",
+                                          "els => els.map(e => e.getAttribute('href') || e.getAttribute('src') || '')")
+        text = page.locator("#chat").inner_text() + page.locator("#sources").inner_text()
+        browser.close()
+    return links, text
+
+
+def row31_document_links_are_text(t: Target) -> Row:
+    """A document's links, images, any-scheme URLs and its own "[1]", quoted in an answer: the
+    API gives the raw text; every rendering (chat answer, sources) shows it as text, with no link
+    but the citations' own."""
+    from .ui import cite_links, sources_html
+
+    r = upload(t, "thi-nghe-lien-ket.txt", LINKY_DOC.encode())
+    try:
+        answer = httpx.post(t.url + "/v1/ask", json={"question": LINKY_QUESTION}, timeout=60).json()
+        cited = [c for c in answer.get("citations", []) if c["doc_id"] == "thi-nghe-lien-ket"]
+        raw_kept = bool(cited) and "(HTTPS://evil.example/phish)" in cited[0]["text"]
+        import re
+
+        rendered = cite_links(answer) + sources_html(answer)
+        ours = re.compile(r'\[\[\d+\]\]\(/documents/[^ )]+ "[^"]*"\)')  # the citation links the UI makes
+        markers = len(ours.findall(rendered))
+        rest = re.sub(r"<h4>\[\d+\] ", "", ours.sub("", rendered))  # and the source cards' own numbers
+        leaks = [w for w in ("](", "://", "www.", "javascript:", "JavaScript:", "mailto:", "data:", "@evil", "[1]")
+                 if w in rest]
+        browser = _chat_links(t, LINKY_QUESTION)
+        foreign = [h for h in browser[0] if not h.startswith("/documents/")] if browser else []
+        shown = browser is None or "[cổng thông tin](HTTPS://evil.example/phish)" in browser[1]
+    finally:
+        httpx.delete(t.url + "/v1/documents/thi-nghe-lien-ket", headers=t.auth, timeout=30)
+    passed = (r.status_code == 201 and raw_kept and not leaks and markers == len(answer.get("citations", []))
+              and not foreign and shown)
+    return Row(31, "Liên kết, ảnh, “[1]” trong văn bản được trích", passed,
+               f"API giữ nguyên văn: {'có' if raw_kept else 'KHÔNG'}; bản hiển thị: {len(leaks)} dấu liên kết lọt "
+               f"({', '.join(leaks) or 'không'}), {markers} liên kết trích dẫn cho {len(answer.get('citations', []))} "
+               f"trích dẫn; Chromium: " + (f"{len(foreign)} liên kết lạ, văn bản hiện nguyên" if browser else
+                                           "không có (apt-get install chromium)"),
+               [answer.get("answer", "")[:300], str(foreign)])
+
+
+def row32_one_name_one_document(t: Target) -> Row:
+    """A Mac's NFD name is the NFC name; names in other scripts are distinct documents; a
+    fullwidth name is its ASCII name; a conflict names the right document."""
+    import unicodedata
+
+    body = "Số: 4/HD-PGDĐT\n\nHuế, ngày 4 tháng 4 năm 2025\n\nV/v {0}\n\n1. Nội dung {0}.".format
+    nfc = "Công văn hướng dẫn thi.txt"
+    first = upload(t, nfc, body("hướng dẫn").encode())
+    nfd = upload(t, unicodedata.normalize("NFD", nfc), body("hướng dẫn NFD").encode())
+    a = upload(t, "文件.txt", body("tệp một").encode())
+    b = upload(t, "通知.txt", body("tệp hai").encode())
+    b2 = upload(t, "通知.txt", body("tệp hai, bản mới").encode(), replace=True)
+    wide = upload(t, "Ｆｕｌｌ.txt", body("toàn khổ").encode())
+    ids = {k: (x.json().get("document") or {}).get("doc_id") for k, x in (("a", a), ("b", b), ("b2", b2), ("wide", wide))}
+    names = sorted(f.name for f in t.corpus.iterdir() if f.is_file())
+    mangled = [n for n in names if "_" in n and ("Co" in n or "va" in n)]
+    nfd_msg = nfd.json().get("error", {}).get("message", "") if nfd.status_code == 409 else ""
+    docs = {d["doc_id"] for d in httpx.get(t.url + "/v1/documents", timeout=30).json()["documents"]}
+    for doc_id in {"cong-van-huong-dan-thi", ids["a"], ids["b"], ids["wide"]} - {None}:
+        httpx.delete(f"{t.url}/v1/documents/{doc_id}", headers=t.auth, timeout=30)
+    passed = (first.status_code == 201 and nfd.status_code == 409 and "cong-van-huong-dan-thi" in nfd_msg
+              and nfc in names and not mangled and a.status_code == 201 and b.status_code == 201
+              and ids["a"] != ids["b"] and ids["a"] in docs and ids["b2"] == ids["b"]
+              and wide.status_code == 201 and "Full.txt" in names)
+    return Row(32, "Tên NFD (Mac), chữ Hán, chữ toàn khổ", passed,
+               f"NFD sau NFC → {nfd.status_code} (nêu đúng văn bản: {'có' if 'cong-van-huong-dan-thi' in nfd_msg else 'KHÔNG'}), "
+               f"{len(mangled)} tên bị hỏng; 文件/通知 → {a.status_code}/{b.status_code}, mã {ids['a']} ≠ {ids['b']}; "
+               f"replace=true 通知 → {ids['b2']}, 文件 vẫn còn: {'có' if ids['a'] in docs else 'KHÔNG'}; "
+               f"Ｆｕｌｌ.txt → {wide.status_code}, lưu thành Full.txt: {'có' if 'Full.txt' in names else 'KHÔNG'}",
+               [nfd_msg, str(names)])
+
+
+def row33_error_bodies(t: Target) -> Row:
+    """Bodies that are not UTF-8 or not JSON, wrong numbers, wrong methods: Vietnamese, in the
+    error shape, and no server folder in any error."""
+    cases = [("POST", "/v1/ask", b'{"question": "h\xffc"}'), ("POST", "/v1/ask", b"\xff\xfe{"),
+             ("POST", "/v1/search", b'{"query": "a", "k": 1.5}'), ("POST", "/v1/search", b'{"query": "a", "k": 100000}'),
+             ("POST", "/v1/ask", b'{"question": "a", "history": [{"role": "hacker", "content": 5}]}'),
+             ("PATCH", "/v1/documents", b""), ("POST", "/v1/documents", b"--x\r\n")]
+    english = ("error parsing", "Input should", "Method Not Allowed", "Invalid", "Expected", "Field required")
+    folders = [str(t.server.index.resolve()), str(t.corpus.resolve()), str(t.work.resolve())]
+    bad = []
+    for method, path, body in cases:
+        ctype = "multipart/form-data; boundary=x" if path == "/v1/documents" else "application/json"
+        r = httpx.request(method, t.url + path, content=body, headers={**t.auth, "Content-Type": ctype}, timeout=30)
+        try:
+            err = r.json()["error"]
+            ok = set(err) == {"code", "message"} and not any(w in err["message"] for w in english)
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok or not 400 <= r.status_code < 500 or any(f in r.text for f in folders):
+            bad.append(f"{method} {path} → {r.status_code} {r.text[:160]}")
+    return Row(33, "Lỗi JSON/UTF-8/số/phương thức: tiếng Việt, không lộ thư mục", not bad,
+               f"{len(cases) - len(bad)}/{len(cases)} lỗi tiếng Việt đúng dạng, không nêu thư mục máy chủ", bad)
+
+
+def _cli(t: Target, *args: str, stdin_file: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(t.server.index), "ASSISTANT_CORPUS_DIR": str(t.corpus),
+           "ASSISTANT_SERVER_URL": t.url, "ASSISTANT_API_KEY": t.key}
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, env=env,
+                          timeout=120, cwd=str(Path(__file__).resolve().parent.parent))
+
+
+def row34_cli_checks_what_it_reads(t: Target) -> Row:
+    """The CLI (asking this server) with bytes that are not UTF-8, a history of the wrong shape or
+    without end, an unknown --doc, -k 100000: exit 2, a Vietnamese line, no traceback."""
+    bad_history = t.work / "lich-su-sai.json"
+    bad_history.write_text('[{"role": "hacker", "content": 5}]', encoding="utf-8")
+    cases = [("câu hỏi không phải UTF-8", ["ask", os.fsdecode(b"h\xffc")], "UTF-8"),
+             ("lịch sử sai dạng", ["ask", "Khi nào?", "--history", str(bad_history)], "không đúng dạng"),
+             ("lịch sử /dev/zero", ["ask", "Khi nào?", "--history", "/dev/zero"], "quá lớn"),
+             ("--doc không có", ["ask", "Khi nào?", "--doc", "khong-co-van-ban-nay"], "assistant docs"),
+             ("search -k 100000", ["search", "kế hoạch", "-k", "100000"], "từ 1 đến 50"),
+             ("câu hỏi 1.001 ký tự", ["ask", "a" * 1001], "quá dài")]
+    results, bad = [], []
+    for label, args, expected in cases:
+        t0 = time.perf_counter()
+        p = _cli(t, *args)
+        err = p.stderr.decode("utf-8", "replace")
+        ok = p.returncode == 2 and expected in err and "Traceback" not in err and err.startswith("Lỗi:")
+        results.append(ok)
+        if not ok:
+            bad.append(f"{label}: exit {p.returncode}, {err[-300:]}")
+        elif time.perf_counter() - t0 > 60:
+            bad.append(f"{label}: {time.perf_counter() - t0:.0f} s")
+    return Row(34, "CLI: byte lạ, lịch sử sai/vô hạn, --doc lạ, -k quá lớn", not bad,
+               f"{sum(results)}/{len(cases)} → mã thoát 2 với thông báo tiếng Việt, không traceback", bad)
+
+
 ROWS: list[Callable[[Target], Row]] = [
     row1_reflected_xss, row2_history_flood, row3_feedback_flood, row4_gradio_upload, row5_unauthenticated_upload,
     row6_docx_bombs, row7_failed_replace_keeps_old, row8_replace_needs_flag, row9_concurrent_same_name,
     row10_long_name, row11_bad_dates, row13_error_shape, row14_key_comparison, row12_killed_during_ingest,
+    # round 3: data and CLI
+    row31_document_links_are_text, row32_one_name_one_document, row33_error_bodies, row34_cli_checks_what_it_reads,
 ]
 
 

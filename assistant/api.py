@@ -23,6 +23,7 @@ from .errors import EmbedderError
 from .errors import LLMError
 from .downloads import DownloadStore
 from .drafting import DOCX_TYPE
+from .diskspace import DiskFullError
 from .feedback import FeedbackError, feedback_store
 from .httpguard import STRICT_CSP, BodyTooLarge, Guard, given_key, key_matches
 from .loading import LoadError
@@ -108,6 +109,23 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
               429: "too_many_requests"}
 
 
+HTTP_MESSAGES = {
+    400: "Không đọc được nội dung yêu cầu: cần JSON (hoặc multipart/form-data khi tải tệp) mã hóa UTF-8 hợp lệ.",
+    404: "Không có đường dẫn này. Xem danh sách API tại /docs.",
+    405: "Đường dẫn này không nhận phương thức đó. Xem danh sách API tại /docs.",
+}
+
+
+def public_text(message: str, settings: Settings) -> str:
+    """An error message without the server's folders (clients may be anonymous)."""
+    for path, name in ((settings.index_dir, "chỉ mục"), (settings.corpus_dir, "thư mục văn bản"),
+                       (settings.feedback_file.parent, "thư mục phản hồi")):
+        for form in sorted({str(path.resolve()), str(path.absolute()), str(path)}, key=len, reverse=True):
+            if len(form) > 1:
+                message = message.replace(form, f"<{name}>")
+    return message
+
+
 def create_app(settings: Settings, ui: bool = True, service: Assistant | None = None) -> FastAPI:
     svc = service or Assistant(settings)
     svc.store  # open the index now: this process owns it (a second local-mode client is refused)
@@ -135,7 +153,8 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
 
     @app.exception_handler(UploadError)
     async def _upload_error(_: Request, e: UploadError):
-        return _error(e.status, e.code, e.message, {"Retry-After": "60"} if e.status == 503 else None)
+        return _error(e.status, e.code, public_text(e.message, settings),
+                      {"Retry-After": "60"} if e.status == 503 else None)
 
     @app.exception_handler(FeedbackError)
     async def _feedback_error(_: Request, e: FeedbackError):
@@ -154,8 +173,10 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, e: StarletteHTTPException):
         code = e.code if isinstance(e, BodyTooLarge) else HTTP_CODES.get(e.status_code, "error")
-        message = e.detail if isinstance(e.detail, str) and e.status_code != 404 else \
-            "Không có đường dẫn này. Xem danh sách API tại /docs."
+        if isinstance(e, BodyTooLarge) and isinstance(e.detail, str):
+            message = e.detail
+        else:  # Starlette's own (English) details: a body it could not parse, a method, a route
+            message = HTTP_MESSAGES.get(e.status_code, f"Yêu cầu không thực hiện được (HTTP {e.status_code}).")
         return _error(e.status_code, code, message, getattr(e, "headers", None))
 
     # the service's own errors, each with its status and code; a subclass needs its own row
@@ -165,7 +186,8 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
                                 (StoreError, 503, "index_unavailable"),
                                 (LLMError, 503, "llm_unavailable"),
                                 (EmbedderError, 503, "embedder_unavailable")):
-        app.add_exception_handler(error, _handler(status, code))
+        app.add_exception_handler(error, _handler(status, code, settings))
+    app.add_exception_handler(DiskFullError, _handler(507, "insufficient_storage", settings))
 
     def require_write(request: Request) -> None:
         _check_key(request, settings.api_key)
@@ -267,7 +289,7 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         if not wait:
             return JSONResponse({"job": job.to_dict(), "status_url": f"/v1/uploads/{job.id}"}, status_code=202)
         await asyncio.wrap_future(job.future)
-        return _upload_result(job)
+        return _upload_result(job, settings)
 
     @app.get("/v1/uploads/{job_id}", tags=["documents"], dependencies=[Depends(require_write)])
     def upload_status(job_id: str) -> dict[str, Any]:
@@ -359,21 +381,25 @@ def _describe(errors) -> str:
                 "int_parsing": "cần một số nguyên", "list_type": "cần một danh sách",
                 "less_than_equal": "giá trị quá lớn", "greater_than_equal": "giá trị quá nhỏ",
                 "model_attributes_type": "cần một đối tượng JSON", "bool_parsing": "cần true hoặc false",
-                "dict_type": "cần một đối tượng JSON"}.get(kind, e.get("msg", kind))
+                "dict_type": "cần một đối tượng JSON", "int_from_float": "cần một số nguyên",
+                "int_type": "cần một số nguyên", "bool_type": "cần true hoặc false", "too_long": "quá nhiều phần tử",
+                "string_too_long": "chuỗi quá dài", "float_parsing": "cần một số", "float_type": "cần một số",
+                "string_unicode": "cần văn bản UTF-8 hợp lệ", "extra_forbidden": "trường không được phép",
+                }.get(kind, "giá trị không hợp lệ")
         parts.append(f"{where}: {what}")
     return "; ".join(parts) + "."
 
 
-def _upload_result(job) -> JSONResponse:
+def _upload_result(job, settings: Settings) -> JSONResponse:
     if job.error is not None:
-        return _error(job.error.status, job.error.code, job.error.message)
+        return _error(job.error.status, job.error.code, public_text(job.error.message, settings))
     return JSONResponse({"status": job.status, "job": job.to_dict(),
                          "document": _doc_summary(job.record) if job.record else None}, status_code=201)
 
 
-def _handler(status: int, code: str):
+def _handler(status: int, code: str, settings: Settings):
     async def handle(_: Request, e: Exception) -> JSONResponse:
-        return _error(status, code, str(e))
+        return _error(status, code, public_text(str(e), settings))
 
     return handle
 

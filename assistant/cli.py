@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -43,8 +44,53 @@ def _terminal_width() -> int:
 
 
 def _fail(message: str, code: int = 1) -> None:
+    message = message.encode("utf-8", "replace").decode("utf-8")  # bytes that were not UTF-8 (surrogates) as "?"
     typer.secho(f"Lỗi: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
+
+
+# -- what the CLI reads is checked as the API checks it (exit code 2, as for a wrong option) --------
+K_RANGE = (1, 50)  # as the API's `k`
+
+
+def _text(value: str, what: str) -> str:
+    """Text from the command line or a file must be valid Unicode (a byte that is not UTF-8
+    arrives as a lone surrogate, which nothing downstream can encode)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        _fail(f"{what} có byte không phải UTF-8 hợp lệ. Hãy nhập lại bằng bảng mã UTF-8.", 2)
+    return value
+
+
+def _check_request(question: str, turns: list[dict[str, str]], flt) -> None:
+    """The API's limits on a question, its history and its filters."""
+    from .service import QuestionError, check_filter, check_history, check_question
+
+    s = load_settings()
+    _text(question, "Câu hỏi")
+    for value in (*flt.doc_ids, *flt.doc_types, flt.issuer or "", flt.province or ""):
+        _text(value, "Bộ lọc")
+    try:
+        check_question(question, s.max_question_chars)
+        check_history(turns, s.max_history_messages, s.max_history_chars, s.max_question_chars)
+        check_filter(flt, s.max_filter_values)
+    except QuestionError as e:
+        _fail(str(e), 2)
+
+
+def _check_doc_ids(doc_ids: list[str], known) -> None:
+    """Every --doc must name an indexed document (else the answer would be a silent "not found")."""
+    unknown = [d for d in doc_ids if d not in known]
+    if unknown:
+        _fail(f"Không có văn bản mã {', '.join(repr(d) for d in unknown)} trong chỉ mục. Xem các mã văn bản "
+              "(cột doc_id) bằng `assistant docs`.", 2)
+
+
+def _known_ids(server, svc) -> set[str]:
+    if server is not None:
+        return {r["doc_id"] for r in _run(lambda: server.get("/v1/documents"))["documents"]}
+    return set(_run(lambda: svc.store.documents()))
 
 
 def _run(fn):
@@ -57,10 +103,19 @@ def _run(fn):
     from .service import QuestionError
     from .store import IndexBusyError, StoreError
 
+    from .diskspace import DiskFullError, is_disk_full
+
     try:
         return fn()
     except IndexBusyError as e:
         _fail(f"{e} Để hỏi qua máy chủ đang chạy: đặt ASSISTANT_SERVER_URL=http://HOST:PORT.")
+    except DiskFullError as e:
+        _fail(e.cli_message())
+    except (OSError, sqlite3.OperationalError) as e:
+        if not is_disk_full(e):
+            raise
+        _fail("Ổ đĩa đã đầy, không ghi được (" + (e.strerror or str(e) if isinstance(e, OSError) else str(e))
+              + "). Những văn bản đã nạp trước đó vẫn được giữ nguyên. Hãy giải phóng dung lượng rồi chạy lại lệnh.")
     except (StoreError, EmbedderError, LoadError, QuestionError, LLMError, EvalFileError, ServerError) as e:
         _fail(str(e))
     except KeyboardInterrupt:
@@ -93,7 +148,7 @@ def _filter(doc: list[str], doc_type: list[str], issuer: Optional[str], province
 
     for flag, value in (("--from", date_from), ("--to", date_to), ("--in-force", in_force)):
         if value and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-            _fail(f"{flag} '{value}' không hợp lệ: dùng YYYY, YYYY-MM hoặc YYYY-MM-DD, ví dụ 2023-06.")
+            _fail(f"{flag} '{value}' không hợp lệ: dùng YYYY, YYYY-MM hoặc YYYY-MM-DD, ví dụ 2023-06.", 2)
     return SearchFilter(doc_ids=doc, doc_types=doc_type, issuer=issuer, province=province,
                         date_from=date_from, date_to=date_to, in_force=in_force)
 
@@ -140,6 +195,7 @@ def ingest(
 
 def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
     from rich.console import Console
+    from rich.markup import escape as esc
     from rich.table import Table
 
     # on a terminal rich wraps at its width; in a pipe or a file a line stays one line
@@ -153,15 +209,16 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
         t = Table("Tệp", "Loại", "Số hiệu", "Điều", "Đoạn", "Ký tự", title="Phân tích (không nhúng)")
         for f in report.files:
             if f.status == "parsed":
-                t.add_row(f.source, f.doc_type, f.number, str(f.articles or ""), str(f.chunks), str(f.chars))
+                t.add_row(esc(f.source), esc(f.doc_type), esc(f.number), str(f.articles or ""), str(f.chunks),
+                          str(f.chars))
         con.print(t)
     from .lang import t
 
     for f in report.files:
         if f.status == "failed":
-            con.print(t(f"[red]✗ Bỏ qua[/red] {f.source}: {f.error}"))
+            con.print(t(f"[red]✗ Bỏ qua[/red] {esc(f.source)}: {esc(f.error)}"))
         elif f.status == "removed":
-            con.print(t(f"[yellow]− Đã gỡ[/yellow] {f.source} (tệp không còn)"))
+            con.print(t(f"[yellow]− Đã gỡ[/yellow] {esc(f.source)} (tệp không còn)"))
     _print_coverage(con, report, check, verbose)
     d = report.to_dict()
     done = d["documents"]
@@ -177,18 +234,20 @@ def _print_ingest(report, check: bool = False, verbose: bool = False) -> None:
 def _print_coverage(con, report, check: bool, verbose: bool) -> None:
     """Ingest's own check (fidelity.py): a warning for each file whose text did not all reach the
     index; with --check a line for every file; with --verbose the lines that were left out."""
+    from rich.markup import escape as esc
+
     from .fidelity import WARN_BELOW
 
     checked = [f for f in report.files if f.coverage is not None and f.status in ("indexed", "parsed", "unchanged")]
     for f in checked:
         if f.low_coverage or check:
             mark = "[yellow]⚠[/yellow]" if f.low_coverage else "[green]✓[/green]"
-            con.print(f"{mark} {f.source}: {f.coverage:.1%} nội dung tệp đã vào chỉ mục"
+            con.print(f"{mark} {esc(f.source)}: {f.coverage:.1%} nội dung tệp đã vào chỉ mục"
                       + (f" (dưới ngưỡng {WARN_BELOW:.0%}; {len(f.dropped_lines)} dòng bị bỏ"
                          + ("" if verbose else ", xem bằng --verbose") + ")" if f.low_coverage else ""))
         if verbose and f.dropped_lines:
             for line in f.dropped_lines:
-                con.print(f"    [dim]bỏ:[/dim] {line}", markup=True, highlight=False)
+                con.print(f"    [dim]bỏ:[/dim] {esc(line)}", markup=True, highlight=False)
     if check and checked:
         shares = [f.coverage for f in checked]
         con.print(f"Độ phủ: trung bình {sum(shares) / len(shares):.1%}, thấp nhất {min(shares):.1%}, "
@@ -219,9 +278,11 @@ def docs(index: Optional[Path] = IndexOpt, as_json: bool = JsonOpt) -> None:
 
     t = Table("doc_id", "Loại", "Số hiệu", "Cơ quan ban hành", "Ngày", "Hiệu lực", "Tỉnh", "Người ký", "Đoạn",
               show_lines=False)
-    for r in rows:
-        t.add_row(r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—",
-                  r.get("effective_date") or "—", r["province"], r.get("signer") or "—", str(r["chunks"]))
+    from rich.markup import escape as esc
+
+    for r in rows:  # document metadata is data: "[link=…]" in it stays text
+        t.add_row(*(esc(str(x)) for x in (r["doc_id"], r["doc_type"], r["number"] or "—", r["issuer"], r["date"] or "—",
+                  r.get("effective_date") or "—", r["province"], r.get("signer") or "—", r["chunks"])))
     (Console() if sys.stdout.isatty() else Console(width=200)).print(t)
 
 
@@ -240,14 +301,21 @@ def search(
     Kết quả xếp theo hạng lai (ghép hạng ngữ nghĩa và hạng từ khóa, RRF); con số "tương đồng"
     là độ tương đồng ngữ nghĩa (cosine) của đoạn với câu hỏi, không phải điểm xếp hạng."""
     flt = _filter(doc, doc_type, issuer, province, date_from, date_to, in_force)
+    if not K_RANGE[0] <= k <= K_RANGE[1]:
+        _fail(f"-k {k} không hợp lệ: số kết quả từ {K_RANGE[0]} đến {K_RANGE[1]}.", 2)
+    _check_request(query, [], flt)
     server = _server(index)
     if server is not None:
+        if flt.doc_ids:
+            _check_doc_ids(flt.doc_ids, _known_ids(server, None))
         body = {"query": query, "k": k, "filters": _filters_body(flt)}
         hits = _run(lambda: server.post("/v1/search", body))["hits"]
     else:
         from .citations import hit_to_evidence
 
         svc = _service(index)
+        if flt.doc_ids:
+            _check_doc_ids(flt.doc_ids, _known_ids(None, svc))
         found = _run(lambda: svc.search(query, k, flt))
         svc.close()
         hits = [hit_to_evidence(h, i + 1) for i, h in enumerate(found)]
@@ -299,25 +367,51 @@ def ask(
             typer.echo(f"    “{c['quote']}”")
 
 
+ROLES = ("user", "assistant", "system")  # as the API's Message
+
+
 def _read_history(history: Optional[Path]) -> list[dict[str, str]]:
+    """A JSON list of {role, content}, read up to the API's request size (a file like
+    /dev/zero is cut there, never read whole) and checked as the API checks it."""
     if not history:
         return []
+    limit = load_settings().max_request_bytes
+    shape = f"cần một danh sách JSON các {{\"role\": {'|'.join(ROLES)}, \"content\": chuỗi}}"
     try:
-        turns = json.loads(history.read_text(encoding="utf-8"))
-        assert isinstance(turns, list)
-    except Exception:
-        _fail(f"Không đọc được lịch sử hội thoại {history}: cần một danh sách JSON các {{role, content}}.")
-    return turns
+        with open(history, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as e:
+        _fail(f"Không đọc được tệp lịch sử hội thoại {history}: {e.strerror or e}.", 2)
+    if len(data) > limit:
+        _fail(f"Tệp lịch sử hội thoại {history} quá lớn (tối đa {limit // 1024:,} KB: ASSISTANT_MAX_REQUEST_KB).", 2)
+    try:
+        turns = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        _fail(f"Tệp lịch sử hội thoại {history} không phải văn bản UTF-8: {shape}.", 2)
+    except ValueError:
+        _fail(f"Tệp lịch sử hội thoại {history} không phải JSON hợp lệ: {shape}.", 2)
+    if not isinstance(turns, list):
+        _fail(f"Lịch sử hội thoại {history} không đúng dạng: {shape}.", 2)
+    for i, m in enumerate(turns):
+        if not (isinstance(m, dict) and m.get("role") in ROLES and isinstance(m.get("content"), str)):
+            _fail(f"Tin nhắn thứ {i + 1} của lịch sử hội thoại không đúng dạng: {shape}.", 2)
+        _text(m["content"], f"Tin nhắn thứ {i + 1} của lịch sử hội thoại")
+    return [{"role": m["role"], "content": m["content"]} for m in turns]
 
 
 def _answer(question: str, turns: list[dict[str, str]], flt, index: Optional[Path], llm: Optional[str]) -> dict[str, Any]:
     """The answer object, from a running server over this index if there is one, else in-process."""
+    _check_request(question, turns, flt)
     server = _server(index)
     if server is not None:
+        if flt.doc_ids:
+            _check_doc_ids(flt.doc_ids, _known_ids(server, None))
         body = {"question": question, "history": turns, "filters": _filters_body(flt),
                 "llm": None if llm is None else llm != "none"}
         return _run(lambda: server.post("/v1/ask", body))
     svc = _service(index, llm=llm)
+    if flt.doc_ids:
+        _check_doc_ids(flt.doc_ids, _known_ids(None, svc))
     answer = _run(lambda: svc.ask(question, turns, flt))
     svc.close()
     return answer.to_dict()

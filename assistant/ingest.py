@@ -293,11 +293,18 @@ class Ingestor:
         """Write a parsed document: chunks under its new version, then the commit, then cleanup."""
         assert self.store is not None and self.embedder is not None
         size = self.batch_size
-        for i, batch in enumerate(point_batches(doc, chunks, self.embedder, size)):
-            self.store.upsert_chunks(*batch)
-            if advance is not None:  # characters embedded: the progress bar's unit
-                advance(sum(len(c.embed_text()) for c in chunks[i * size:(i + 1) * size]))
-        self.store.put_document(document_record(doc, len(chunks), root, coverage))  # the commit point
+        try:
+            for i, batch in enumerate(point_batches(doc, chunks, self.embedder, size)):
+                self.store.upsert_chunks(*batch)
+                if advance is not None:  # characters embedded: the progress bar's unit
+                    advance(sum(len(c.embed_text()) for c in chunks[i * size:(i + 1) * size]))
+            self.store.put_document(document_record(doc, len(chunks), root, coverage))  # the commit point
+        except BaseException:
+            try:  # a full disk, an interrupt: the version stays uncommitted (unsearchable); drop its chunks now
+                self.store.discard_uncommitted(doc.doc_id, doc.version)
+            except Exception:
+                pass  # the next ingest or server start removes them (remove_uncommitted)
+            raise
         if self.terms is not None:  # its share of the term statistics, keyed by the version just committed
             self.terms.put(doc.doc_id, doc.version, DocTerms.from_texts(c.text for c in chunks))
         self.store.delete_chunks(doc.doc_id, keep_version=doc.version)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,12 +109,19 @@ def _unusable_name(f: Path) -> str:
 
 
 def doc_id_for(source: str) -> str:
-    """A readable, stable id from the relative path: "sub/Quy Hoạch.txt" -> "sub--quy-hoach"."""
+    """A readable, stable id from the relative path: "sub/Quy Hoạch.txt" -> "sub--quy-hoach".
+    The name is NFKC-normalized first (a Mac's NFD "Công văn", fullwidth "Ｆｕｌｌ" are the same
+    names as "Công văn", "Full"); letters the slug cannot spell ("文件", "通知") add a short hash of
+    the name, so two such names are two documents: "文件.txt" -> "document-3f1c9a2b"."""
     from .textutil import fold
 
-    stem = source.rsplit(".", 1)[0]
-    slug = re.sub(r"[^a-z0-9/]+", "-", fold(stem)).strip("-")
-    return re.sub(r"-*/-*", "--", slug) or "document"
+    stem = unicodedata.normalize("NFKC", source).rsplit(".", 1)[0]
+    folded = fold(stem)
+    slug = re.sub(r"-*/-*", "--", re.sub(r"[^a-z0-9/]+", "-", folded).strip("-"))
+    if any(c.isalpha() and not "a" <= c <= "z" for c in folded):
+        digest = hashlib.sha256(stem.encode("utf-8", "replace")).hexdigest()[:8]
+        return f"{slug or 'document'}-{digest}"
+    return slug or "document"
 
 
 def read_file(path: Path, root: Path, limits: ReadLimits | None = None) -> RawFile:

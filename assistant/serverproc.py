@@ -27,7 +27,8 @@ class ServerProcess:
                  start: bool = True) -> None:
         self.index, self.corpus, self.ui = index, corpus, ui
         self.env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_CORPUS_DIR": str(corpus),
-                    "ASSISTANT_FEEDBACK_PATH": str(index / "feedback.jsonl"), **(env or {})}
+                    "ASSISTANT_FEEDBACK_PATH": str(index.parent / "feedback" / "feedback.jsonl"), **(env or {})}
+        self.feedback = Path(self.env["ASSISTANT_FEEDBACK_PATH"])
         self.proc: subprocess.Popen | None = None
         if start:
             self.start()

@@ -150,7 +150,8 @@ class Assistant:
             s = self.settings
             options = CollectionOptions(s.qdrant_shards, s.qdrant_replication_factor, s.qdrant_write_consistency,
                                         s.qdrant_on_disk_payload, s.qdrant_on_disk_vectors)
-            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store, options)
+            self._store = open_store(s.index_dir, s.qdrant_url, s.collection, s.qdrant_api_key, s.store, options,
+                                     int(s.disk_reserve_mb * 1024 * 1024))
         return self._store
 
     @property

@@ -71,7 +71,10 @@ class Settings(BaseSettings):
     api_key: str | None = Field(None, description="required for uploads and deletes when set")
     read_api_key: bool = Field(False, description="also require the API key for reads")
     max_upload_mb: float = 20.0
-    feedback_path: Path | None = Field(None, description="default: <index_dir>/feedback.jsonl")
+    feedback_path: Path = Field(Path("feedback/feedback.jsonl"),
+                                description="teachers' ratings: outside the index folder (its disk, its quota)")
+    disk_reserve_mb: float = Field(16.0, ge=0, description="free space an embedded index keeps on its disk beyond "
+                                   "what a write can claim; a write that would go below it is refused (507)")
     # the CLI asks a running server instead of opening the index (see client.py)
     server_url: str | None = Field(None, description='a running `assistant serve`; "off": never; '
                                                      'empty: the one on host:port if it serves this index')
@@ -101,11 +104,14 @@ class Settings(BaseSettings):
     max_connections: int = Field(1000, ge=1, description="open connections and tasks of the server; more get 503 "
                                  "(below the open-file limit, so the server never runs out of descriptors)")
     feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
-    feedback_max_mb: float = Field(50.0, description="the whole feedback file; further ratings get 503")
+    feedback_max_mb: float = Field(50.0, description="the whole feedback file; when full, its oldest records "
+                                   "are dropped (export it regularly: GET /v1/feedback)")
+    feedback_client_share: float = Field(0.1, gt=0, le=1, description="share of the feedback file one client address "
+                                         "may hold; more gets 429")
 
     @property
     def feedback_file(self) -> Path:
-        return self.feedback_path or self.index_dir / "feedback.jsonl"
+        return self.feedback_path
 
     @property
     def index_key(self) -> str:

@@ -532,7 +532,7 @@ class EdgeStore(VectorStore):
     """Qdrant Edge (qdrant-edge-py): Qdrant's engine embedded in-process, with real indexes.
     One shard holds the chunks and, as points without vectors, the document records."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reserve_bytes: int = 16 * 1024 * 1024) -> None:
         super().__init__()
         import qdrant_edge as qe
 
@@ -540,9 +540,19 @@ class EdgeStore(VectorStore):
         self.location = str(path)
         self.backend = "qdrant-edge"
         self.path = path
+        self.reserve = reserve_bytes
         self.shard = None
         if (path / "edge_config.json").exists() or (path / "wal").exists():
+            self._room(0, "mở chỉ mục")  # opening touches every payload-index page (see diskspace.py)
             self.shard = self._open(lambda: qe.EdgeShard.load(str(path), None))
+
+    def _room(self, extra: int, action: str) -> None:
+        """Raise DiskFullError unless the disk holds what this step may claim: ``extra`` bytes,
+        the pages not yet backed by disk that the next open touches (diskspace.TOUCHED_ON_OPEN), and
+        the reserve. Checked before every write: a write that finds no space is a SIGBUS."""
+        from .diskspace import holes, require
+
+        require(self.path, extra + holes(self.path) + self.reserve, action)
 
     def _open(self, fn):
         try:
@@ -558,6 +568,9 @@ class EdgeStore(VectorStore):
     def _create(self, dim: int) -> None:
         if self.shard is not None:
             return
+        from .diskspace import NEW_INDEX_BYTES
+
+        self._room(NEW_INDEX_BYTES, "tạo chỉ mục")
         qe = self._qe
         self.path.mkdir(parents=True, exist_ok=True)
         cfg = qe.EdgeConfig(vectors={DENSE: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
@@ -599,6 +612,7 @@ class EdgeStore(VectorStore):
         return qe.Filter(must=[cond(c) for c in must] or None, must_not=[cond(c) for c in (must_not or [])] or None)
 
     def _put_record(self, pid, payload) -> None:
+        self._room(0, "ghi chỉ mục")
         self.shard.update(self._qe.UpdateOperation.upsert_points([self._qe.Point(pid, {}, payload)]))
 
     def _get_record(self, pid):
@@ -606,6 +620,7 @@ class EdgeStore(VectorStore):
         return dict(got[0].payload) if got else None
 
     def _delete_records(self, pids) -> None:
+        self._room(0, "ghi chỉ mục")
         self.shard.update(self._qe.UpdateOperation.delete_points(pids))
 
     def _scroll(self, must, must_not, fields) -> list[dict[str, Any]]:
@@ -623,6 +638,13 @@ class EdgeStore(VectorStore):
         return self._scroll([("kind", "any", ["document", "index_meta"])], None, None)
 
     def _upsert(self, ids, dense, sparse, payloads) -> None:
+        import json
+
+        from .diskspace import WRITE_FACTOR
+
+        raw = dense.nbytes + sum(len(json.dumps(p, ensure_ascii=False).encode()) for p in payloads) \
+            + sum(8 * len(v.indices) for vs in sparse for v in vs.values())
+        self._room(WRITE_FACTOR * raw, "ghi văn bản vào chỉ mục")
         qe = self._qe
         pts = [qe.Point(pid, {DENSE: dense[i].tolist(), **{
             f: qe.SparseVector(indices=v.indices, values=v.values) for f, v in sparse[i].items()}},
@@ -631,6 +653,7 @@ class EdgeStore(VectorStore):
 
     def _delete_chunks_where(self, must, must_not) -> None:
         if self.shard is not None:
+            self._room(0, "ghi chỉ mục")
             self.shard.update(self._qe.UpdateOperation.delete_points_by_filter(
                 self._filter([("kind", "eq", "chunk"), *must], must_not)))
 
@@ -655,8 +678,22 @@ class EdgeStore(VectorStore):
                 return
 
     def optimize(self) -> bool:
+        """Skipped (False) when the disk could not hold a rewrite of the whole index: an index
+        left unoptimized answers the same, a little slower; the next ingest tries again."""
+        from .diskspace import DiskFullError, allocated
+
         with self._lock:
-            return bool(self.shard is not None and self.shard.optimize())
+            if self.shard is None:
+                return False
+            try:
+                self._room(allocated(self.path), "tối ưu chỉ mục")
+            except DiskFullError as e:
+                import logging
+
+                logging.getLogger("assistant").warning("Bỏ qua bước tối ưu chỉ mục (tìm kiếm vẫn đúng, chậm hơn "
+                                                       "một chút): %s", e.cli_message())
+                return False
+            return bool(self.shard.optimize())
 
     def _hybrid(self, dense, sparse, limit, candidates, must):
         qe = self._qe
@@ -692,12 +729,12 @@ def _busy(path: Path) -> IndexBusyError:
 
 
 def open_store(index_dir: Path, url: str | None, collection: str, api_key: str | None, backend: str,
-               options: CollectionOptions | None = None) -> VectorStore:
+               options: CollectionOptions | None = None, reserve_bytes: int = 16 * 1024 * 1024) -> VectorStore:
     """The store the settings ask for: a Qdrant server by URL, else an embedded one."""
     if url:
         return QdrantStore(None, url, collection, api_key, options)
     if backend == "edge":
-        return EdgeStore(index_dir / "edge")
+        return EdgeStore(index_dir / "edge", reserve_bytes)
     if backend != "local":
         raise StoreError(f"ASSISTANT_STORE không hợp lệ: '{backend}' (dùng edge hoặc local).")
     return QdrantStore(index_dir / "qdrant", None, collection)

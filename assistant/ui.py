@@ -6,6 +6,7 @@ Document text is escaped before it is shown.
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -47,15 +48,50 @@ CSS = """
 """
 
 
+# Characters that make Markdown (Gradio's, GFM) build a link or an image from plain text:
+# [text](url), ![img](url), <scheme:…>, bare "https://…", "www.…", "name@host". As numeric
+# entities they look the same and link nothing, whatever the scheme or its case.
+_MD_LINKY = str.maketrans({"[": "&#91;", "]": "&#93;", "(": "&#40;", ")": "&#41;", "!": "&#33;", ":": "&#58;",
+                           "@": "&#64;", "\\": "&#92;", "`": "&#96;"})
+_WWW = re.compile(r"(www)\.", re.I)
+
+
+def md_text(text: str) -> str:
+    """Document text (or anything quoted from it) for a Markdown or HTML rendering: escaped, and
+    no link, image or citation marker can come out of it."""
+    return _WWW.sub(r"\1&#46;", html.escape(text, quote=False).translate(_MD_LINKY))
+
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_CONTEXT = 16  # characters on either side that tell a document's own "[1]" from a citation marker
+
+
+def _is_marker(raw: str, m: re.Match, paragraphs: list[str]) -> bool:
+    """A "[n]" the answerer wrote, not one quoted from a cited paragraph ("xem phụ lục [1]")."""
+    before, after = raw[max(0, m.start() - _CONTEXT):m.start()], raw[m.end():m.end() + _CONTEXT]
+    quoted = any((len(before) >= 4 and before + m.group(0) in p) or (len(after) >= 4 and m.group(0) + after in p)
+                 for p in paragraphs)
+    return not quoted
+
+
 def cite_links(answer: dict[str, Any]) -> str:
-    """Turn each [n] into a link to the cited paragraph, with the source as its hover title.
-    The answer quotes documents: its text is HTML-escaped before it becomes Markdown."""
-    text = html.escape(answer["answer"], quote=False)
-    for c in answer.get("citations", []):
+    """Turn each citation marker [n] into a link to the cited paragraph, with the source as its
+    hover title. Everything else is text (md_text): a document's own links, images and "[1]"
+    stay plain text."""
+    raw = answer["answer"]
+    cited = {str(c["n"]): c for c in answer.get("citations", [])}
+    paragraphs = [c.get("text", "") for c in cited.values()]
+    out, pos = [], 0
+    for m in _MARKER.finditer(raw):
+        c = cited.get(m.group(1))
+        if c is None or not _is_marker(raw, m, paragraphs):
+            continue
         url = f"/documents/{quote(c['doc_id'], safe='')}/view?chunk={quote(c['chunk_id'], safe='')}"
-        title = html.escape(f"{c['doc_type']} {c['doc_number']} — {c['section'] or 'mở đầu'}".replace('"', "'"))
-        text = text.replace(f"[{c['n']}]", f'[[{c["n"]}]]({url} "{title}")')
-    return text
+        title = md_text(f"{c['doc_type']} {c['doc_number']} — {c['section'] or 'mở đầu'}".replace('"', "'"))
+        out += [md_text(raw[pos:m.start()]), f'[[{c["n"]}]]({url} "{title}")']
+        pos = m.end()
+    out.append(md_text(raw[pos:]))
+    return "".join(out)
 
 
 def highlight(text: str, spans: list[list[int]]) -> str:
@@ -63,10 +99,10 @@ def highlight(text: str, spans: list[list[int]]) -> str:
     for a, b in sorted(spans):
         if a < pos:
             continue
-        out.append(html.escape(text[pos:a]))
-        out.append(f"<mark>{html.escape(text[a:b])}</mark>")
+        out.append(md_text(text[pos:a]))
+        out.append(f"<mark>{md_text(text[a:b])}</mark>")
         pos = b
-    out.append(html.escape(text[pos:]))
+    out.append(md_text(text[pos:]))
     return "".join(out)
 
 
@@ -74,19 +110,19 @@ def sources_html(answer: dict[str, Any] | None) -> str:
     if not answer:
         return "<p>Nguồn trích dẫn sẽ hiện ở đây.</p>"
     if answer.get("abstained") or not answer.get("citations"):
-        near = "".join(f"<li>{html.escape(r['doc_title'])}</li>" for r in answer.get("retrieved", [])[:3])
+        near = "".join(f"<li>{md_text(r['doc_title'])}</li>" for r in answer.get("retrieved", [])[:3])
         return f"<p>Không có trích dẫn.</p><p>Văn bản gần nhất:</p><ul>{near}</ul>"
     cards = []
     for c in answer["citations"]:
-        head = " · ".join(html.escape(x) for x in (
+        head = " · ".join(md_text(x) for x in (
             f"{c['doc_type']} {c['doc_number']}".strip(), c["issuer"], format_date(c["doc_date"])) if x)
         url = html.escape(f"/documents/{quote(c['doc_id'], safe='')}/view?chunk={quote(c['chunk_id'], safe='')}")
-        where = " · " + html.escape(where_phrase(c["page"], False)) if c.get("page") else ""
+        where = " · " + md_text(where_phrase(c["page"], False)) if c.get("page") else ""
         if c.get("ocr"):  # its wording may differ from the paper: say so where it is quoted
             where += f' · <span class="ocr">{html.escape(OCR_NOTE)}</span>'
         cards.append(
             f'<div class="src" id="src-{c["n"]}"><h4>[{c["n"]}] {head}</h4>'
-            f'<div class="sec">Mục: {html.escape(c["section"] or "(mở đầu)")}{where}</div>'
+            f'<div class="sec">Mục: {md_text(c["section"] or "(mở đầu)")}{where}</div>'
             # one line: a blank line would end the HTML block and let Markdown read the document text
             f'<p>{highlight(c["text"], c.get("quote_spans") or []).replace(chr(10), "<br>")}</p>'
             f'<a href="{url}" target="_blank">Mở toàn văn tại đoạn này ↗</a></div>')
@@ -101,7 +137,7 @@ def notes_markdown(notes: list[str]) -> str:
     quote document metadata)."""
     if not notes:
         return ""
-    items = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    items = "".join(f"<li>{md_text(n)}</li>" for n in notes)
     return f"<p><b>Cần điền hoặc kiểm tra trước khi gửi</b> (chỗ đánh dấu “[cần điền: …]”):</p><ul>{items}</ul>"
 
 
@@ -191,13 +227,13 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
                 for event in svc.ask_stream(message, turns, flt):
                     if event.kind == "delta":
                         partial += event.data["text"]
-                        yield asked + [{"role": "assistant", "content": html.escape(partial, quote=False)}], \
+                        yield asked + [{"role": "assistant", "content": md_text(partial)}], \
                             st, gr.update(), ""
                     elif event.kind == "done":
                         answer = event.data
             except (QuestionError, StoreError, LLMError) as e:
                 # the message may quote what was typed ("Ngày không hợp lệ: '<img …>'"): escaped like answers
-                yield asked + [{"role": "assistant", "content": html.escape(str(e), quote=False)}], st, gr.update(), ""
+                yield asked + [{"role": "assistant", "content": md_text(str(e))}], st, gr.update(), ""
                 return
             if answer is None:
                 return
@@ -230,7 +266,7 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
                 d = build_draft(st["last"], recipient=fields[0], sender=fields[1], parent=fields[2],
                                 subject=fields[3], documents=metas)
             except DraftError as e:
-                return "", html.escape(str(e), quote=False), ""
+                return "", md_text(str(e)), ""
             url = downloads.put("cong-van-tra-loi.docx", render_docx(d), DOCX_TYPE)
             return draft_text(d), notes_markdown(d.notes), f"[⬇ Tải bản Word (.docx)]({url})"
 

@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .diskspace import is_disk_full
 from .loading import LoadError
 from .service import Assistant
 from .store import DocumentRecord
-from .uploads import StagedUpload, UploadError, conflict, plan, receive, send, write
+from .uploads import StagedUpload, UploadError, conflict, disk_full_error, plan, receive, send, write
 
 KEEP_FINISHED = 200  # finished jobs kept for GET /v1/uploads/{id}
 # Chunks the worker embeds per turn. Small turns keep each one short (~0.1 s of one core), so the
@@ -90,9 +91,11 @@ class UploadQueue:
             self._active[staged.doc_id] = job  # reserved: a second upload of this doc_id gets 409
         try:
             write(staged, src)
-        except BaseException:
+        except BaseException as e:
             with self._lock:
                 self._active.pop(staged.doc_id, None)
+            if isinstance(e, OSError) and is_disk_full(e):
+                raise disk_full_error(e, corpus) from e
             raise
         with self._lock:
             self._remember(job)
@@ -133,6 +136,9 @@ class UploadQueue:
             except LoadError as e:
                 self._fail(job, UploadError(422, "unreadable_file", str(e)))
             except Exception as e:  # the store or the disk failed: report it, keep the queue alive
+                if is_disk_full(e):
+                    self._fail(job, disk_full_error(e, self.settings.index_dir))
+                    continue
                 self._fail(job, UploadError(503, "upload_failed", f"Không nạp được tệp ({type(e).__name__}: {e})."))
 
     def _fail(self, job: UploadJob, error: UploadError) -> None:

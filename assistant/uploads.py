@@ -27,6 +27,7 @@ import re
 import shutil
 import struct
 import sys
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,8 @@ class UploadError(Exception):
 def safe_filename(name: str) -> str:
     """Keep only the final path component and safe characters (uploads cannot escape the
     corpus), cut to 255 bytes of UTF-8 — the file system's limit — keeping the extension."""
-    base = re.split(r"[\\/]", name or "")[-1].strip().lstrip(".")
+    # NFKC first: a Mac sends "Công" as "C o \u0302 ng" (NFD), whose combining marks are not \w
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1].strip().lstrip(".")
     base = re.sub(r"[^\w.\- ]+", "_", base, flags=re.UNICODE).strip()
     if not base or base in (".", ".."):
         raise LoadError("Tên tệp không hợp lệ.")
@@ -115,6 +117,13 @@ def write(staged: StagedUpload, src: BinaryIO | bytes) -> None:
     except BaseException:
         staged.discard()
         raise
+
+
+def disk_full_error(e: BaseException, where: Path) -> UploadError:
+    """507 for an upload the disk had no room for; the message names no server path."""
+    from .diskspace import as_disk_full
+
+    return UploadError(507, "insufficient_storage", as_disk_full(e, where, "lưu tệp tải lên").public_message())
 
 
 def conflict(store: VectorStore, staged: StagedUpload) -> UploadError | None:

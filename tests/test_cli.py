@@ -145,3 +145,17 @@ def test_english_by_environment_and_messages_in_english(tmp_path):
     assert "mặc định: 127.0.0.1" in r.stdout and "mặc định: 8000" in r.stdout
     r = cli("--lang", "fr", "docs")
     assert r.returncode == 2 and "--lang 'fr'" in r.stderr
+
+
+def test_the_cli_checks_what_it_reads_in_process(seed_index, tmp_path):
+    """Without a server (the index opened in-process): the API's limits, exit 2, no traceback."""
+    history = tmp_path / "h.json"
+    history.write_text('[{"role": "hacker", "content": 5}]', encoding="utf-8")
+    cases = [(["ask", "h\udcffc"], "UTF-8"), (["ask", "Khi nào?", "--history", str(history)], "không đúng dạng"),
+             (["ask", "Khi nào?", "--history", "/dev/zero"], "quá lớn"),
+             (["ask", "Khi nào?", "--doc", "khong-co"], "assistant docs"), (["search", "a", "-k", "100000"], "1 đến 50")]
+    for args, expected in cases:
+        r = subprocess.run([sys.executable, "-m", "assistant.cli", *args, "--index", str(seed_index)], cwd=ROOT,
+                           capture_output=True, timeout=120, env={**os.environ, "ASSISTANT_SERVER_URL": "off"})
+        err = r.stderr.decode("utf-8", "replace")
+        assert r.returncode == 2 and expected in err and "Traceback" not in err, (args, r.returncode, err[-400:])

@@ -37,7 +37,10 @@ def own_target(tmp_path, seed_index):
 ROWS = [abuse.row2_history_flood, abuse.row3_feedback_flood, abuse.row4_gradio_upload,
         abuse.row5_unauthenticated_upload, abuse.row6_docx_bombs, abuse.row7_failed_replace_keeps_old,
         abuse.row8_replace_needs_flag, abuse.row9_concurrent_same_name, abuse.row10_long_name,
-        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison]
+        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison,
+        # round 3: data and CLI
+        abuse.row31_document_links_are_text, abuse.row32_one_name_one_document, abuse.row33_error_bodies,
+        abuse.row34_cli_checks_what_it_reads]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda f: f.__name__)
