@@ -16,14 +16,14 @@ def _target(base, seed_index, ui: bool) -> abuse.Target:
     shutil.copytree(seed_index, base / "index")
     shutil.copytree(CORPUS, base / "corpus")
     server = Server(base / "index", base / "corpus", env=abuse.server_env(base, abuse.KEY), ui=ui)
-    return abuse.Target(server, abuse.KEY, base)
+    return abuse.Target(server, abuse.KEY, base, seed=seed_index)
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory, seed_index):
     t = _target(tmp_path_factory.mktemp("abuse"), seed_index, ui=True)
     yield t
-    t.server.stop()
+    t.close()
 
 
 @pytest.fixture()
@@ -37,7 +37,7 @@ def own_target(tmp_path, seed_index):
 ROWS = [abuse.row2_history_flood, abuse.row3_feedback_flood, abuse.row4_gradio_upload,
         abuse.row5_unauthenticated_upload, abuse.row6_docx_bombs, abuse.row7_failed_replace_keeps_old,
         abuse.row8_replace_needs_flag, abuse.row9_concurrent_same_name, abuse.row10_long_name,
-        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison]
+        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison, *abuse.ROUND3_ROWS]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda f: f.__name__)
