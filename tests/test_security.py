@@ -281,3 +281,21 @@ def test_one_long_paragraph_becomes_bounded_chunks():
     assert len(chunks) > 100 and max(len(c.text) for c in chunks) <= HARD_CHUNK_CHARS
     assert all(c.text == text[c.start:c.end] for c in chunks)
     assert sum(len(c.text.split()) for c in chunks) >= 2000 * len(words.split())  # every word, none cut
+
+
+def test_deploy_compose_settings_load_and_pass_the_start_checks():
+    import re
+
+    yaml = pytest.importorskip("yaml")
+    from assistant.front import networks
+    from assistant.serverproc import ROOT
+    from assistant.settings import Settings
+
+    given = {"ASSISTANT_API_KEY": "khoa", "QDRANT_API_KEY": "q", "ASSISTANT_TRUSTED_PROXIES": "172.18.0.0/16",
+             "ASSISTANT_ALLOWED_HOSTS": "tro-ly.so-gd.vn"}
+    env = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]["assistant"]["environment"]
+    resolved = {k: re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}", lambda m: given.get(m[1], ""), str(v)) for k, v in env.items()}
+    s = Settings(**{k[len("ASSISTANT_"):].lower(): v for k, v in resolved.items() if k.startswith("ASSISTANT_")})
+    assert s.host == "0.0.0.0" and s.api_key == "khoa"  # a network address with a key: serve starts
+    assert [str(n) for n in networks(s.trusted_proxy_list)] == ["172.18.0.0/16"]
+    assert s.allowed_host_list == ["tro-ly.so-gd.vn"]
