@@ -546,7 +546,7 @@ def bench_abuse_cmd(
     store: Optional[str] = typer.Option(None, "--store", help='"local" hoặc "edge" (mặc định: theo cấu hình).'),
     out: Path = typer.Option(Path("eval/bench-abuse.json"), "--out"),
 ) -> None:
-    """Tấn công thử một máy chủ mới (bản sao chỉ mục): 15 hàng của bảng an ninh, ĐẠT/KHÔNG ĐẠT từng hàng."""
+    """Tấn công thử một máy chủ mới (bản sao chỉ mục): mọi hàng của bảng an ninh (SECURITY.md), ĐẠT/KHÔNG ĐẠT từng hàng."""
     from .abuse import run_abuse
 
     settings = load_settings()
@@ -652,7 +652,7 @@ def serve(
     # forwarding headers are judged by the Guard (ASSISTANT_TRUSTED_PROXIES), never by uvicorn
     protocol = front_protocol(settings.header_timeout_s, settings.body_timeout_s,
                               settings.max_connections_per_client, settings.trusted_proxy_list)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", http=protocol,
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", http=protocol, ws="none",
                 proxy_headers=False, server_header=False, limit_concurrency=settings.max_connections,
                 timeout_keep_alive=5, timeout_graceful_shutdown=5)
 

@@ -106,6 +106,7 @@ def front_protocol(header_timeout_s: float, body_timeout_s: float, per_client: i
         def data_received(self, data: bytes) -> None:
             if self._idle_since is None and self.conn.their_state is h11.IDLE:
                 self._idle_since = time.monotonic()  # the first bytes of a new request after a response
+                self._window_bytes = 0
             self._window_bytes += len(data)
             super().data_received(data)
             if self.conn.their_state is not h11.IDLE:
@@ -114,7 +115,7 @@ def front_protocol(header_timeout_s: float, body_timeout_s: float, per_client: i
                 self._window_start, self._window_bytes = time.monotonic(), 0
 
         def on_response_complete(self) -> None:
-            self._window_start = 0.0
+            self._window_start, self._window_bytes = 0.0, 0
             super().on_response_complete()
             if self.conn.their_state is h11.IDLE:
                 self._idle_since = time.monotonic()
@@ -129,7 +130,9 @@ def front_protocol(header_timeout_s: float, body_timeout_s: float, per_client: i
             now = time.monotonic()
             state = self.conn.their_state
             if state is h11.IDLE and self._idle_since is not None and now - self._idle_since >= header_timeout_s:
-                return self._close(SLOW_HEADERS)
+                # a request begun and not finished is told why; a connection that sent nothing (a
+                # browser's spare one) is closed quietly, as an idle keep-alive one is
+                return self._close(SLOW_HEADERS if self._window_bytes else b"")
             if state is h11.SEND_BODY:
                 if self.flow.read_paused:  # the app is not reading: not the client's fault
                     self._window_start, self._window_bytes = now, 0
@@ -140,7 +143,7 @@ def front_protocol(header_timeout_s: float, body_timeout_s: float, per_client: i
             self._schedule()
 
         def _close(self, response: bytes) -> None:
-            if self.cycle is None or not self.cycle.response_started:
+            if response and (self.cycle is None or not self.cycle.response_started):
                 self.transport.write(response)
             self.transport.close()
 
