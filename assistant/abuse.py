@@ -65,6 +65,13 @@ class Target:
     server: ServerProcess
     key: str
     work: Path  # the server's TMPDIR and GRADIO_TEMP_DIR live here
+    seed: Path | None = None  # the index the server's copy was made from (round 3 starts its own server from it)
+    front: ServerProcess | None = None  # round 3's server: no key, per-client limits on (front_server)
+
+    def close(self) -> None:
+        for s in (self.front, self.server):
+            if s is not None:
+                s.stop()
 
     @property
     def url(self) -> str:
@@ -814,10 +821,397 @@ def row34_cli_checks_what_it_reads(t: Target) -> Row:
                f"{sum(results)}/{len(cases)} → mã thoát 2 với thông báo tiếng Việt, không traceback", bad)
 
 
+# -- round 3: server front ------------------------------------------------------------------------
+# Who may change state, which Host and forwarding headers are believed, and what slow, idle or
+# flooding clients can hold. These rows run against a server of their own (``front_server``):
+# no API key (the reproduced attacks assumed none) and the per-client limits on, with short
+# timeouts so the table stays fast (`tools/front_load.py` measures the full numbers with the
+# defaults). "Another client" is another loopback address (127.0.0.2, 127.0.0.3): the limits
+# are per client address.
+
+FRONT_ENV = {"ASSISTANT_MAX_REQUESTS_PER_CLIENT": "8", "ASSISTANT_HEADER_TIMEOUT_S": "2",
+             "ASSISTANT_BODY_TIMEOUT_S": "2", "ASSISTANT_UPLOAD_JOB_CPU_S": "10"}
+EVIL = "http://evil.example"
+
+
+def front_server(t: Target) -> ServerProcess:
+    """Round 3's server, started once per target from a copy of its seed index and corpus."""
+    if t.front is None:
+        base = t.work / "front"
+        shutil.copytree(t.seed or t.server.index, base / "index")
+        shutil.copytree(t.corpus, base / "corpus", ignore=shutil.ignore_patterns(".*"))
+        env = {**server_env(base, ""), **FRONT_ENV}
+        t.front = ServerProcess(base / "index", base / "corpus", env=env, ui=True)
+    return t.front
+
+
+def from_address(address: str, timeout: float = 30) -> httpx.Client:
+    """A client whose connections leave from this loopback address."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address=address), timeout=timeout)
+
+
+def probe(url: str, address: str = "127.0.0.2") -> dict[str, float]:
+    """Another client's /healthz and /v1/ask: status and seconds each."""
+    out: dict[str, float] = {}
+    with from_address(address) as c:
+        t0 = time.perf_counter()
+        out["healthz"] = c.get(url + "/healthz").status_code
+        out["healthz_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        out["ask"] = c.post(url + "/v1/ask", json={"question": DEFAULT_QUESTIONS[2]}).status_code
+        out["ask_s"] = time.perf_counter() - t0
+    return out
+
+
+def chat(url: str, question: str, address: str, timeout: float = 60) -> tuple[int, float]:
+    """Ask through the chat UI's queue as a browser does (join, then read the session's event
+    stream): the join's status and the seconds until the answer is complete."""
+    session = uuid.uuid4().hex[:12]
+    t0 = time.perf_counter()
+    with from_address(address, timeout) as c:
+        r = c.post(url + "/gradio_api/queue/join", json={
+            "data": [question, None, [], [], "", "", ""], "fn_index": 1, "trigger_id": 9, "session_hash": session})
+        if r.status_code != 200:
+            return r.status_code, time.perf_counter() - t0
+        with c.stream("GET", url + "/gradio_api/queue/data", params={"session_hash": session}) as s:
+            for line in s.iter_lines():
+                if line.startswith("data:") and '"process_completed"' in line:
+                    return 200, time.perf_counter() - t0
+    return 0, time.perf_counter() - t0
+
+
+class Trickle:
+    """``n`` connections from one address, each sending one more header line every ``every``
+    seconds and never finishing its headers (or a body, ``body=True``, one byte at a time).
+    ``closed`` counts those the server has closed; ``refused`` those answered at once (503)."""
+
+    def __init__(self, url: str, n: int, every: float, path: str = "/healthz", body: bool = False,
+                 address: str = "127.0.0.1", reconnect: bool = False) -> None:
+        u = urlparse(url)
+        self.addr, self.n, self.every, self.body, self.source = (u.hostname, u.port), n, every, body, address
+        self.head = (f"POST {path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: 100\r\n\r\n" if body else f"GET {path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\n")
+        self.reconnect = reconnect
+        self.socks: list[socket.socket] = []
+        self.opened = self.closed = self.refused = 0
+        self.first_close: float | None = None
+        self.last_close: float | None = None
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _connect(self) -> None:
+        s = socket.socket()
+        s.bind((self.source, 0))
+        s.settimeout(5)
+        try:
+            s.connect(self.addr)
+            s.sendall(self.head.encode())
+        except OSError:
+            s.close()
+            return
+        s.setblocking(False)
+        self.socks.append(s)
+        self.opened += 1
+
+    def start(self) -> "Trickle":
+        for _ in range(self.n):
+            self._connect()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        next_line = time.monotonic() + self.every
+        import selectors
+
+        watched: set[socket.socket] = set()
+        sel = selectors.DefaultSelector()  # epoll: a thousand sockets are past select()'s limit
+        while not self._stop.is_set():
+            for s in set(self.socks) - watched:
+                sel.register(s, selectors.EVENT_READ)
+                watched.add(s)
+            readable = [key.fileobj for key, _ in sel.select(0.2)] if watched else []
+            for s in readable:
+                sel.unregister(s)
+                watched.discard(s)
+                try:
+                    data = s.recv(4096)
+                except OSError:
+                    data = b""
+                now = time.monotonic() - self.started
+                if data.startswith(b"HTTP/1.1 503"):
+                    self.refused += 1
+                else:
+                    self.closed += 1
+                    self.first_close = self.first_close if self.first_close is not None else now
+                    self.last_close = now
+                s.close()
+                self.socks.remove(s)
+            if self.reconnect:
+                while len(self.socks) < self.n and not self._stop.is_set():
+                    self._connect()
+            if time.monotonic() >= next_line:
+                next_line += self.every
+                for s in list(self.socks):
+                    try:
+                        s.send(b"x" if self.body else b"X-Langsam: 1\r\n")
+                    except OSError:
+                        pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+        for s in self.socks:
+            s.close()
+        self.socks = []
+
+
+def open_streams(url: str, session: str, n: int, address: str = "127.0.0.1") -> tuple[list[socket.socket], list[int]]:
+    """``n`` chat heartbeat streams (held open by the server while a tab is) from one address:
+    the open sockets and every answer's status."""
+    u = urlparse(url)
+    held, statuses = [], []
+    for i in range(n):
+        s = socket.socket()
+        s.bind((address, 0))
+        s.settimeout(5)
+        try:
+            s.connect((u.hostname, u.port))
+            s.sendall(f"GET /gradio_api/heartbeat/{session} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\n\r\n".encode())
+            head = s.recv(4096)
+        except OSError:
+            s.close()
+            statuses.append(0)
+            continue
+        status = int(head.split(b" ")[1]) if head.startswith(b"HTTP/") else 0
+        statuses.append(status)
+        (held if status == 200 else []).append(s)
+        if status != 200:
+            s.close()
+    return held, statuses
+
+
+def row16_cross_site_writes(t: Target) -> Row:
+    """A page on another site posts to the unkeyed server (multipart and DELETE need no CORS
+    preflight): refused 403 before the body is read; the server's own page still writes."""
+    srv = front_server(t)
+    target = srv.corpus / f"{AN_GIANG}.txt"
+    before = target.read_bytes()
+    files = {"file": (f"{AN_GIANG}.txt", "Số: 1/GIẢ-MẠO\n\nVăn bản giả.".encode(), "text/plain")}
+    cases = {
+        "POST replace, Origin evil": httpx.post(srv.url + "/v1/documents?replace=true", files=files,
+                                                headers={"Origin": EVIL}, timeout=60),
+        "POST, Referer evil": httpx.post(srv.url + "/v1/documents?replace=true", files=files,
+                                         headers={"Referer": EVIL + "/trang.html"}, timeout=60),
+        "POST, Origin null": httpx.post(srv.url + "/v1/documents?replace=true", files=files,
+                                        headers={"Origin": "null"}, timeout=60),
+        "DELETE, Origin evil": httpx.delete(f"{srv.url}/v1/documents/{AN_GIANG}", headers={"Origin": EVIL}),
+        "feedback, Origin evil": httpx.post(srv.url + "/v1/feedback", headers={"Origin": EVIL}, json={
+            "rating": "sai", "question": "Hỏi?", "answer": "Đáp."}),
+        "chat join, Origin evil": httpx.post(srv.url + "/gradio_api/queue/join", headers={"Origin": EVIL}, json={
+            "data": ["Hỏi?", None, [], [], "", "", ""], "fn_index": 1, "session_hash": "evil1"}),
+    }
+    refused = {k: r.status_code for k, r in cases.items()}
+    shaped = all(error_code(r) == "foreign_origin" for r in cases.values())
+    own = {"Origin": srv.url}
+    new = httpx.post(srv.url + "/v1/documents", headers=own, timeout=120, files={
+        "file": ("cung-nguon.txt", "Số: 9/TB-SGDĐT\n\nThông báo thử nghiệm cùng nguồn.".encode(), "text/plain")})
+    gone = httpx.delete(srv.url + "/v1/documents/cung-nguon", headers=own).status_code
+    passed = (set(refused.values()) == {403} and shaped and target.read_bytes() == before
+              and new.status_code == 201 and gone == 200)
+    return Row(16, "Trang web khác ghi vào máy chủ không khóa", passed,
+               "; ".join(f"{k} → {v}" for k, v in refused.items()) + f"; văn bản gốc giữ nguyên: "
+               f"{target.read_bytes() == before}; cùng nguồn: tải lên → {new.status_code}, xóa → {gone}",
+               [new.text[:200]])
+
+
+def row17_foreign_host(t: Target) -> Row:
+    """DNS rebinding: a page at evil.example whose name now points at 127.0.0.1 reaches the
+    server under its own name; only localhost names, IP addresses and configured names are served."""
+    srv = front_server(t)
+    port = urlparse(srv.url).port
+    evil = {p: httpx.request(m, srv.url + p, headers={"Host": f"evil.example:{port}"}, timeout=30,
+                             **({"json": {"question": "Hỏi?"}} if m == "POST" else {})).status_code
+            for m, p in (("GET", "/"), ("GET", "/config"), ("GET", "/v1/documents"), ("POST", "/v1/ask"))}
+    ours = {h: httpx.get(srv.url + "/v1/documents", headers={"Host": h}, timeout=30).status_code
+            for h in (f"localhost:{port}", f"127.0.0.1:{port}")}
+    passed = set(evil.values()) == {421} and set(ours.values()) == {200}
+    return Row(17, "Host lạ (DNS rebinding)", passed,
+               "Host evil.example: " + ", ".join(f"{p} → {s}" for p, s in evil.items())
+               + "; " + ", ".join(f"Host {h} → {s}" for h, s in ours.items()))
+
+
+def row18_forwarding_headers(t: Target) -> Row:
+    """X-Forwarded-For from a client that is not a configured proxy changes nothing: rotating
+    it neither escapes the per-client limits nor the feedback rate; X-Forwarded-Host is never
+    written into the chat UI's config."""
+    srv = front_server(t)
+    codes: list[int] = []
+    gate = threading.Barrier(16)
+
+    def costly(i: int) -> None:
+        gate.wait()
+        r = httpx.post(srv.url + "/v1/ask", json={"question": "ằ" + "ệ" * 999},
+                       headers={"X-Forwarded-For": f"10.0.{i}.1"}, timeout=120)
+        codes.append(r.status_code)
+
+    threads = [threading.Thread(target=costly, args=(i,)) for i in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    feedback = [httpx.post(srv.url + "/v1/feedback", headers={"X-Forwarded-For": f"10.1.{i}.1"}, json={
+        "rating": "đúng", "question": f"Câu {i}?", "answer": "Đáp."}).status_code for i in range(40)]
+    forged = {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"}
+    config = httpx.get(srv.url + "/config", headers=forged, timeout=30).text
+    page = httpx.get(srv.url + "/", headers=forged, timeout=30).text
+    passed = (codes.count(429) > 0 and feedback.count(201) <= 20 and feedback.count(429) >= 20
+              and "evil.example" not in config + page)
+    return Row(18, "X-Forwarded-For/-Host giả (không có proxy tin cậy)", passed,
+               f"16 câu hỏi nặng, mỗi câu một X-Forwarded-For → {codes.count(200)}×200, {codes.count(429)}×429; "
+               f"40 phản hồi → {feedback.count(201)}×201, {feedback.count(429)}×429; X-Forwarded-Host phản chiếu "
+               f"vào cấu hình giao diện: {'CÓ' if 'evil.example' in config + page else 'không'}")
+
+
+def row19_slow_headers(t: Target, n: int = 300) -> Row:
+    """``n`` connections from one address sending a header line every second and never ending
+    their headers: at most the per-client cap are held, each closed (408) at the header timeout;
+    another client's /healthz and /v1/ask answer within 1 s meanwhile."""
+    srv = front_server(t)
+    trickle = Trickle(srv.url, n, 1.0).start()
+    time.sleep(1.0)
+    held = len(trickle.socks)
+    during = probe(srv.url)
+    time.sleep(float(FRONT_ENV["ASSISTANT_HEADER_TIMEOUT_S"]) + 2.5)
+    still_open = len(trickle.socks)
+    trickle.stop()
+    passed = (held <= 64 and trickle.closed >= held and during["healthz"] == 200 and during["ask"] == 200
+              and during["healthz_s"] < 1 and during["ask_s"] < 1 and still_open == 0)
+    return Row(19, f"{n} kết nối gửi header chậm từ một địa chỉ", passed,
+               f"{trickle.opened} mở, {trickle.refused} bị từ chối ngay (503), {held} được giữ, {trickle.closed} "
+               f"bị đóng (408) sau {trickle.last_close or 0:.1f} s; client khác: /healthz {during['healthz']:.0f} "
+               f"trong {during['healthz_s'] * 1000:.0f} ms, /v1/ask {during['ask']:.0f} trong "
+               f"{during['ask_s'] * 1000:.0f} ms")
+
+
+def row20_slow_bodies(t: Target) -> Row:
+    """8 request bodies arriving one byte at a time (the per-client POST limit): closed at the
+    body timeout, after which the same address posts again."""
+    srv = front_server(t)
+    trickle = Trickle(srv.url, 8, 1.0, path="/v1/feedback", body=True).start()
+    time.sleep(0.5)
+    blocked = httpx.post(srv.url + "/v1/search", json={"query": "chuyển đổi số"}, timeout=30).status_code
+    deadline = time.monotonic() + float(FRONT_ENV["ASSISTANT_BODY_TIMEOUT_S"]) * 2 + 3
+    while trickle.socks and time.monotonic() < deadline:
+        time.sleep(0.2)
+    trickle.stop()
+    after = httpx.post(srv.url + "/v1/search", json={"query": "chuyển đổi số"}, timeout=30).status_code
+    passed = trickle.closed == 8 and after == 200
+    return Row(20, "8 thân yêu cầu gửi 1 byte/giây", passed,
+               f"trong lúc gửi: POST khác từ cùng địa chỉ → {blocked}; {trickle.closed}/8 bị đóng (408) sau "
+               f"{trickle.last_close or 0:.1f} s; sau đó → {after}")
+
+
+def row21_idle_streams(t: Target, n: int = 100) -> Row:
+    """``n`` chat streams from one address: at most the per-client stream cap are held; another
+    client's /healthz and chat still answer."""
+    srv = front_server(t)
+    session = uuid.uuid4().hex[:12]
+    held, statuses = open_streams(srv.url, session, n)
+    during = probe(srv.url)
+    code, seconds = chat(srv.url, DEFAULT_QUESTIONS[2], "127.0.0.3")
+    for s in held:
+        s.close()
+    passed = len(held) <= 16 and during["healthz"] == 200 and during["healthz_s"] < 1 and code == 200 and seconds < 5
+    counts = {c: statuses.count(c) for c in sorted(set(statuses))}
+    return Row(21, f"{n} luồng chat để treo từ một địa chỉ", passed,
+               f"{len(held)} được giữ; trạng thái {counts}; client khác: /healthz {during['healthz_s'] * 1000:.0f} ms, "
+               f"câu hỏi chat → {code} trong {seconds:.2f} s")
+
+
+def row22_chat_queue_flood(t: Target, joins: int = 300) -> Row:
+    """``joins`` chat questions joined in a burst from one address (each returns at once): the
+    per-client limit counts what they left queued, so a victim's chat answer still comes within 5 s."""
+    srv = front_server(t)
+    statuses: list[int] = []
+    t0 = time.perf_counter()
+    with from_address("127.0.0.1") as c:
+        for i in range(joins):
+            statuses.append(c.post(srv.url + "/gradio_api/queue/join", json={
+                "data": [DEFAULT_QUESTIONS[i % 4], None, [], [], "", "", ""], "fn_index": 1, "trigger_id": 9,
+                "session_hash": uuid.uuid4().hex[:12]}).status_code)
+    flood_s = time.perf_counter() - t0
+    code, seconds = chat(srv.url, DEFAULT_QUESTIONS[2], "127.0.0.3")
+    passed = code == 200 and seconds < 5 and statuses.count(200) < joins // 2
+    return Row(22, f"{joins} lượt vào hàng đợi chat trong {flood_s:.1f} s", passed,
+               f"{statuses.count(200)} nhận, {statuses.count(429)}×429; câu hỏi chat của người khác → {code} trong "
+               f"{seconds:.2f} s")
+
+
+def row23_one_long_paragraph(t: Target) -> Row:
+    """A 1 MB file that is one paragraph: its chunks are bounded (so each embedder turn is short)
+    and the whole upload is bounded in CPU (ASSISTANT_UPLOAD_JOB_CPU_S, 10 s here): refused 413,
+    the worker restarted; a question meanwhile is answered."""
+    srv = front_server(t)
+    words = "các trường báo cáo kết quả thực hiện nhiệm vụ năm học và công tác chuyển đổi số theo kế hoạch"
+    body = " ".join(f"{words} {i}" for i in range(MB // len(words.encode())))  # no two chunks alike (cache)
+    text = "Số: 12/KH-PGDĐT\n\nKẾ HOẠCH\n\n" + body
+    result: dict[str, Any] = {}
+
+    def send_it() -> None:
+        t0 = time.perf_counter()
+        r = httpx.post(srv.url + "/v1/documents", files={"file": ("mot-doan.txt", text.encode(), "text/plain")},
+                       timeout=300)
+        result.update(status=r.status_code, code=error_code(r), seconds=time.perf_counter() - t0)
+
+    th = threading.Thread(target=send_it)
+    th.start()
+    time.sleep(3)
+    during = probe(srv.url)
+    th.join(300)
+    passed = (result.get("status") == 413 and result.get("code") == "document_too_costly"
+              and result.get("seconds", 999) < 120 and during["ask"] == 200 and during["ask_s"] < 2)
+    return Row(23, "Tệp 1 MB chỉ một đoạn văn", passed,
+               f"→ {result.get('status')} {result.get('code')} sau {result.get('seconds', 0):.1f} s; "
+               f"câu hỏi trong lúc đó → {during['ask']:.0f} trong {during['ask_s'] * 1000:.0f} ms")
+
+
+def row24_quiet_log(t: Target, n: int = 400) -> Row:
+    """``n`` malformed requests (chat streams without a session, joins of a missing function,
+    requests that are not HTTP): the server's log grows by at most its per-minute allowance of
+    lines per logger, none a traceback."""
+    from .front import LOG_LINES_PER_MINUTE
+
+    srv = front_server(t)
+    before = len(srv.output())
+    u = urlparse(srv.url)
+    with httpx.Client(timeout=30) as c:
+        for i in range(n // 4):
+            c.get(srv.url + "/gradio_api/queue/data")
+            c.get(srv.url + "/gradio_api/queue/data", params={"session_hash": f"khong-co-{i}"})
+            c.post(srv.url + "/gradio_api/queue/join", json={"data": [], "fn_index": 99, "session_hash": f"s{i}"})
+            with socket.create_connection((u.hostname, u.port), timeout=5) as s:
+                s.sendall(b"RAC \x00\x01 KHONG-PHAI-HTTP\r\n\r\n")
+                s.recv(4096)
+    time.sleep(0.5)
+    grown = srv.output()[before:]
+    passed = "Traceback" not in grown and grown.count("\n") <= 3 * LOG_LINES_PER_MINUTE and len(grown) < 16 * 1024
+    return Row(24, f"{n} yêu cầu hỏng", passed,
+               f"nhật ký máy chủ +{len(grown)} byte, {grown.count(chr(10))} dòng, traceback: "
+               f"{'CÓ' if 'Traceback' in grown else 'không'}", [grown[-600:]])
+
+
+ROUND3_ROWS: list[Callable[[Target], Row]] = [
+    row16_cross_site_writes, row17_foreign_host, row18_forwarding_headers, row19_slow_headers, row20_slow_bodies,
+    row21_idle_streams, row22_chat_queue_flood, row23_one_long_paragraph, row24_quiet_log,
+]
+
+
 ROWS: list[Callable[[Target], Row]] = [
     row1_reflected_xss, row2_history_flood, row3_feedback_flood, row4_gradio_upload, row5_unauthenticated_upload,
     row6_docx_bombs, row7_failed_replace_keeps_old, row8_replace_needs_flag, row9_concurrent_same_name,
     row10_long_name, row11_bad_dates, row13_error_shape, row14_key_comparison, row12_killed_during_ingest,
+    *ROUND3_ROWS,
     # round 3: data and CLI
     row31_document_links_are_text, row32_one_name_one_document, row33_error_bodies, row34_cli_checks_what_it_reads,
 ]
@@ -949,7 +1343,7 @@ def run_abuse(index: Path, corpus: Path, questions: Path | None, seconds: float,
         qs = [q.question for q in load_questions(questions) if not q.history] or DEFAULT_QUESTIONS
     print(f"Máy chủ thử: chỉ mục {index} (bản sao ở {work}), khóa API bật, giao diện chat bật.", flush=True)
     server = ServerProcess(work / "index", work / "corpus", env=env, ui=True)
-    t = Target(server, KEY, work)
+    t = Target(server, KEY, work, seed=index)
     rows: list[Row] = []
     t0 = time.time()
     try:
@@ -969,7 +1363,7 @@ def run_abuse(index: Path, corpus: Path, questions: Path | None, seconds: float,
         rows.append(row)
         print(row.line(), flush=True)
     finally:
-        server.stop()
+        t.close()
         shutil.rmtree(work, ignore_errors=True)
     rows.sort(key=lambda r: r.n)
     failed = [r for r in rows if not r.passed]

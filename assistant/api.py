@@ -341,6 +341,7 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
         return Response(VIEW_JS if name.endswith(".js") else VIEW_CSS, media_type=media,
                         headers={"Cache-Control": "public, max-age=3600"})
 
+    queued = None
     if ui:
         import gradio as gr
 
@@ -359,14 +360,37 @@ def create_app(settings: Settings, ui: bool = True, service: Assistant | None = 
                             headers={"Content-Disposition": f'attachment; filename="{item.name}"',
                                      "Cache-Control": "no-store"})
 
-        app = gr.mount_gradio_app(app, build_ui(svc, settings, feedback, downloads), path="/", css=CSS,
-                                  footer_links=[])
+        demo = build_ui(svc, settings, feedback, downloads)
+        # a bounded queue; each client's waiting questions count against its per-client limit (Guard)
+        demo.queue(max_size=settings.chat_queue_size, default_concurrency_limit=1)
+        queued = _queued_by(demo)
+        app = gr.mount_gradio_app(app, demo, path="/", css=CSS, footer_links=[])
     routes = app.router.routes
     app.add_middleware(Guard, api_key=settings.api_key, read_api_key=settings.read_api_key, ui=ui,
                        request_limit=settings.max_request_bytes, upload_limit=settings.max_upload_bytes,
                        upload_route=("POST", "/v1/documents"), routes=lambda: routes, key_level=key_level,
-                       per_client=settings.max_requests_per_client)
+                       per_client=settings.max_requests_per_client, per_client_streams=settings.max_streams_per_client,
+                       allowed_hosts=settings.allowed_host_list, allowed_origins=settings.allowed_origin_list,
+                       trusted_proxies=settings.trusted_proxy_list, queued=queued)
     return app
+
+
+def _queued_by(demo):
+    """How many chat events of a client address wait in Gradio's queue or run (read from the
+    queue itself, so an event that ends or is cancelled is no longer counted)."""
+    def host(event) -> str | None:
+        client = getattr(getattr(event, "request", None), "client", None)
+        return getattr(client, "host", None)
+
+    def count(client: str) -> int:
+        q = getattr(demo, "_queue", None)
+        if q is None:
+            return 0
+        events = [e for eq in list(q.event_queue_per_concurrency_id.values()) for e in list(eq.queue)]
+        events += [e for job in list(q.active_jobs) if job for e in job]
+        return sum(1 for e in events if host(e) == client)
+
+    return count
 
 
 def _describe(errors) -> str:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -639,7 +640,7 @@ def bench_abuse_cmd(
     store: Optional[str] = typer.Option(None, "--store", help='"local" hoặc "edge" (mặc định: theo cấu hình).'),
     out: Path = typer.Option(Path("eval/bench-abuse.json"), "--out"),
 ) -> None:
-    """Tấn công thử một máy chủ mới (bản sao chỉ mục): 15 hàng của bảng an ninh, ĐẠT/KHÔNG ĐẠT từng hàng."""
+    """Tấn công thử một máy chủ mới (bản sao chỉ mục): mọi hàng của bảng an ninh (SECURITY.md), ĐẠT/KHÔNG ĐẠT từng hàng."""
     from .abuse import run_abuse
 
     settings = load_settings()
@@ -702,6 +703,14 @@ def bench_fidelity_cmd(
     typer.echo(f"Chi tiết từng tệp: {out}")
 
 
+OFFLINE_ENV = {  # set before Gradio or any Hugging Face library is imported: they read them once
+    "GRADIO_ANALYTICS_ENABLED": "False", "GRADIO_CHECK_UPDATE": "False", "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1",
+    "DO_NOT_TRACK": "1", "GRADIO_SSR_MODE": "False",
+}
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 @app.command()
 def serve(
     index: Optional[Path] = IndexOpt,
@@ -709,20 +718,37 @@ def serve(
                                        "0.0.0.0 để máy khác truy cập được; hoặc ASSISTANT_HOST)."),
     port: Optional[int] = typer.Option(None, "--port", help="Cổng lắng nghe (mặc định: 8000; hoặc ASSISTANT_PORT)."),
     no_ui: bool = typer.Option(False, "--no-ui", help="Chỉ chạy API, không gắn giao diện chat."),
+    allow_unkeyed_network: bool = typer.Option(
+        False, "--allow-unkeyed-network", help="Cho phép chạy trên địa chỉ mạng (không phải 127.0.0.1) mà không có "
+        "khóa API: ai truy cập được máy chủ cũng sửa được kho văn bản (hoặc ASSISTANT_ALLOW_UNKEYED_NETWORK)."),
 ) -> None:
     """Chạy máy chủ HTTP: API /v1 và giao diện chat tại /."""
+    os.environ.update(OFFLINE_ENV)  # offline: no analytics, version check or model download (SECURITY.md)
     import uvicorn
 
     from .api import create_app
+    from .front import front_protocol, quiet_logs
 
-    settings = load_settings(index_dir=index, host=host, port=port)
+    settings = load_settings(index_dir=index, host=host, port=port,
+                             allow_unkeyed_network=allow_unkeyed_network or None)
+    if settings.host not in LOOPBACK and not settings.api_key and not settings.allow_unkeyed_network:
+        _fail(f"Không chạy trên địa chỉ {settings.host} khi chưa có khóa API: mọi máy truy cập được sẽ tải lên, "
+              "thay thế và xóa được văn bản. Hãy đặt ASSISTANT_API_KEY (ví dụ: export ASSISTANT_API_KEY=$(openssl "
+              "rand -hex 16)), hoặc chạy trên 127.0.0.1, hoặc nếu chấp nhận rủi ro thì thêm "
+              "--allow-unkeyed-network (ASSISTANT_ALLOW_UNKEYED_NETWORK=true).")
     application = _run(lambda: create_app(settings, ui=not no_ui))
     _run(application.state.assistant.warm)
     typer.echo(f"Máy chủ: http://{settings.host}:{settings.port}/  (API: /docs)")
+    quiet_logs("uvicorn.error", "uvicorn.access", "assistant.http")
     # idle keep-alive connections close after 5 s; a stop waits at most 5 s for open streams
-    # (an open chat tab holds one); past max_connections new ones get 503, not "Too many open files"
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning",
-                limit_concurrency=settings.max_connections, timeout_keep_alive=5, timeout_graceful_shutdown=5)
+    # (an open chat tab holds one); past max_connections new ones get 503, not "Too many open files";
+    # headers and bodies have time limits and a client address a connection cap (front.py);
+    # forwarding headers are judged by the Guard (ASSISTANT_TRUSTED_PROXIES), never by uvicorn
+    protocol = front_protocol(settings.header_timeout_s, settings.body_timeout_s,
+                              settings.max_connections_per_client, settings.trusted_proxy_list)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning", http=protocol, ws="none",
+                proxy_headers=False, server_header=False, limit_concurrency=settings.max_connections,
+                timeout_keep_alive=5, timeout_graceful_shutdown=5)
 
 
 def main() -> None:

@@ -6,6 +6,13 @@
 - keys: a route that depends on the API key is refused (401) before its body is read;
 - size: a body over the route's limit is refused (413) from its Content-Length before it is
   read, and a body without one is counted while it streams and cut at the limit;
+- where from: a ``Host`` that is not ours is refused (421: a DNS-rebinding page names its own
+  host); a POST/PUT/DELETE whose ``Origin`` (or ``Referer``) is another site is refused (403)
+  unless it carries the API key; forwarding headers (``X-Forwarded-*``, ``Forwarded``) are
+  believed only from a trusted proxy and dropped from anyone else's request;
+- how much at once: POSTs in progress and chat questions queued (per client address) share
+  ``per_client``; open chat streams per client address are capped at ``per_client_streams``;
+- errors an app raises become one log line (no traceback) and a JSON 500;
 - headers: ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer``,
   ``X-Frame-Options: DENY`` everywhere, and a Content-Security-Policy: the strict one unless the
   route sets its own; HTML we do not render (Gradio's page, Swagger) gets a policy that allows
@@ -17,11 +24,15 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import re
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
+
+from .front import networks, trusted
 
 STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; "
               "form-action 'none'; frame-ancestors 'none'")
@@ -44,6 +55,12 @@ GRADIO_GET_EXACT = {"/", "/config", "/config/", "/theme.css", "/favicon.ico", "/
                     "/gradio_api/login_check/", "/pwa_icon"}
 GRADIO_GET_PREFIX = ("/assets/", "/static/", "/svelte/", "/gradio_api/heartbeat/", "/pwa_icon/")
 GRADIO_POST_EXACT = {"/gradio_api/queue/join", "/gradio_api/cancel", "/gradio_api/reset", "/gradio_api/reset/"}
+STREAMS = ("/gradio_api/queue/data", "/gradio_api/heartbeat/")  # held open while a chat tab is
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+FORWARDING = {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-forwarded-port",
+              "x-forwarded-prefix", "x-real-ip", "forwarded"}
+log = logging.getLogger("assistant.http")
 
 
 class BodyTooLarge(HTTPException):
@@ -74,6 +91,50 @@ def given_key(headers: dict[str, str]) -> str:
     return given
 
 
+def split_host(value: str) -> tuple[str, str]:
+    """"Host: name:port" → (name, port), IPv6 brackets removed; lower case."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        name, _, rest = value[1:].partition("]")
+        return name, rest.lstrip(":")
+    name, _, port = value.rpartition(":") if value.count(":") == 1 else (value, "", "")
+    return name, port
+
+
+def is_ip(name: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return False
+
+
+def host_allowed(host: str, allowed: list[str]) -> bool:
+    """Localhost names and IP literals (a rebinding page reaches us under its own *name*), and
+    the configured names."""
+    name, _ = split_host(host)
+    return bool(name) and ("*" in allowed or name in LOCAL_NAMES or is_ip(name) or name in allowed)
+
+
+def origin_matches(origin: str, host: str, allowed_origins: list[str]) -> bool:
+    """Is this Origin (or Referer) URL the server's own (the same host and port as the request's
+    Host), or a configured one?"""
+    if origin.lower().rstrip("/") in allowed_origins:
+        return True
+    try:
+        u = urlsplit(origin.strip())
+        port = u.port
+    except ValueError:
+        return False
+    if u.scheme not in ("http", "https") or not u.hostname:
+        return False  # "null" (a sandboxed frame, a file), or garbage
+    name, hport = split_host(host)
+    default = "443" if u.scheme == "https" else "80"
+    return u.hostname.lower() == name and str(port or default) == (hport or default)
+
+
 def gradio_allowed(method: str, path: str) -> bool:
     if method in ("GET", "HEAD"):
         return path in GRADIO_GET_EXACT or path.startswith(GRADIO_GET_PREFIX)
@@ -93,10 +154,19 @@ class Guard:
 
     def __init__(self, app, *, api_key: str | None, read_api_key: bool, ui: bool, request_limit: int,
                  upload_limit: int, upload_route: tuple[str, str], routes: Callable[[], list],
-                 key_level: Callable[[Any], str | None], per_client: int = 0) -> None:
+                 key_level: Callable[[Any], str | None], per_client: int = 0, per_client_streams: int = 0,
+                 allowed_hosts: list[str] | None = None, allowed_origins: list[str] | None = None,
+                 trusted_proxies: list[str] | None = None,
+                 queued: Callable[[str], int] | None = None) -> None:
         self.app = app
         self.per_client = per_client  # requests of one client address answered at once (0: no limit)
+        self.per_client_streams = per_client_streams
         self._inflight: dict[str, int] = {}
+        self._streams: dict[str, int] = {}
+        self.allowed_hosts = allowed_hosts or []
+        self.allowed_origins = allowed_origins or []
+        self.proxies = networks(trusted_proxies or [])
+        self.queued = queued  # chat questions of a client address waiting or running in the UI's queue
         self.api_key = api_key
         self.read_api_key = read_api_key
         self.ui = ui
@@ -116,7 +186,20 @@ class Guard:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         method, path = scope["method"], scope["path"]
+        scope = self._forwarded(scope)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        host = headers.get("x-forwarded-host", "").split(",")[0].strip() or headers.get("host", "")
+        if not host_allowed(host, self.allowed_hosts):
+            return await _send_error(send, 421, "unknown_host",
+                                     "Máy chủ không phục vụ tên miền này (Host). Người quản trị có thể thêm tên "
+                                     "vào ASSISTANT_ALLOWED_HOSTS.")
+        if method not in SAFE_METHODS:
+            source = headers.get("origin") or headers.get("referer")
+            if source is not None and not origin_matches(source, host, self.allowed_origins) and not (
+                    self.api_key and key_matches(given_key(headers), self.api_key)):
+                return await _send_error(send, 403, "foreign_origin",
+                                         "Yêu cầu thay đổi dữ liệu đến từ một trang web khác nên bị từ chối. "
+                                         "Hãy thao tác trên chính trang của máy chủ, hoặc gửi kèm khóa API.")
         route, partial = None, None
         for r in self.ours():
             match, _ = r.matches(scope)
@@ -162,11 +245,13 @@ class Guard:
                     raise BodyTooLarge(code, message)
             return msg
 
-        started = False
+        started = finished = False
         held: dict[str, Any] = {}
 
         async def guarded_send(msg):
-            nonlocal started
+            nonlocal started, finished
+            if msg["type"] == "http.response.body" and not msg.get("more_body"):
+                finished = True
             if msg["type"] == "http.response.start":
                 started = True
                 hdrs = list(msg.get("headers", []))
@@ -192,28 +277,63 @@ class Guard:
             return await send(msg)
 
         # one client's work at once is bounded: a few costly questions sent and dropped must not
-        # queue everyone else behind them (the answer still runs after its client has gone)
+        # queue everyone else behind them (the answer still runs after its client has gone); a chat
+        # question joins the UI's queue and returns at once, so what it left queued counts too
         client = (scope.get("client") or ("?", 0))[0]
         counted = self.per_client > 0 and method == "POST"
-        if counted and self._inflight.get(client, 0) >= self.per_client:
-            return await _send_error(send, 429, "too_many_requests",
-                                     f"Quá nhiều yêu cầu cùng lúc từ một địa chỉ (tối đa {self.per_client}, "
-                                     "ASSISTANT_MAX_REQUESTS_PER_CLIENT): hãy chờ câu trả lời trước.",
-                                     [(b"retry-after", b"1")])
         if counted:
-            self._inflight[client] = self._inflight.get(client, 0) + 1
+            queued = self.queued(client) if self.queued and path == "/gradio_api/queue/join" else 0
+            if self._inflight.get(client, 0) + queued >= self.per_client:
+                return await _send_error(send, 429, "too_many_requests",
+                                         f"Quá nhiều yêu cầu cùng lúc từ một địa chỉ (tối đa {self.per_client}, "
+                                         "ASSISTANT_MAX_REQUESTS_PER_CLIENT): hãy chờ câu trả lời trước.",
+                                         [(b"retry-after", b"1")])
+        stream = self.per_client_streams > 0 and method == "GET" and path.startswith(STREAMS)
+        if stream and self._streams.get(client, 0) >= self.per_client_streams:
+            return await _send_error(send, 429, "too_many_streams",
+                                     f"Quá nhiều luồng trò chuyện đang mở từ một địa chỉ (tối đa "
+                                     f"{self.per_client_streams}, ASSISTANT_MAX_STREAMS_PER_CLIENT): hãy đóng bớt "
+                                     "các thẻ trình duyệt.", [(b"retry-after", b"5")])
+        counters = [c for c, on in ((self._inflight, counted), (self._streams, stream)) if on]
+        for c in counters:
+            c[client] = c.get(client, 0) + 1
         try:
             await self.app(scope, counted_receive, guarded_send)
         except BodyTooLarge as e:
             if not started:
                 await _send_error(send, 413, e.code, e.detail)
+        except Exception as e:  # one line, no traceback: a malformed request must not grow the log
+            log.warning("%s %s → %s: %s", method, path, type(e).__name__, str(e)[:200])
+            if not started:
+                await _send_error(send, 500, "internal_error", "Lỗi máy chủ khi xử lý yêu cầu này.")
+            elif not finished:  # end the response that was under way
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
-            if counted:
-                left = self._inflight.get(client, 1) - 1
+            for c in counters:
+                left = c.get(client, 1) - 1
                 if left > 0:
-                    self._inflight[client] = left
+                    c[client] = left
                 else:
-                    self._inflight.pop(client, None)
+                    c.pop(client, None)
+
+    def _forwarded(self, scope):
+        """From a trusted proxy: the client is the last address it forwarded for (the one it saw),
+        and its X-Forwarded-Host stands. From anyone else: every forwarding header is dropped, so
+        nothing downstream (Gradio builds its URLs from X-Forwarded-Host) believes them."""
+        peer = (scope.get("client") or ("", 0))[0]
+        headers = scope.get("headers", [])
+        if trusted(peer, self.proxies):
+            forwarded = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-forwarded-for"), "")
+            hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+            while hops and trusted(hops[-1], self.proxies):
+                hops.pop()
+            proto = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-forwarded-proto"), "")
+            scheme = proto.split(",")[0].strip().lower()
+            return {**scope, **({"client": (hops[-1], 0)} if hops else {}),
+                    **({"scheme": scheme} if scheme in ("http", "https") else {})}
+        if any(k.lower().decode("latin-1") in FORWARDING for k, _ in headers):
+            return {**scope, "headers": [(k, v) for k, v in headers if k.lower().decode("latin-1") not in FORWARDING]}
+        return scope
 
     @staticmethod
     def _page_csp(path: str, page: bytes) -> str:
@@ -228,7 +348,7 @@ async def _send_error(send, status: int, code: str, message: str, extra: list | 
     body = error_body(status, code, message)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                (b"content-security-policy", STRICT_CSP.encode()), *COMMON_HEADERS, *(extra or [])]
-    if status in (401, 413):
+    if status in (401, 403, 413, 421):
         headers.append((b"connection", b"close"))  # the unread body is not worth reading
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})

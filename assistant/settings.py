@@ -103,6 +103,27 @@ class Settings(BaseSettings):
                                          "progress at once (0: no limit); more get 429")
     max_connections: int = Field(1000, ge=1, description="open connections and tasks of the server; more get 503 "
                                  "(below the open-file limit, so the server never runs out of descriptors)")
+    # the connection front (front.py) and who may send what (httpguard.py)
+    header_timeout_s: float = Field(10.0, gt=0, description="a request line and its headers must arrive within "
+                                    "this (from the connection or the previous response); else 408 and closed")
+    body_timeout_s: float = Field(10.0, gt=0, description="a request body that brings less than 1 KB in this "
+                                  "long while the server reads it is cut off (408)")
+    max_connections_per_client: int = Field(64, ge=0, description="open connections of one client address "
+                                            "(0: no limit; a trusted proxy is not limited); more are closed with 503")
+    max_streams_per_client: int = Field(16, ge=0, description="open chat streams (queue data, heartbeat) of one "
+                                        "client address (0: no limit); more get 429")
+    chat_queue_size: int = Field(64, ge=1, description="chat questions waiting in the UI's queue (all clients); "
+                                 "each client's also count against max_requests_per_client")
+    upload_job_cpu_s: float = Field(900.0, gt=0, description="CPU seconds one upload may cost in all (reading, "
+                                    "parsing and embedding: ~2,000 characters/s, so 1 M characters ~500 s)")
+    allowed_hosts: str = Field("", description="comma-separated Host names the server answers besides localhost "
+                               "names and IP addresses (\"*\": any); others get 421 (DNS rebinding)")
+    allowed_origins: str = Field("", description="comma-separated origins (https://portal.example) that may "
+                                 "send POST/PUT/DELETE besides the server's own")
+    trusted_proxies: str = Field("", description="comma-separated addresses or networks of reverse proxies whose "
+                                 "X-Forwarded-For/-Host/-Proto are believed; from anyone else they are dropped")
+    allow_unkeyed_network: bool = Field(False, description="serve on a non-loopback address without "
+                                        "ASSISTANT_API_KEY (anyone who reaches it can change the corpus)")
     feedback_per_minute: int = Field(20, description="feedback records per client address per minute")
     feedback_max_mb: float = Field(50.0, description="the whole feedback file; when full, its oldest records "
                                    "are dropped (export it regularly: GET /v1/feedback)")
@@ -134,6 +155,22 @@ class Settings(BaseSettings):
     @property
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
+
+    @staticmethod
+    def _list(value: str) -> list[str]:
+        return [v.strip() for v in value.split(",") if v.strip()]
+
+    @property
+    def allowed_host_list(self) -> list[str]:
+        return [h.lower() for h in self._list(self.allowed_hosts)]
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [o.lower().rstrip("/") for o in self._list(self.allowed_origins)]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return self._list(self.trusted_proxies)
 
     @property
     def max_request_bytes(self) -> int:

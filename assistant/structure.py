@@ -45,6 +45,7 @@ _INLINE_ITEM = re.compile(r"\(i\d+\)\s*")
 MIN_CHUNK_CHARS = 60
 MAX_CHUNK_CHARS = 1500
 SPLIT_TARGET_CHARS = 900
+HARD_CHUNK_CHARS = 3000  # longer than any sentence of the corpora; see _split_long
 HEADING_ONLY_CHARS = 160
 SIGNATURE_KIND = "signature"  # block kind of the signer's titles and name
 HEADER_KIND = "header"  # the header's lines: issuing body, number, place and date, kind and subject
@@ -428,8 +429,21 @@ def _split_long(text: str) -> list[tuple[int, int]]:
         end = z
     if start is not None:
         pieces.append((start, end))
-    # a single sentence longer than the limit stays whole: cutting it would break a quote
-    return pieces
+    # a single sentence longer than the limit stays whole (cutting it would break a quote), up to
+    # HARD_CHUNK_CHARS: past that (a file that is one long paragraph) it is cut at spaces, so
+    # no chunk costs the embedder more than a few seconds whatever the file's shape
+    out: list[tuple[int, int]] = []
+    for a, z in pieces:
+        while z - a > HARD_CHUNK_CHARS:
+            cut = text.rfind(" ", a + SPLIT_TARGET_CHARS // 2, a + SPLIT_TARGET_CHARS)
+            cut = cut if cut > a else a + SPLIT_TARGET_CHARS
+            out.append((a, cut))
+            a = cut
+            while a < z and text[a].isspace():
+                a += 1
+        if z > a:
+            out.append((a, z))
+    return out
 
 
 _FIELD_KINDS = {HEADER_KIND: ("date", "number", "issuer", "subject"), SIGNATURE_KIND: ("signer",),

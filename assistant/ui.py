@@ -150,7 +150,7 @@ def build_ui(svc: Assistant, settings: Settings, feedback: FeedbackStore, downlo
     types = sorted({d.meta.doc_type for d in docs if d.meta.doc_type})
     provinces = sorted({d.meta.province for d in docs if d.meta.province})
 
-    with gr.Blocks(title="Trợ lý văn bản giáo dục") as demo:
+    with gr.Blocks(title="Trợ lý văn bản giáo dục", analytics_enabled=False) as demo:
         state = gr.State({"history": [], "last": None})
         gr.Markdown("## Trợ lý hỏi đáp văn bản chỉ đạo ngành giáo dục\n"
                     "Hỏi bằng tiếng Việt (hoặc tiếng Anh). Mỗi ý trả lời đều dẫn nguồn tới đúng đoạn văn bản.")

@@ -39,6 +39,7 @@ class UploadJob:
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     status: str = "queued"  # queued → reading → indexing → indexed | unchanged | failed
     chunks: int = 0
+    cpu_start: float = 0.0  # the worker's CPU seconds when this job began
     written: int = 0
     error: UploadError | None = None
     record: DocumentRecord | None = None
@@ -224,6 +225,8 @@ class UploadQueue:
         takes longer is refused); later only a dead worker stops the job."""
         budget = self.settings.upload_timeout_s
         start_cpu = _cpu_seconds(proc.pid)
+        if reading:
+            job.cpu_start = start_cpu
         result: list[tuple | None] = []
         reader = threading.Thread(target=lambda: result.append(receive(proc.stdout)), daemon=True)
         reader.start()
@@ -237,6 +240,13 @@ class UploadQueue:
                 raise UploadError(422, "unreadable_file",
                                   f"{job.staged.name}: đọc tệp quá lâu (hơn {budget:g} giây CPU: "
                                   f"ASSISTANT_UPLOAD_TIMEOUT_S). Tệp quá phức tạp hoặc hỏng.")
+            # the whole job (reading, parsing, embedding) is bounded in CPU too; waiting for a turn is not counted
+            total = self.settings.upload_job_cpu_s
+            if reader.is_alive() and _cpu_seconds(proc.pid) - job.cpu_start > total:
+                self._stop_worker()
+                raise UploadError(413, "document_too_costly",
+                                  f"{job.staged.name}: xử lý tệp cần quá nhiều thời gian (hơn {total:g} giây CPU: "
+                                  f"ASSISTANT_UPLOAD_JOB_CPU_S). Hãy tách thành các tệp nhỏ hơn.")
         msg = result[0] if result else None
         if msg is None:
             self._stop_worker()

@@ -3,6 +3,7 @@
 sockets; headless Chromium for script injection) and asserts the safe outcome. The row
 functions are shared with `assistant bench abuse`, which also measures the load row."""
 import json
+import os
 import shutil
 
 import httpx
@@ -16,14 +17,14 @@ def _target(base, seed_index, ui: bool) -> abuse.Target:
     shutil.copytree(seed_index, base / "index")
     shutil.copytree(CORPUS, base / "corpus")
     server = Server(base / "index", base / "corpus", env=abuse.server_env(base, abuse.KEY), ui=ui)
-    return abuse.Target(server, abuse.KEY, base)
+    return abuse.Target(server, abuse.KEY, base, seed=seed_index)
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory, seed_index):
     t = _target(tmp_path_factory.mktemp("abuse"), seed_index, ui=True)
     yield t
-    t.server.stop()
+    t.close()
 
 
 @pytest.fixture()
@@ -37,7 +38,7 @@ def own_target(tmp_path, seed_index):
 ROWS = [abuse.row2_history_flood, abuse.row3_feedback_flood, abuse.row4_gradio_upload,
         abuse.row5_unauthenticated_upload, abuse.row6_docx_bombs, abuse.row7_failed_replace_keeps_old,
         abuse.row8_replace_needs_flag, abuse.row9_concurrent_same_name, abuse.row10_long_name,
-        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison,
+        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison, *abuse.ROUND3_ROWS,
         # round 3: data and CLI
         abuse.row31_document_links_are_text, abuse.row32_one_name_one_document, abuse.row33_error_bodies,
         abuse.row34_cli_checks_what_it_reads]
@@ -187,3 +188,117 @@ def test_a_question_feeds_the_embedder_at_most_its_token_budget():
     assert 0 < e._model.token_count(cut, True) <= QUERY_MAX_TOKENS
     q = "Trường THCS phải báo cáo gì sau năm học 2024-2025?"
     assert e._within_budget(q) == q
+
+
+# -- round 3: server front (rows 16-24 run in ROWS above; these need a server of their own) -----
+
+OFFLINE_S = float(os.environ.get("ASSISTANT_TEST_OFFLINE_S", "20"))  # the issue's check: 60 (run by hand)
+
+
+class _Listener:
+    """A TCP listener that counts the connections made to it: every outbound proxy variable of
+    the server points here, so any connection the server opens outward lands here."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.count = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.count += 1
+            conn.close()
+
+
+def test_serve_opens_no_outbound_connection_and_believes_only_its_proxy(tmp_path, seed_index, monkeypatch):
+    import subprocess
+    import sys
+    import time
+
+    listener = _Listener()
+    proxies = {v: listener.url for v in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
+                                         "all_proxy")}
+    # the harness sees a connection when there is one (so a zero below means something)
+    subprocess.run([sys.executable, "-c", "import urllib.request as u\ntry: u.urlopen('http://example.invalid/', "
+                    "timeout=3)\nexcept Exception: pass"], env={**os.environ, **proxies}, timeout=30)
+    assert listener.count == 1
+    listener.count = 0
+    # nothing that would make the server offline comes from the environment: `serve` must do it itself
+    for name in list(os.environ):
+        if name.startswith(("GRADIO_", "HF_", "TRANSFORMERS_")) or name in ("DO_NOT_TRACK", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name)
+    shutil.copytree(seed_index, tmp_path / "index")
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    env = {**proxies, "ASSISTANT_TRUSTED_PROXIES": "127.0.0.2", "ASSISTANT_ALLOWED_HOSTS": "portal.example",
+           "TMPDIR": str(tmp_path), "GRADIO_TEMP_DIR": str(tmp_path)}
+    started = time.monotonic()
+    server = Server(tmp_path / "index", tmp_path / "corpus", env=env, ui=True)
+    try:
+        forwarded = {"X-Forwarded-Host": "portal.example", "X-Forwarded-Proto": "https"}
+        with abuse.from_address("127.0.0.2") as proxy:  # the configured proxy: its headers stand
+            root = proxy.get(server.url + "/config", headers=forwarded).json()["root"]
+            ratings = [proxy.post(server.url + "/v1/feedback", headers={"X-Forwarded-For": f"10.2.{i}.1"}, json={
+                "rating": "đúng", "question": f"Câu {i}?", "answer": "Đáp."}).status_code for i in range(25)]
+            host_ok = proxy.get(server.url + "/healthz", headers={"Host": "portal.example"}).status_code
+        direct = httpx.get(server.url + "/config", headers=forwarded, timeout=30).json()["root"]
+        assert root == "https://portal.example", root
+        assert ratings == [201] * 25  # each forwarded client has its own feedback allowance
+        assert host_ok == 200
+        assert "portal.example" not in direct, direct  # the same headers from anyone else are dropped
+        time.sleep(max(0.0, OFFLINE_S - (time.monotonic() - started)))
+        assert listener.count == 0, f"{listener.count} outbound connection(s) in {OFFLINE_S:g} s"
+    finally:
+        server.stop()
+        listener.sock.close()
+
+
+def test_serve_refuses_a_network_address_without_a_key(tmp_path):
+    import subprocess
+    import sys
+
+    from assistant.serverproc import ROOT, free_port
+
+    r = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "0.0.0.0", "--port",
+                        str(free_port()), "--index", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=60, env={**os.environ, "ASSISTANT_API_KEY": "", "ASSISTANT_ALLOW_UNKEYED_NETWORK": "false"})
+    assert r.returncode != 0
+    assert "ASSISTANT_API_KEY" in r.stderr and "--allow-unkeyed-network" in r.stderr, r.stderr
+
+
+def test_one_long_paragraph_becomes_bounded_chunks():
+    from assistant.structure import HARD_CHUNK_CHARS, build_chunks, parse_document
+
+    words = "các trường báo cáo kết quả thực hiện nhiệm vụ năm học và công tác chuyển đổi số "
+    text = "KẾ HOẠCH\n\n" + words * 2000  # ~160,000 characters, no sentence end
+    chunks = build_chunks("mot-doan", text, parse_document(text).blocks)
+    assert len(chunks) > 100 and max(len(c.text) for c in chunks) <= HARD_CHUNK_CHARS
+    assert all(c.text == text[c.start:c.end] for c in chunks)
+    assert sum(len(c.text.split()) for c in chunks) >= 2000 * len(words.split())  # every word, none cut
+
+
+def test_deploy_compose_settings_load_and_pass_the_start_checks():
+    import re
+
+    yaml = pytest.importorskip("yaml")
+    from assistant.front import networks
+    from assistant.serverproc import ROOT
+    from assistant.settings import Settings
+
+    given = {"ASSISTANT_API_KEY": "khoa", "QDRANT_API_KEY": "q", "ASSISTANT_TRUSTED_PROXIES": "172.18.0.0/16",
+             "ASSISTANT_ALLOWED_HOSTS": "tro-ly.so-gd.vn"}
+    env = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]["assistant"]["environment"]
+    resolved = {k: re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}", lambda m: given.get(m[1], ""), str(v)) for k, v in env.items()}
+    s = Settings(**{k[len("ASSISTANT_"):].lower(): v for k, v in resolved.items() if k.startswith("ASSISTANT_")})
+    assert s.host == "0.0.0.0" and s.api_key == "khoa"  # a network address with a key: serve starts
+    assert [str(n) for n in networks(s.trusted_proxy_list)] == ["172.18.0.0/16"]
+    assert s.allowed_host_list == ["tro-ly.so-gd.vn"]
