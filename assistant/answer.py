@@ -30,6 +30,13 @@ from .verdict import Provision, Verdict, check_statement, choose, governing, sub
 
 NOT_FOUND = "Không tìm thấy thông tin này trong các văn bản đã nạp."
 MAX_LIST_ITEMS = 12  # items of one list an answer quotes
+# a paragraph that announces a list: it ends with a colon, or a colon is followed by its first item
+# ("… các Quyết định sau đây: a) Quyết định số …")
+_INTRODUCES_LIST = re.compile(r":\s*$|:\s*(?:[a-zđ]\)|\d+[.)]|[-–+•])\s")
+
+
+def introduces_list(text: str) -> bool:
+    return bool(_INTRODUCES_LIST.search(text))
 # a sibling item joins a list answer when it covers this share of what the best item covers
 SIBLING_COVERAGE = 0.5
 _SCENE_FIRST = re.compile(r"^\s*(?:khi|trong|với|sau|trước|để|đối với)\s[^,?]{3,120},\s*", re.I)
@@ -225,8 +232,17 @@ class ExtractiveAnswerer:
             if any(similar(u.text, c.text) for c in chosen):
                 continue
             chosen.append(u)
-        # a list question whose best unit introduces a list: bring its items
-        if plan.across_paragraphs and best.text.rstrip().endswith(":"):
+        # a list question whose best unit introduces a list ("… thay thế các Quyết định sau đây:",
+        # with or without its first item in the same paragraph): bring its items
+        items = self._items_after(hits, best, outlines[best_doc]) \
+            if q.kind == QuestionKind.LIST and outlines and best_doc in outlines and introduces_list(best.text) else []
+        if items:
+            have = {hits[u.hit_rank].chunk_id for u in chosen}
+            for c in items:
+                if c.chunk_id not in have:
+                    hits.append(c)
+                    chosen.append(Unit(len(hits) - 1, 0, len(c.text), c.text, best.own, best.score * 0.99))
+        elif plan.across_paragraphs and best.text.rstrip().endswith(":"):
             ctx = contexts[best.hit_rank] if best.hit_rank < len(contexts) else None
             if ctx:
                 for c in ctx.after:
@@ -241,6 +257,22 @@ class ExtractiveAnswerer:
 
             chosen = self._with_siblings(hits, chosen, outlines[best_doc], relevant)
         return chosen
+
+    @staticmethod
+    def _items_after(hits: list[Hit], best: Unit, outline: list[Hit]) -> list[Hit]:
+        """The items of the list a paragraph introduces: the list-item chunks that follow it, as
+        long as they are siblings of the first (same headings and marker kind)."""
+        h = hits[best.hit_rank]
+        at = next((i for i, c in enumerate(outline) if c.chunk_id == h.chunk_id), None)
+        if at is None or at + 1 >= len(outline) or outline[at + 1].kind not in LIST_ITEM_KINDS:
+            return []
+        first = outline[at + 1]
+        items = []
+        for c in outline[at + 1: at + 1 + MAX_LIST_ITEMS]:
+            if c.kind != first.kind or c.headings != first.headings:
+                break
+            items.append(c)
+        return items
 
     @staticmethod
     def _with_siblings(hits: list[Hit], chosen: list[Unit], outline: list[Hit], relevant) -> list[Unit]:

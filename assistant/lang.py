@@ -166,8 +166,12 @@ HELP = {
     "Chỉ mục máy chủ sẽ dùng (không được đang mở).": "Index the server will use (must not be open).",
     "Số yêu cầu tối đa mỗi mức.": "Most requests per level.",
     "Thời gian tối đa mỗi mức.": "Longest time per level.",
-    "Tấn công thử một máy chủ mới (bản sao chỉ mục): 15 hàng của bảng an ninh, ĐẠT/KHÔNG ĐẠT từng hàng.":
-        "Attack a fresh server (on a copy of the index): the 15 rows of the security table, PASS/FAIL each.",
+    "Tấn công thử một máy chủ mới (bản sao chỉ mục): mọi hàng của bảng an ninh (SECURITY.md), ĐẠT/KHÔNG ĐẠT từng hàng.":
+        "Attack a fresh server (a copy of the index): every row of the security table (SECURITY.md), PASS/FAIL per row.",
+    "Cho phép chạy trên địa chỉ mạng (không phải 127.0.0.1) mà không có khóa API: ai truy cập được máy chủ cũng sửa "
+    "được kho văn bản (hoặc ASSISTANT_ALLOW_UNKEYED_NETWORK).":
+        "Allow serving on a network address (not 127.0.0.1) without an API key: anyone who can reach the server can "
+        "change the corpus (or ASSISTANT_ALLOW_UNKEYED_NETWORK).",
     "Chỉ mục để sao chép cho máy chủ thử (không bị sửa).": "Index copied for the test server (left unchanged).",
     "Thư mục văn bản đi kèm (mặc định: corpus/).": "Corpus folder that goes with it (default: corpus/).",
     "Câu hỏi cho phép đo tải.": "Questions for the load test.",
