@@ -1,9 +1,9 @@
 """Diacritics restoration for questions typed without accents ("chi thi 04 cua ubnd tinh an
 giang co hieu luc khi nao" -> "chỉ thị 04 của ubnd tỉnh an giang có hiệu lực khi nào").
 
-The model is learned from the index's own text: counts of lower-cased syllable unigrams, bigrams
-and trigrams of every chunk (``count_ngrams``), kept per document beside the term statistics
-(terms.py, table ``ngrams``), so a new document teaches it its names and phrases and a removed
+The model is learned from the index's own text: counts of lower-cased syllable trigrams of every
+chunk (``count_ngrams``; bigrams and unigrams follow from them, ``expand``), kept per document
+beside the term statistics (terms.py, table ``trigrams``), so a new document teaches it its names and phrases and a removed
 one takes its counts with it. A small general prior (``data/diacritics_prior.tsv.gz``, counted
 from the laws of the project's shared corpus by tools/build_diacritics_prior.py) adds the words
 questions use that documents rarely do ("gì", "ở đâu").
@@ -63,30 +63,46 @@ def _runs(text: str) -> Iterable[list[str]]:
 
 
 def count_ngrams(texts: Iterable[str]) -> Counter[str]:
-    """Unigram, bigram and trigram counts of lower-cased syllables (keys joined by spaces; each
-    run starts with ``<s>``)."""
+    """Syllable trigram counts (keys joined by spaces), each run padded with two ``<s>``: every
+    syllable ends exactly one trigram, so the bigram and unigram counts follow from them
+    (``expand``). What is stored per document: one count per syllable keeps the ingest fast."""
     counts: Counter[str] = Counter()
     for t in texts:
         for run in _runs(t):
-            seq = [START, *run]
-            counts.update(seq)
-            counts.update([a + " " + b for a, b in zip(seq, seq[1:])])
-            counts.update([a + " " + b + " " + c for a, b, c in zip(seq, seq[1:], seq[2:])])
+            seq = [START, START, *run]
+            counts.update(map(" ".join, zip(seq, seq[1:], seq[2:])))
     return counts
+
+
+def expand(trigrams: Mapping[str, int]) -> dict[str, int]:
+    """Trigram, bigram and unigram counts from padded trigram counts (``count_ngrams``);
+    ``<s> <s>`` and ``<s>`` count the runs."""
+    out: dict[str, int] = dict(trigrams)
+    get = out.get
+    for key, n in trigrams.items():
+        a, b, c = key.split(" ")
+        big = b + " " + c
+        out[big] = get(big, 0) + n
+        out[c] = get(c, 0) + n
+        if a == START and b == START:
+            out[START + " " + START] = get(START + " " + START, 0) + n
+            out[START] = get(START, 0) + n
+    return out
 
 
 def pack(counts: Mapping[str, int]) -> bytes:
     """One document's counts as a compressed blob (what terms.TermIndex stores)."""
-    return zlib.compress("\n".join(f"{k}\t{v}" for k, v in counts.items()).encode("utf-8"), 6)
+    return zlib.compress("\n".join(map("{0[0]}\t{0[1]}".format, counts.items())).encode("utf-8"), 1)
 
 
 def unpack_into(blob: bytes, into: dict[str, int]) -> None:
     if not blob:
         return
+    get = into.get
     for line in zlib.decompress(blob).decode("utf-8").split("\n"):
         k, _, v = line.rpartition("\t")
         if k:
-            into[k] = into.get(k, 0) + int(v)
+            into[k] = get(k, 0) + int(v)
 
 
 @lru_cache(maxsize=1)
@@ -140,6 +156,12 @@ class Restorer:
                     forms = self.candidates.setdefault(fold(k), [])
                     if k not in forms:
                         forms.append(k)
+        # one table of the counts the decoder reads: the index's plus the weighted prior's
+        table: dict[str, float] = {k: prior_weight * v for k, v in self.prior.items()}
+        get = table.get
+        for k, v in counts.items():
+            table[k] = get(k, 0.0) + v
+        self._table = table
         self._cache: dict[str, float] = {}
 
     @staticmethod
@@ -148,26 +170,27 @@ class Restorer:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str], prior: bool = True) -> "Restorer":
-        return cls(count_ngrams(texts), load_prior() if prior else None)
+        return cls(expand(count_ngrams(texts)), load_prior() if prior else None)
 
     def c(self, key: str) -> float:
-        return self.counts.get(key, 0) + self.w * self.prior.get(key, 0)
+        return self._table.get(key, 0.0)
 
     def logp(self, a: str, b: str, w: str) -> float:
-        """log S(w | a b) under stupid backoff."""
+        """log S(w | a b) under stupid backoff (a run's first word: a = b = ``<s>``)."""
         key = a + " " + b + " " + w
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        c3 = self.c(key)
+        get = self._table.get
+        c3 = get(key, 0.0)
         if c3 > 0:
-            s = c3 / max(self.c(a + " " + b), c3)
+            s = c3 / max(get(a + " " + b, 0.0), c3)
         else:
-            c2 = self.c(b + " " + w)
+            c2 = get(b + " " + w, 0.0)
             if c2 > 0:
-                s = BACKOFF * c2 / max(self.c(b), c2)
+                s = BACKOFF * c2 / max(get(b, 0.0), c2)
             else:
-                s = BACKOFF * BACKOFF * (self.c(w) + 0.1) / self.total
+                s = BACKOFF * BACKOFF * (get(w, 0.0) + 0.1) / self.total
         v = math.log(s)
         if len(self._cache) > 200_000:
             self._cache.clear()
@@ -247,20 +270,26 @@ class Restorer:
         return Restoration(restored, restored != text, known, certainty, doubtful)
 
     def _viterbi(self, options: list[list[str]]) -> list[str]:
-        # state: (previous form, current form) -> (score, path)
-        states: dict[tuple[str, str], tuple[float, list[str]]] = {(START, START): (0.0, [])}
+        # state (previous form, current form) -> (score, back-pointer chain of the forms so far)
+        states: dict[tuple[str, str], tuple[float, tuple | None]] = {(START, START): (0.0, None)}
         for forms in options:
-            nxt: dict[tuple[str, str], tuple[float, list[str]]] = {}
-            for (a, b), (score, path) in states.items():
+            nxt: dict[tuple[str, str], tuple[float, tuple | None]] = {}
+            for (a, b), (score, chain) in states.items():
                 for w in forms:
-                    s = score + self.logp(a, b, w)  # the first word: "<s> <s> w" backs off to "<s> w"
+                    s = score + self.logp(a, b, w)
                     key = (b, w)
-                    if key not in nxt or s > nxt[key][0]:
-                        nxt[key] = (s, path + [w])
+                    old = nxt.get(key)
+                    if old is None or s > old[0]:
+                        nxt[key] = (s, (w, chain))
             if len(nxt) > BEAM:
                 nxt = dict(sorted(nxt.items(), key=lambda kv: -kv[1][0])[:BEAM])
             states = nxt
-        return max(states.values(), key=lambda v: v[0])[1]
+        chain = max(states.values(), key=lambda v: v[0])[1]
+        out: list[str] = []
+        while chain is not None:
+            out.append(chain[0])
+            chain = chain[1]
+        return out[::-1]
 
     def _local(self, seq: list[str], i: int) -> float:
         """The log score of the trigrams that involve position i."""

@@ -262,7 +262,8 @@ class Assistant:
         from .query import analyze, needs_restoration
 
         metas = {d: r.meta for d, r in self.store.documents().items()}
-        restorer = self.restorer() if metas and needs_restoration(question) else None
+        restorer = (self.restorer() if metas and self.settings.restore_diacritics and needs_restoration(question)
+                    else None)
         return analyze(question, history, law_names(metas), restorer=restorer)
 
     def _invalidate(self) -> None:

@@ -61,7 +61,7 @@ class DocTerms:
     chunks: int
     df: dict[str, int]
     pairs: np.ndarray
-    # its syllable n-gram counts, what the diacritics restorer learns from (diacritics.py)
+    # its syllable trigram counts, what the diacritics restorer learns from (diacritics.py)
     ngrams: Counter[str] | None = None
 
     @classmethod
@@ -122,8 +122,8 @@ class TermIndex:
         self._db.execute("CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
                          "chunks INTEGER NOT NULL, term_ids BLOB NOT NULL, term_counts BLOB NOT NULL, "
                          "pairs BLOB NOT NULL)")
-        # one row per committed document: its syllable n-gram counts (diacritics.pack)
-        self._db.execute("CREATE TABLE IF NOT EXISTS ngrams (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
+        # one row per committed document: its syllable trigram counts (diacritics.count_ngrams, pack)
+        self._db.execute("CREATE TABLE IF NOT EXISTS trigrams (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
                          "counts BLOB NOT NULL)")
         self._lock = threading.Lock()
         self._ids: dict[str, int] | None = None  # vocab cache; ids are never reassigned
@@ -151,20 +151,20 @@ class TermIndex:
     def _put_ngrams(self, doc_id: str, version: str, counts: Counter[str]) -> None:
         from .diacritics import pack
 
-        self._db.execute("INSERT OR REPLACE INTO ngrams VALUES (?, ?, ?)", (doc_id, version, pack(counts)))
+        self._db.execute("INSERT OR REPLACE INTO trigrams VALUES (?, ?, ?)", (doc_id, version, pack(counts)))
 
     def remove(self, doc_id: str) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
-            self._db.execute("DELETE FROM ngrams WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM trigrams WHERE doc_id = ?", (doc_id,))
             self._db.execute("COMMIT")
 
     def clear(self) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM docs")
-            self._db.execute("DELETE FROM ngrams")
+            self._db.execute("DELETE FROM trigrams")
             self._db.execute("DELETE FROM vocab")
             self._db.execute("COMMIT")
             self._ids = None
@@ -207,11 +207,11 @@ class TermIndex:
         """The summed syllable n-gram counts of exactly the committed documents (the diacritics
         restorer's model); shares missing or of another version are recounted from the chunks
         (an index written before this table existed costs one recount)."""
-        from .diacritics import count_ngrams, unpack_into
+        from .diacritics import count_ngrams, expand, unpack_into
 
         t0 = time.perf_counter()
         with self._lock:
-            have = dict(self._db.execute("SELECT doc_id, version FROM ngrams"))
+            have = dict(self._db.execute("SELECT doc_id, version FROM trigrams"))
         stale = [d for d, v in committed.items() if have.get(d) != v]
         gone = [d for d in have if d not in committed]
         for doc_id in stale:
@@ -220,17 +220,17 @@ class TermIndex:
                 self._put_ngrams(doc_id, committed[doc_id], counts)
         if gone:
             with self._lock:
-                self._db.executemany("DELETE FROM ngrams WHERE doc_id = ?", [(d,) for d in gone])
+                self._db.executemany("DELETE FROM trigrams WHERE doc_id = ?", [(d,) for d in gone])
         with self._lock:
-            blobs = [r[0] for r in self._db.execute("SELECT counts FROM ngrams")]
+            blobs = [r[0] for r in self._db.execute("SELECT counts FROM trigrams")]
         total: dict[str, int] = {}
         for blob in blobs:
             unpack_into(blob, total)
-        return total, LoadReport(len(committed), len(stale), len(gone), time.perf_counter() - t0)
+        return expand(total), LoadReport(len(committed), len(stale), len(gone), time.perf_counter() - t0)
 
     def ngram_versions(self) -> dict[str, str]:
         with self._lock:
-            return dict(self._db.execute("SELECT doc_id, version FROM ngrams"))
+            return dict(self._db.execute("SELECT doc_id, version FROM trigrams"))
 
     def _sum(self) -> TermWeights:
         with self._lock:

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.diacritics import PRIOR_PATH, count_ngrams  # noqa: E402
+from assistant.diacritics import PRIOR_PATH, count_ngrams, expand  # noqa: E402
 
 QUESTIONS = ROOT / "assistant" / "data" / "question_phrases.txt"
 QUESTION_WEIGHT = 50  # each generic question form counts as often as a common phrase of the laws
@@ -43,7 +43,8 @@ def main() -> None:
     lines = [x for x in QUESTIONS.read_text(encoding="utf-8").splitlines() if x.strip() and not x.startswith("#")]
     for k, v in count_ngrams(lines).items():
         counts[k] += QUESTION_WEIGHT * v
-    kept = {k: v for k, v in counts.items() if v >= mins[k.count(" ")]}
+    full = expand(counts)
+    kept = {k: v for k, v in full.items() if v >= mins[k.count(" ")]}
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as g:
@@ -53,10 +54,10 @@ def main() -> None:
                 f"# plus the {len(lines)} generic question forms of assistant/data/question_phrases.txt, "
                 f"each counted {QUESTION_WEIGHT} times\n"
                 f"# pruned: unigrams >= {mins[0]}, bigrams >= {mins[1]}, trigrams >= {mins[2]}; "
-                f"{len(kept)} of {len(counts)} n-grams kept\n")
+                f"{len(kept)} of {len(full)} n-grams kept\n")
         for k, v in sorted(kept.items()):
             g.write(f"{k}\t{v}\n")
-    print(f"{out}: {len(kept)} n-grams of {len(counts)}, {out.stat().st_size / 1e6:.2f} MB", file=sys.stderr)
+    print(f"{out}: {len(kept)} n-grams of {len(full)}, {out.stat().st_size / 1e6:.2f} MB", file=sys.stderr)
 
 
 if __name__ == "__main__":
