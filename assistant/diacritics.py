@@ -234,13 +234,17 @@ class Restorer:
         def decode(run: list[re.Match[str]]) -> None:
             nonlocal restorable
             opts = [self._options(m.group()) for m in run]
-            restorable += sum(1 for _, r in opts if r)
+            # known: words the model restores, and abbreviations or letters its text contains
+            restorable += sum(1 for m, (forms, r) in zip(run, opts)
+                              if m.group()[0].isalpha() and (r or self.c(forms[0]) > 0))
             best = self._viterbi([o for o, _ in opts])
             for i, (m, form) in enumerate(zip(run, best)):
                 forms, r = opts[i]
-                if not r:
+                if form == NUMBER:
                     continue
-                if len(forms) > 1:
+                if not r:
+                    pass  # as typed, or an abbreviation's Đ
+                elif len(forms) > 1:
                     cert = self._certainty(best, i, forms)
                     certainties.append(cert)
                     if cert < MIN_CERTAINTY:
