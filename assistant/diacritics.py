@@ -134,6 +134,29 @@ class Restoration:
         return self.known >= MIN_KNOWN and self.certainty >= MIN_CERTAINTY
 
 
+NAME_WORDS = 6
+
+
+def name_casing(names: Iterable[str]) -> dict[str, str]:
+    """Lower-cased runs of 2–6 words of the given names (issuers, provinces, places of the indexed
+    documents) that start with a capital -> as written ("bình sơn" -> "Bình Sơn")."""
+    out: dict[str, str] = {}
+    for name in names:
+        for part in re.split(r"[^\w ]+", unicodedata.normalize("NFC", name)):
+            words = part.split()
+            if sum(w[:1].isupper() for w in words) == len(words) and len(words) > 1 and part.isupper():
+                continue  # a header in capitals says nothing of how the name is written
+            for i, w in enumerate(words):
+                if not w[:1].isupper():
+                    continue
+                for n in range(2, min(NAME_WORDS, len(words) - i) + 1):
+                    seq = words[i:i + n]
+                    if i + n < len(words) and words[i + n][:1].isupper():
+                        continue  # never cut a name short ("… tỉnh An" of "… tỉnh An Giang")
+                    out.setdefault(" ".join(seq).lower(), " ".join(seq))
+    return out
+
+
 def _with_case(typed: str, form: str) -> str:
     if len(form) != len(typed):
         return form
@@ -144,8 +167,9 @@ class Restorer:
     """A trigram model over the index's text and the prior, and its Viterbi decoder."""
 
     def __init__(self, counts: Mapping[str, int], prior: Mapping[str, int] | None = None,
-                 prior_weight: float = PRIOR_WEIGHT) -> None:
+                 prior_weight: float = PRIOR_WEIGHT, names: Iterable[str] = ()) -> None:
         self.counts = counts
+        self.names = name_casing(names)
         self.prior = prior or {}
         self.w = prior_weight
         self.total = self._unigram_total(counts) + prior_weight * self._unigram_total(self.prior)
@@ -268,10 +292,35 @@ class Restorer:
                 run = []
         if run:
             decode(run)
-        restored = "".join(out)
+        restored = self._recase("".join(out))
         known = restorable / words if words else 0.0
         certainty = sum(certainties) / len(certainties) if certainties else 0.0
         return Restoration(restored, restored != text, known, certainty, doubtful)
+
+    def _recase(self, text: str) -> str:
+        """Names as the index's documents write them ("phòng giáo dục bình sơn" -> "Phòng Giáo dục
+        Bình Sơn"): the longest run of two or more words matching a name, where it was typed in
+        lower case (a question's reading of a name can depend on its capitals)."""
+        if not self.names:
+            return text
+        toks = list(_SYLLABLE.finditer(text))
+        out = list(text)
+        i = 0
+        while i < len(toks):
+            for n in range(min(NAME_WORDS, len(toks) - i), 1, -1):
+                seq = toks[i:i + n]
+                if any(not m.group().islower() for m in seq) or any(
+                        text[a.end():b.start()] != " " for a, b in zip(seq, seq[1:])):
+                    continue
+                cased = self.names.get(" ".join(m.group() for m in seq))
+                if cased:
+                    for m, w in zip(seq, cased.split(" ")):
+                        out[m.start():m.end()] = list(w)
+                    i += n
+                    break
+            else:
+                i += 1
+        return "".join(out)
 
     def _viterbi(self, options: list[list[str]]) -> list[str]:
         # state (previous form, current form) -> (score, back-pointer chain of the forms so far)

@@ -209,6 +209,8 @@ class Assistant:
         (one extractive question), so the first real question is answered as fast as the next."""
         if self.store.exists() and self.store.documents():
             self.ask("khởi động", use_llm=False)
+            if self.settings.restore_diacritics:
+                self.restorer()  # the diacritics model too (~1.5 s on 120 documents)
         else:
             self.embedder.embed_query("khởi động")  # nothing indexed yet: at least the model
 
@@ -234,7 +236,9 @@ class Assistant:
 
                 counts, self.ngrams_report = self.terms.load_ngrams(
                     committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
-                self._restorer = Restorer(counts, load_prior())
+                metas = [r.meta for r in self.store.documents().values()]
+                names = [n for m in metas for n in (m.issuer, m.parent_issuer, m.province, m.place) if n]
+                self._restorer = Restorer(counts, load_prior(), names=names)
                 self._restorer_for = committed
             return self._restorer
 
