@@ -64,10 +64,13 @@ class Answer:
     verdict: dict[str, Any] | None = None
     # what the question named: {"named": [...], "missing": "...", "doc_ids": [...] or None}
     scope: dict[str, Any] | None = None
+    # a question typed without diacritics as it was understood, with them ("" when not restored)
+    restored_question: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "question": self.question, "resolved_question": self.resolved_question, "answer": self.answer,
+            "question": self.question, "resolved_question": self.resolved_question,
+            "restored_question": self.restored_question, "answer": self.answer,
             "abstained": self.abstained, "confidence": round(self.confidence, 4), "mode": self.mode,
             "verdict": self.verdict, "scope": self.scope,
             "citations": [c.to_dict() for c in self.citations], "retrieved": self.retrieved,

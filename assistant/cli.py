@@ -356,6 +356,9 @@ def ask(
         return
     from .citations import where_phrase
 
+    restored = answer.get("restored_question") or ""
+    if restored and restored != question:
+        typer.secho(f"Hiểu câu hỏi là: {restored}", dim=True)
     typer.echo(answer["answer"])
     if answer["citations"]:
         typer.echo("")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .constraints import QuestionConstraint, parse as parse_constraint
 from .forms import QuestionForm, read_form
@@ -230,6 +231,9 @@ class AnalyzedQuery:
     constraint: QuestionConstraint = field(default_factory=QuestionConstraint)
     focus_text: str = ""  # what the answer must cover: the question without the words naming its source
     fields: frozenset[str] = frozenset()  # the document fields it asks for ("effective_date", …): asked_fields
+    # the question typed without diacritics as it was understood, with them (diacritics.py); "" when
+    # it was typed with them, is English, or the restoration was not confident (then no_diacritics)
+    restored: str = ""
 
     def __post_init__(self) -> None:
         self.focus_text = self.focus_text or self.resolved
@@ -365,11 +369,25 @@ def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:
     return f"{prev.rstrip(' ?')} — {core}" if core else prev
 
 
+def needs_restoration(question: str) -> bool:
+    """A Vietnamese question typed without diacritics (what diacritics.Restorer is for)."""
+    return bool(re.search(r"[^\W\d_]", question)) and not has_diacritics(question) and not is_english(question)
+
+
 def analyze(question: str, history: list[dict[str, str]] | None = None,
-            known_names: list[str] | tuple[str, ...] = ()) -> AnalyzedQuery:
+            known_names: list[str] | tuple[str, ...] = (), restorer: Any = None) -> AnalyzedQuery:
     """``known_names``: the names of the indexed laws, so "theo Luật Giáo dục 2019" is read as
-    naming one of them (see constraints.py)."""
-    resolved = resolve_follow_up(question, history or [])
+    naming one of them (see constraints.py). ``restorer``: a diacritics.Restorer (or anything with
+    its ``restore``); a question typed without diacritics is then analysed as its confident
+    restoration ("chi thi 04 co hieu luc khi nao" -> "chỉ thị 04 có hiệu lực khi nào"), else as
+    typed, matched by folded words."""
+    restored = ""
+    asked = question
+    if restorer is not None and needs_restoration(question):
+        r = restorer.restore(question)
+        if r.confident and r.changed:
+            asked = restored = r.text
+    resolved = resolve_follow_up(asked, history or [])
     text = normalize_years(resolved)
     english = is_english(text)
     form = read_form(text)
@@ -407,7 +425,7 @@ def analyze(question: str, history: list[dict[str, str]] | None = None,
     return AnalyzedQuery(
         original=question, resolved=resolved, text=" ".join([searched_core, *expansions]), english=english,
         no_diacritics=not has_diacritics(text) and not english, kind=form.kind, expansions=expansions,
-        form=form, constraint=constraint, focus_text=focus, fields=asked_fields(resolved),
+        form=form, constraint=constraint, focus_text=focus, fields=asked_fields(resolved), restored=restored,
     )
 
 

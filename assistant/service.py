@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .uploads import StagedUpload
     from .query import AnalyzedQuery
     from .retrieval import Context, HybridRetriever
+    from .diacritics import Restorer
     from .terms import LoadReport, TermIndex, TermWeights
 
 
@@ -100,7 +101,8 @@ class _Extractive:
         scope = self.evidence.scope
         return Answer(self.evidence.question, text, self.abstained, citations, self.retrieved, self.timings,
                       self.resolved, self.confidence, mode, self.verdict,
-                      {"named": scope.named, "missing": scope.missing, "doc_ids": scope.doc_ids, "cited": scope.cited})
+                      {"named": scope.named, "missing": scope.missing, "doc_ids": scope.doc_ids, "cited": scope.cited},
+                      self.evidence.query.restored)
 
 
 # a document the index does not hold may be cited by the documents of the paragraphs retrieved
@@ -133,9 +135,9 @@ class Assistant:
         self._weights_for: dict[str, str] = {}  # the committed {doc_id: version} they were summed for
         self._terms: TermIndex | None = None
         self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
-        self._weights_for: dict[str, str] = {}  # the committed {doc_id: version} they were summed for
-        self._terms: TermIndex | None = None
-        self.terms_report: LoadReport | None = None  # what the last load of the term statistics cost
+        self._restorer: Restorer | None = None  # diacritics restoration, learned from the index's text
+        self._restorer_for: dict[str, str] = {}
+        self.ngrams_report: LoadReport | None = None
         self._retriever: HybridRetriever | None = None
         self._llm = None
         self._model: AnswerModel | None = None
@@ -208,6 +210,8 @@ class Assistant:
         (one extractive question), so the first real question is answered as fast as the next."""
         if self.store.exists() and self.store.documents():
             self.ask("khởi động", use_llm=False)
+            if self.settings.restore_diacritics:
+                self.restorer()  # the diacritics model too (~1.5 s on 120 documents)
         else:
             self.embedder.embed_query("khởi động")  # nothing indexed yet: at least the model
 
@@ -222,6 +226,22 @@ class Assistant:
                     committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
                 self._weights_for = committed
             return self._weights
+
+    def restorer(self) -> Restorer:
+        """The diacritics restorer of the committed documents: their syllable n-gram counts (stored
+        per document with the term statistics) and the bundled prior; rebuilt when they change."""
+        with self._lock:
+            committed = {r.doc_id: r.version for r in self.store.documents().values()}
+            if self._restorer is None or committed != self._restorer_for:
+                from .diacritics import Restorer, load_prior
+
+                counts, self.ngrams_report = self.terms.load_ngrams(
+                    committed, lambda doc_id: [p["text"] for p in self.store.chunks_of(doc_id)])
+                metas = [r.meta for r in self.store.documents().values()]
+                names = [n for m in metas for n in (m.issuer, m.parent_issuer, m.province, m.place) if n]
+                self._restorer = Restorer(counts, load_prior(), names=names)
+                self._restorer_for = committed
+            return self._restorer
 
     def answer_model(self) -> AnswerModel:
         if self._model is None:
@@ -244,13 +264,16 @@ class Assistant:
 
     def analyze(self, question: str, history: list[dict[str, str]] | None = None) -> AnalyzedQuery:
         from .constraints import law_names
-        from .query import analyze
+        from .query import analyze, needs_restoration
 
         metas = {d: r.meta for d, r in self.store.documents().items()}
-        return analyze(question, history, law_names(metas))
+        restorer = (self.restorer() if metas and self.settings.restore_diacritics and needs_restoration(question)
+                    else None)
+        return analyze(question, history, law_names(metas), restorer=restorer)
 
     def _invalidate(self) -> None:
         self._weights = None
+        self._restorer = None
         self._model = None
         if self._retriever is not None:
             self._retriever.forget_documents()
@@ -395,7 +418,7 @@ class Assistant:
         from .query import analyze
 
         self.check_request(query, history, flt)
-        aq = analyze(query, history)
+        aq = self.analyze(query, history) if self.store.exists() else analyze(query, history)
         return self.retriever.retrieve(aq, k, self.in_force(flt))
 
     def in_force(self, flt: SearchFilter | None) -> SearchFilter | None:
@@ -570,6 +593,7 @@ class Assistant:
             x = self.extract(self.prepare(question, history, flt, k))
         llm = self.llm() if self._wants_llm(x, use_llm) else None  # misconfigured: raise now
         yield StreamEvent("meta", {"question": question, "resolved_question": x.resolved,
+                                   "restored_question": x.evidence.query.restored,
                                    "abstained": x.abstained, "mode": "llm" if llm is not None else "extractive"})
         text, citations, mode = x.text, x.citations, "extractive"
         if llm is not None:

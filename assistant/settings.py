@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     abstain_threshold: float | None = Field(
         None, description="minimum evidence score to answer; default: the fitted one in answer_model.json")
     answer_model: Path | None = Field(None, description="answer-stage weights (default: assistant/answer_model.json)")
+    restore_diacritics: bool = Field(True, description="read a question typed without diacritics with them, restored "
+                                                       "by a model of the index's own text (diacritics.py)")
 
     # optional LLM generation
     llm: str = Field("none", description='"none", "openai" (any OpenAI-compatible endpoint) or "gguf"')

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
@@ -37,7 +38,7 @@ class TermWeights:
 
     @classmethod
     def from_texts(cls, texts: list[str]) -> "TermWeights":
-        return combine([DocTerms.from_texts(texts)])
+        return combine([DocTerms.from_texts(texts, ngrams=False)])
 
     def weight(self, term: str) -> float:
         d = self.df.get(term, 0)
@@ -60,9 +61,14 @@ class DocTerms:
     chunks: int
     df: dict[str, int]
     pairs: np.ndarray
+    # its syllable trigram counts, what the diacritics restorer learns from (diacritics.py)
+    ngrams: Counter[str] | None = None
 
     @classmethod
-    def from_texts(cls, texts: Iterable[str]) -> "DocTerms":
+    def from_texts(cls, texts: Iterable[str], ngrams: bool = True) -> "DocTerms":
+        from .diacritics import count_ngrams
+
+        texts = list(texts)
         df: dict[str, int] = {}
         pair_ids: set[int] = set()
         n = 0
@@ -72,7 +78,7 @@ class DocTerms:
             for w in set(folded):
                 df[w] = df.get(w, 0) + 1
             pair_ids.update(_pair_id(a, b) for a, b in zip(folded, folded[1:]))
-        return cls(n, df, np.array(sorted(pair_ids), dtype=np.uint32))
+        return cls(n, df, np.array(sorted(pair_ids), dtype=np.uint32), count_ngrams(texts) if ngrams else None)
 
 
 def combine(shares: Iterable[DocTerms]) -> TermWeights:
@@ -116,6 +122,9 @@ class TermIndex:
         self._db.execute("CREATE TABLE IF NOT EXISTS docs (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
                          "chunks INTEGER NOT NULL, term_ids BLOB NOT NULL, term_counts BLOB NOT NULL, "
                          "pairs BLOB NOT NULL)")
+        # one row per committed document: its syllable trigram counts (diacritics.count_ngrams, pack)
+        self._db.execute("CREATE TABLE IF NOT EXISTS trigrams (doc_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
+                         "counts BLOB NOT NULL)")
         self._lock = threading.Lock()
         self._ids: dict[str, int] | None = None  # vocab cache; ids are never reassigned
 
@@ -131,20 +140,31 @@ class TermIndex:
                     (doc_id, version, share.chunks, np.array([ids[t] for t in order], dtype=np.uint32).tobytes(),
                      np.array([share.df[t] for t in order], dtype=np.uint32).tobytes(),
                      np.asarray(share.pairs, dtype=np.uint32).tobytes()))
+                if share.ngrams is not None:
+                    self._put_ngrams(doc_id, version, share.ngrams)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 self._ids = None  # it may hold ids of rows just rolled back
                 raise
 
+    def _put_ngrams(self, doc_id: str, version: str, counts: Counter[str]) -> None:
+        from .diacritics import pack
+
+        self._db.execute("INSERT OR REPLACE INTO trigrams VALUES (?, ?, ?)", (doc_id, version, pack(counts)))
+
     def remove(self, doc_id: str) -> None:
         with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM docs WHERE doc_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM trigrams WHERE doc_id = ?", (doc_id,))
+            self._db.execute("COMMIT")
 
     def clear(self) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM docs")
+            self._db.execute("DELETE FROM trigrams")
             self._db.execute("DELETE FROM vocab")
             self._db.execute("COMMIT")
             self._ids = None
@@ -181,6 +201,36 @@ class TermIndex:
             self.remove(doc_id)
         weights = self._sum()
         return weights, LoadReport(len(committed), len(stale), len(gone), time.perf_counter() - t0)
+
+    def load_ngrams(self, committed: dict[str, str], texts_of: Callable[[str], list[str]]
+                    ) -> tuple[dict[str, int], LoadReport]:
+        """The summed syllable n-gram counts of exactly the committed documents (the diacritics
+        restorer's model); shares missing or of another version are recounted from the chunks
+        (an index written before this table existed costs one recount)."""
+        from .diacritics import count_ngrams, expand, unpack_into
+
+        t0 = time.perf_counter()
+        with self._lock:
+            have = dict(self._db.execute("SELECT doc_id, version FROM trigrams"))
+        stale = [d for d, v in committed.items() if have.get(d) != v]
+        gone = [d for d in have if d not in committed]
+        for doc_id in stale:
+            counts = count_ngrams(texts_of(doc_id))
+            with self._lock:
+                self._put_ngrams(doc_id, committed[doc_id], counts)
+        if gone:
+            with self._lock:
+                self._db.executemany("DELETE FROM trigrams WHERE doc_id = ?", [(d,) for d in gone])
+        with self._lock:
+            blobs = [r[0] for r in self._db.execute("SELECT counts FROM trigrams")]
+        total: dict[str, int] = {}
+        for blob in blobs:
+            unpack_into(blob, total)
+        return expand(total), LoadReport(len(committed), len(stale), len(gone), time.perf_counter() - t0)
+
+    def ngram_versions(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT doc_id, version FROM trigrams"))
 
     def _sum(self) -> TermWeights:
         with self._lock:
