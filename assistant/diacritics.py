@@ -234,7 +234,7 @@ class Restorer:
             forms = self.candidates.get(low) if "d" in low else None
             if forms and len(forms) > 1 or (forms and forms[0] != low):
                 counts = {f: self.c(f) for f in forms}
-                best = max(counts, key=counts.get)
+                best = max(counts, key=lambda f: counts[f])
                 if counts[best] >= 0.9 * sum(counts.values()):
                     return [best], False
             return [low], False
