@@ -35,6 +35,9 @@ MAX_LIST_ITEMS = 12  # items of one list an answer quotes
 _INTRODUCES_LIST = re.compile(r":\s*$|:\s*(?:[a-zđ]\)|\d+[.)]|[-–+•])\s")
 
 
+_INLINE_FIRST_ITEM = re.compile(r":\s*(?:[a-zđ]\)|\d+[.)])\s")
+
+
 def introduces_list(text: str) -> bool:
     return bool(_INTRODUCES_LIST.search(text))
 # a sibling item joins a list answer when it covers this share of what the best item covers
@@ -296,11 +299,13 @@ class ExtractiveAnswerer:
         hi = at
         while hi + 1 < len(outline) and sibling(outline[hi + 1]) and hi - lo < MAX_LIST_ITEMS:
             hi += 1
-        if hi == lo:
+        # the paragraph that announces the list may hold its first item ("… sau đây: a) …")
+        first = lo - 1 if lo > 0 and _INLINE_FIRST_ITEM.search(outline[lo - 1].text) else lo
+        if hi == first:
             return chosen
         have = {hits[u.hit_rank].chunk_id for u in chosen}
         out = list(chosen)
-        for c in outline[lo: hi + 1]:
+        for c in outline[first: hi + 1]:
             if c.chunk_id in have or not relevant(c):
                 continue
             hits.append(c)

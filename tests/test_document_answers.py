@@ -58,6 +58,26 @@ THỨ TRƯỞNG
 Phạm Ngọc Thưởng
 """
 
+REPEAL = """ỦY BAN NHÂN DÂN
+TỈNH LONG THỦY
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 20/2025/QĐ-UBND
+Long Thủy, ngày 12 tháng 11 năm 2025
+QUYẾT ĐỊNH
+Quy định giờ mở cửa của nhà văn hóa thôn trên địa bàn tỉnh Long Thủy
+Điều 1. Nhà văn hóa thôn mở cửa từ 7 giờ đến 21 giờ hằng ngày.
+Điều 2. Hiệu lực thi hành
+1. Quyết định này có hiệu lực từ ngày 01 tháng 12 năm 2025.
+2. Quyết định này thay thế các Quyết định sau đây: a) Quyết định số 31/2012/QĐ-UBND ngày 04 tháng 5 năm 2012 của Ủy ban nhân dân tỉnh Long Thủy;
+b) Quyết định số 17/2019/QĐ-UBND ngày 20 tháng 6 năm 2019 của Ủy ban nhân dân tỉnh Long Thủy.
+Nơi nhận:
+- Lưu: VT.
+TM. ỦY BAN NHÂN DÂN
+CHỦ TỊCH
+Nguyễn Văn Bình
+"""
+
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, seed_index):
@@ -68,6 +88,7 @@ def service(tmp_path_factory, seed_index):
     corpus.mkdir()
     (corpus / "qd-12-hoc-phi.txt").write_text(DECISION, encoding="utf-8")
     (corpus / "tt-30-thu-vien.txt").write_text(OTHER, encoding="utf-8")
+    (corpus / "qd-20-nha-van-hoa.txt").write_text(REPEAL, encoding="utf-8")
     index = root / "index"
     index.mkdir()
     shutil.copy(seed_index / "embeddings.sqlite", index / "embeddings.sqlite")
@@ -95,6 +116,13 @@ def test_a_table_row_is_answered_with_its_column_names(service):
 def test_a_list_is_answered_with_its_items(service):
     a = service.ask("Quyết định 12/2025/QĐ-UBND quy định những hình thức miễn, giảm học phí nào?")
     assert all(x in a.answer for x in ("khuyết tật", "70%", "50%"))
+
+
+def test_a_list_question_answered_by_its_lead_in_brings_the_items(service):
+    # the clause the question matches announces a list and holds its first item ("… các Quyết
+    # định sau đây: a) …"); the next item is a paragraph of its own and is part of the answer
+    a = service.ask("Quyết định 20/2025/QĐ-UBND thay thế các quyết định nào?")
+    assert not a.abstained and "31/2012/QĐ-UBND" in a.answer and "17/2019/QĐ-UBND" in a.answer
 
 
 def test_a_follow_up_keeps_the_document_of_the_conversation(service):
