@@ -24,7 +24,7 @@ from .store import DocumentRecord, VectorStore, date_bounds, point_id
 from .structure import build_chunks, mark_fields, parse_document
 from .terms import DocTerms, TermIndex
 
-PIPELINE_VERSION = "13"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "14"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 MAX_DROPPED_KEPT = 200  # dropped lines kept in the registry per document (the coverage says how much)
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 
