@@ -105,7 +105,9 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
     """Mentions of documents and provinces in ``question``. ``known_names``: the names of the
     indexed laws ("Luật Giáo dục"), matched as whole names; other laws are read by their
     capitalised words. ``statement``: the question is a claim to verify (see module docstring)."""
-    from .header import PROVINCES
+    from .layout_words import admin_layout
+
+    provinces_known = admin_layout().provinces  # the header parser's list, from the same data file
 
     folded = fold(question)
     if len(folded) != len(question):  # offsets must line up (true for NFC Vietnamese)
@@ -155,7 +157,7 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
         if doc_type:
             add(Mention("", doc_type, m.group(1), start=m.start(), end=m.end()))
     spaced = " " + " ".join(re.findall(r"\w+", folded)) + " "
-    provinces = [p for p in PROVINCES if f" {fold(p).replace(' - ', ' ')} " in spaced]
+    provinces = [p for p in provinces_known if f" {fold(p).replace(' - ', ' ')} " in spaced]
     return QuestionConstraint(sorted(mentions, key=lambda m: m.start), provinces)
 
 
