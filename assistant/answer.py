@@ -317,6 +317,7 @@ class ExtractiveAnswerer:
         """Several questions in one ("ở đâu và có bao nhiêu đại biểu", "phải có trình độ gì và đã
         quản lý ít nhất bao nhiêu năm"): the best unit, and for each part it does not answer, the
         unit of the same document that answers that part best."""
+        assert q.form is not None  # called for a question with parts
         best = units[0]
         best_doc = hits[best.hit_rank].doc_id
         seg = not q.no_diacritics

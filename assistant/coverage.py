@@ -120,7 +120,7 @@ def folded_words(text: str, weights: TermWeights) -> list[str]:
 def _is_name(text: str, syllables: list[str]) -> bool:
     """Are these syllables written capitalised in the question ("huyện Sơn Tịnh")?"""
     m = re.search(r"(?<!\w)" + r"\s+".join(re.escape(x) for x in syllables) + r"(?!\w)", text, re.I)
-    return bool(m) and all(w[:1].isupper() for w in m.group().split())
+    return m is not None and all(w[:1].isupper() for w in m.group().split())
 
 
 def _syllable_weight(weights: TermWeights, syllable: str, max_w: float) -> float:
@@ -214,7 +214,7 @@ def adjacent_pairs(keys: list[str], text: str) -> int:
     """How many consecutive question words stand together in the text too ("trường mẫu giáo"),
     within one clause ("mẫu giáo, nhận" is not "mẫu giáo nhận")."""
     clauses = [c for c in re.split(r"[,;:.()\n]", text) if c.strip()]
-    found = set()
+    found: set[int] = set()
     for clause in clauses:
         spaced = spaced_words(clause)  # folded syllables: the same as the segmented form's, without the segmenter
         found.update(i for i, (a, b) in enumerate(zip(keys, keys[1:])) if f" {a} {b} " in spaced)

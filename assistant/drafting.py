@@ -432,7 +432,8 @@ def build_draft(answer: dict[str, Any], recipient: str = "", sender: str = "", s
         d.ambiguous = "number" in d.problems and sum(
             1 for o in docs.values() if o.kind == d.kind and "number" in o.problems) > 1
     notes = [d.note() for d in docs.values() if d.problems]
-    items, appendix = [], []
+    items: list[str] = []
+    appendix: list[str] = []
     lead = (answer.get("answer") or "").split("\n\n", 1)[0].strip()
     if lead and not lead.startswith("Theo ") and _LEAD.match(lead):
         # what the answer leads with: a verdict, "Con số: 550 đại biểu.", "Người ký: …"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from typing import Any
 
 LANGS = ("vi", "en")
@@ -22,7 +23,7 @@ class LangError(ValueError):
     pass
 
 
-def select(argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+def select(argv: list[str], env: Mapping[str, str] | None = None) -> list[str]:
     """Read ``--lang X`` / ``--lang=X`` (anywhere) and ASSISTANT_LANG; set the language; return
     the arguments without the option (Typer never sees it: it works before and after a command)."""
     global _lang

@@ -7,6 +7,7 @@ import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = Path(__file__).parent / "data" / "admin_layout.toml"
 
@@ -54,6 +55,6 @@ def admin_layout() -> AdminLayout:
         data = tomllib.load(fh)
     kinds = tuple(Kind(*row) for row in data.pop("kinds"))
     fields = {k: tuple(v) for k, v in data.pop("field_questions").items()}
-    values = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
+    values: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items()}
     values["field_questions"] = fields
     return AdminLayout(kinds=kinds, **values)

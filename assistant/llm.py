@@ -338,7 +338,7 @@ class AnswerWriter:
         return self.book.citations
 
     def add(self, claim: str, refs: list[int]) -> str:
-        marks = [f"[{self.book.cite(self.hits[r - 1], tuple(_best_sentence(claim, self.hits[r - 1].text)))}]"
+        marks = [f"[{self.book.cite(self.hits[r - 1], _best_sentence(claim, self.hits[r - 1].text))}]"
                  for r in refs]
         body = claim if claim.endswith((".", "!", "?")) else claim + "."
         piece = ("" if not self.text else " ") + f"{body} {''.join(marks)}"
@@ -379,10 +379,10 @@ def stream_verified(llm: CustomLLM, question: str, hits: list[Hit], writer: Answ
         yield writer.add(claim, refs)
 
 
-def _best_sentence(claim: str, text: str) -> list[int]:
+def _best_sentence(claim: str, text: str) -> tuple[int, int]:
     spans = split_sentences(text) or [(0, len(text))]
     a, z = max(spans, key=lambda s: support(claim, text[s[0]:s[1]]))
-    return [a, z]
+    return a, z
 
 
 def make_judge(settings: Settings):

@@ -37,7 +37,11 @@ def progress_bar(description: str, total: int, unit: str, enabled: bool = True) 
                TextColumn(t("· còn")), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
         task = bar.add_task(t(description), total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance
 
 
 def step_log(enabled: bool = True) -> Callable[[str], None]:

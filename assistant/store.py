@@ -541,7 +541,7 @@ class EdgeStore(VectorStore):
         self.backend = "qdrant-edge"
         self.path = path
         self.reserve = reserve_bytes
-        self.shard = None
+        self.shard: Any = None  # the open EdgeShard; None once closed
         if (path / "edge_config.json").exists() or (path / "wal").exists():
             self._room(0, "mở chỉ mục")  # opening touches every payload-index page (see diskspace.py)
             self.shard = self._open(lambda: qe.EdgeShard.load(str(path), None))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from .coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
 from .forms import Choice
@@ -94,6 +95,8 @@ def document_date_differences(statement: str, provision: str) -> list[Difference
     claimed = [(int(d), int(m), int(y)) for d, m, y in _DATE.findall(statement)]
     if not claimed:
         return []
+    stated = _DATE.search(statement)
+    assert stated is not None  # claimed is not empty
     out = []
     for sym in dict.fromkeys(DOC_REF.findall(statement)):
         at = provision.find(sym)
@@ -103,7 +106,7 @@ def document_date_differences(statement: str, provision: str) -> list[Difference
         if m:
             own = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
             if own not in claimed:
-                out.append(Difference("ngày ban hành", f"{sym} — {_DATE.search(statement).group().strip()}",
+                out.append(Difference("ngày ban hành", f"{sym} — {stated.group().strip()}",
                                       f"{sym} {m.group().strip()}"))
     return out
 
@@ -194,7 +197,7 @@ class Provision:
 
     text: str
     context: str  # the unit with its headings and lead-in: where numbers and names are looked up
-    ref: object = None  # what to cite (a Hit)
+    ref: Any = None  # what to cite (a Hit)
     span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
 
 
@@ -369,8 +372,8 @@ def choose(choices: list[Choice], negative: bool, provisions: list[Provision], s
             s += 0.01 * coverage(qw, p.text, segmented) if s else 0.0  # ties: the unit that says it itself
             if s and number_differences(c.text, p.context):
                 s *= 0.5  # "04 tháng" where this clause says "06 tháng"
-            if s and title and PERSON.search(c.text):
-                held = titles_of(p.context, PERSON.search(c.text).group())
+            if s and title and (person := PERSON.search(c.text)):
+                held = titles_of(p.context, person.group())
                 if held and title not in held:
                     s *= 0.5  # "Trịnh Đình Hải" is Phó Giám đốc where the stem asks for the Giám đốc
             if s > best:
