@@ -1,16 +1,17 @@
 # The commands of the README:
 #   make run         install the core (./setup.sh), index corpus/, ask the example question
-#   make test        install the core and the test extras (./setup.sh --full), run the test suite (~8-11 min)
+#   make lint        ruff, import-linter (the stages' layers) and mypy (~20 s)
+#   make test        install the core and the test extras (./setup.sh --full), lint, run the test suite (~8-11 min)
 #   make setup-full  the core and every extra, without running anything
 #   make screenshot  retake docs/screenshot-chat.png, -phone.png and -document.png in headless Chromium
 #   make eval-all    every question set of eval/sets.toml on its corpus (needs ../shared; the 17
 #                    ALQAC laws take ~25 min to embed the first time, then seconds)
-#   make tune        refit assistant/answer_model.json on the training sets, with cross-validation
+#   make tune        refit assistant/data/answer_model.json on the training sets, with cross-validation
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup setup-full test screenshot eval eval-laws eval-alqac eval-all tune bench bench-scale clean
+.PHONY: run setup setup-full lint test screenshot eval eval-laws eval-alqac eval-all tune bench bench-scale clean
 SETS_TRAIN := --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
 
 run: setup
@@ -29,7 +30,14 @@ $(VENV)/.installed-full: pyproject.toml setup.sh
 	./setup.sh --full
 	touch $@ $(VENV)/.installed
 
-test: setup-full
+# the layout's rules (ARCHITECTURE.md): stages import only downwards, no cycle, style, types
+lint: setup-full
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: setup-full lint
 	$(BIN)/python -m pytest -q
 
 screenshot: setup-full
@@ -50,7 +58,7 @@ eval-all: setup
 	$(BIN)/assistant eval --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
 
 tune: setup
-	$(BIN)/assistant tune $(SETS_TRAIN) --ablation --out assistant/answer_model.json --report eval/tune-report.md
+	$(BIN)/assistant tune $(SETS_TRAIN) --ablation --out assistant/data/answer_model.json --report eval/tune-report.md
 
 bench: setup
 	$(BIN)/assistant bench ingest
@@ -60,7 +68,7 @@ bench: setup
 # index size against latency, 1k -> 10k -> 100k chunks of law text (~20 min on 2 cores; needs ../shared)
 bench-scale: setup
 	$(BIN)/pip install -q -e '.[bench]'
-	$(BIN)/python -m assistant.cli bench scale
+	$(BIN)/python -m assistant bench scale
 
 clean:
 	rm -rf index/qdrant index/edge index/terms-*.sqlite index/embeddings.sqlite index-bench index-scale \

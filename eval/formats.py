@@ -13,6 +13,7 @@
    the test pages, at the resolution the reader uses (300 dpi) from images of 200 and 150 dpi.
 Libraries that are not installed are skipped (PyMuPDF: `pip install pymupdf`, AGPL).
 """
+
 from __future__ import annotations
 
 import sys
@@ -38,8 +39,7 @@ def _fill(table: list[list]) -> list[list[str]]:
         if len(r) > 1 and r[0] is not None and all(x is None for x in r[1:]):
             out.append([r[0]])
             continue
-        out.append([c if c is not None else (out[-1][j] if out and j < len(out[-1]) else "")
-                    for j, c in enumerate(r)])
+        out.append([c if c is not None else (out[-1][j] if out and j < len(out[-1]) else "") for j, c in enumerate(r)])
     return out
 
 
@@ -64,8 +64,14 @@ def measure_pdf(path: Path) -> list[tuple[str, float, float, float]]:
         secs = time.perf_counter() - t
         lines = {" ".join(x.split()) for x in text.splitlines()}
         rows = [" | ".join(r) for r in fx.TABLE if " ".join(" ".join(r).split()) in lines]
-        results.append(("pypdf " + _version("pypdf"), fx.char_accuracy(text, truth),
-                        _table_row_share(_norm_rows([r.split(" | ") for r in rows]), fx.TABLE), secs))
+        results.append(
+            (
+                "pypdf " + _version("pypdf"),
+                fx.char_accuracy(text, truth),
+                _table_row_share(_norm_rows([r.split(" | ") for r in rows]), fx.TABLE),
+                secs,
+            )
+        )
     except ImportError:
         pass
     try:
@@ -76,8 +82,14 @@ def measure_pdf(path: Path) -> list[tuple[str, float, float, float]]:
             text = "\n".join(p.extract_text() or "" for p in pdf.pages)
             tables = [_fill(tb) for p in pdf.pages for tb in p.extract_tables()]
         secs = time.perf_counter() - t
-        results.append(("pdfplumber " + _version("pdfplumber"), fx.char_accuracy(text, truth),
-                        _table_row_share(_norm_rows([r for tb in tables for r in tb]), fx.TABLE), secs))
+        results.append(
+            (
+                "pdfplumber " + _version("pdfplumber"),
+                fx.char_accuracy(text, truth),
+                _table_row_share(_norm_rows([r for tb in tables for r in tb]), fx.TABLE),
+                secs,
+            )
+        )
     except ImportError:
         pass
     try:
@@ -88,18 +100,30 @@ def measure_pdf(path: Path) -> list[tuple[str, float, float, float]]:
         text = "\n".join(p.get_text() for p in doc)
         tables = [_fill(tb.extract()) for p in doc for tb in p.find_tables().tables]
         secs = time.perf_counter() - t
-        results.append(("PyMuPDF " + _version("pymupdf"), fx.char_accuracy(text, truth),
-                        _table_row_share(_norm_rows([r for tb in tables for r in tb]), fx.TABLE), secs))
+        results.append(
+            (
+                "PyMuPDF " + _version("pymupdf"),
+                fx.char_accuracy(text, truth),
+                _table_row_share(_norm_rows([r for tb in tables for r in tb]), fx.TABLE),
+                secs,
+            )
+        )
     except ImportError:
         pass
-    from assistant.loading import read_file
+    from assistant.ingest.loading import read_file
 
     t = time.perf_counter()
     text = read_file(path, path.parent).text
     secs = time.perf_counter() - t
     lines = text.split("\n\n")
-    results.append(("this reader (pdfplumber + layout)", fx.char_accuracy(text.replace(" | ", " "), truth),
-                    _table_row_share(lines, fx.TABLE), secs))
+    results.append(
+        (
+            "this reader (pdfplumber + layout)",
+            fx.char_accuracy(text.replace(" | ", " "), truth),
+            _table_row_share(lines, fx.TABLE),
+            secs,
+        )
+    )
     return results
 
 
@@ -113,7 +137,7 @@ def _version(name: str) -> str:
 
 
 def measure_ocr(tmp: Path) -> list[tuple[str, int, float, float]]:
-    from assistant.loading import read_file
+    from assistant.ingest.loading import read_file
 
     out = []
     notice = "\n".join(line for page in fx.SCAN_PAGES for line in page)
@@ -128,8 +152,14 @@ def measure_ocr(tmp: Path) -> list[tuple[str, int, float, float]]:
     t = time.perf_counter()
     raw = read_file(scan, tmp)
     secs = (time.perf_counter() - t) / len(raw.pages)
-    out.append(("công văn with header, table and signature, 200 dpi", 200,
-                fx.char_accuracy(raw.text.replace(" | ", " "), _truth_text()), secs))
+    out.append(
+        (
+            "công văn with header, table and signature, 200 dpi",
+            200,
+            fx.char_accuracy(raw.text.replace(" | ", " "), _truth_text()),
+            secs,
+        )
+    )
     return out
 
 
@@ -144,7 +174,7 @@ def _rasterize(pdf_path: Path, out: Path, dpi: int) -> Path:
 
 
 def main() -> None:
-    from assistant.ocr import ocr_available
+    from assistant.ingest.ocr import ocr_available
 
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

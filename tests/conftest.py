@@ -3,6 +3,7 @@
 Tests that need their own index copy the embedding cache from it, so no text is embedded twice
 in a test run either.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.service import Assistant
-from assistant.settings import Settings
+from assistant.app.service import Assistant
+from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -58,7 +59,7 @@ def seed_service(seed_index):
     svc.close()
 
 
-from assistant.serverproc import ServerProcess  # noqa: E402
+from assistant.tools.serverproc import ServerProcess  # noqa: E402
 
 Server = ServerProcess  # `assistant serve` on a free port (the tests' name for it)
 
@@ -103,7 +104,7 @@ class StreamingChatServer:
 
                 def send(text: str) -> None:
                     for i in range(0, len(text), 6):  # a few characters a token
-                        chunk = {"choices": [{"index": 0, "delta": {"content": text[i:i + 6]}}]}
+                        chunk = {"choices": [{"index": 0, "delta": {"content": text[i : i + 6]}}]}
                         self.wfile.write(f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n".encode())
                         self.wfile.flush()
 

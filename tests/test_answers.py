@@ -1,8 +1,9 @@
 """The default (extractive) answerer over the real seed index."""
+
 import pytest
 
-from assistant.answer import NOT_FOUND
-from assistant.query import analyze, expand_abbreviations, normalize_years, question_kind, resolve_follow_up
+from assistant.answer.extractive import NOT_FOUND
+from assistant.question.query import analyze, expand_abbreviations, normalize_years, question_kind, resolve_follow_up
 
 BINH_SON = "quang-ngai-binh-son-2025-quy-hoach-tinh"
 REPORT_ITEM = "Học bạ điện tử, số hóa hồ sơ chuyên môn, đăng ký tuyển sinh đầu cấp"
@@ -27,32 +28,45 @@ def test_query_understanding():
 
 
 def test_a_how_many_answer_has_its_number_next_to_what_was_asked():
-    from assistant.kinds import QuestionKind, strategy
+    from assistant.question.kinds import QuestionKind, strategy
 
     number = strategy(QuestionKind.NUMBER)
     q = "Có bao nhiêu đại biểu tham dự hội nghị?"
     assert number.answers("Tham dự hội nghị có 550 đại biểu là lãnh đạo các đơn vị.", q)
     assert not number.answers("1. Tổ chức hội nghị trực tuyến phòng, chống COVID-19.", q)
-    assert not number.answers("Hội nghị quán triệt nhiệm vụ năm học mới của toàn ngành giáo dục; "
-                              "nâng tỷ lệ học sinh tiểu học học 2 buổi/ngày.", q)
+    assert not number.answers(
+        "Hội nghị quán triệt nhiệm vụ năm học mới của toàn ngành giáo dục; "
+        "nâng tỷ lệ học sinh tiểu học học 2 buổi/ngày.",
+        q,
+    )
     # a number the question gives, or one inside a symbol or a date, is not an answer
     q38 = "Hội nghị quán triệt Chỉ thị 38-CT/TU có bao nhiêu đại biểu?"
     assert not number.answers("Hội nghị quán triệt Chỉ thị số 38-CT/TU ngày 30/4/2023 của đại biểu Tỉnh ủy.", q38)
-    assert number.lead(["Hội nghị quán triệt Chỉ thị số 38-CT/TU với 550 đại biểu tại Hạ Long."], q38) == \
-        "Con số: 550 đại biểu."
+    assert (
+        number.lead(["Hội nghị quán triệt Chỉ thị số 38-CT/TU với 550 đại biểu tại Hạ Long."], q38)
+        == "Con số: 550 đại biểu."
+    )
     assert analyze("what must THCS schools report after 2024-2025?").english
     assert analyze("truong thcs bao cao gi").no_diacritics
-    hist = [{"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
-            {"role": "assistant", "content": "Quý II/2023."}]
-    assert resolve_follow_up("Còn huyện Tư Nghĩa thì sao?", hist) == "Sở GDĐT làm việc với huyện Tư Nghĩa vào thời gian nào?"
+    hist = [
+        {"role": "user", "content": "Sở GDĐT làm việc với huyện Bình Sơn vào thời gian nào?"},
+        {"role": "assistant", "content": "Quý II/2023."},
+    ]
+    assert (
+        resolve_follow_up("Còn huyện Tư Nghĩa thì sao?", hist)
+        == "Sở GDĐT làm việc với huyện Tư Nghĩa vào thời gian nào?"
+    )
     assert resolve_follow_up("Trường THCS phải báo cáo gì?", hist) == "Trường THCS phải báo cáo gì?"
 
 
-@pytest.mark.parametrize("question", [
-    "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
-    "what must THCS schools report after 2024-2025?",
-    "truong thcs phai bao cao gi sau nam hoc 2024 - 2025",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+        "what must THCS schools report after 2024-2025?",
+        "truong thcs phai bao cao gi sau nam hoc 2024 - 2025",
+    ],
+)
 def test_thcs_report_question(seed_service, question):
     a = seed_service.ask(question)
     assert not a.abstained
@@ -79,7 +93,7 @@ def test_every_marker_points_to_a_citation(seed_service):
 
 
 def test_question_naming_a_section_lists_its_items(seed_service):
-    """"Nội dung làm việc … gồm những gì?" is answered by the six items under "II. Nội dung làm
+    """ "Nội dung làm việc … gồm những gì?" is answered by the six items under "II. Nội dung làm
     việc", each cited; the retrieval ranks only some of them in its top hits."""
     a = seed_service.ask("Nội dung làm việc của Sở GDĐT Quảng Ngãi với UBND các huyện gồm những gì?")
     assert not a.abstained and len(a.citations) == 6
@@ -103,14 +117,16 @@ def test_responsibility_question_finds_the_item_naming_the_actor(seed_service):
 
 
 def test_which_document_question_leads_with_the_reference(seed_service):
-    a = seed_service.ask("Đề án tăng cường ứng dụng công nghệ thông tin và chuyển đổi số trong giáo dục và đào tạo "
-                         "được phê duyệt tại quyết định nào của Thủ tướng?")
+    a = seed_service.ask(
+        "Đề án tăng cường ứng dụng công nghệ thông tin và chuyển đổi số trong giáo dục và đào tạo "
+        "được phê duyệt tại quyết định nào của Thủ tướng?"
+    )
     assert a.answer.startswith("Văn bản: Quyết định số 131/QĐ-TTg ngày 25/01/2022.")
     assert len(a.citations) == 1 and "131/QĐ-TTg" in a.citations[0].text
 
 
 def test_which_x_question_prefers_x_with_a_value(seed_service):
-    """"… năm học nào?" is answered by the outline's subtitle "… năm học 2022-2023", not by the
+    """ "… năm học nào?" is answered by the outline's subtitle "… năm học 2022-2023", not by the
     sentence that mentions the outline with the most question words."""
     a = seed_service.ask("Đề cương báo cáo kèm theo kế hoạch làm việc yêu cầu báo cáo kết quả năm học nào?")
     assert "2022-2023" in a.answer and a.answer.startswith("Thời gian:")
@@ -123,21 +139,26 @@ def test_number_question_leads_with_number(seed_service):
 
 
 def test_follow_up_is_resolved(seed_service):
-    hist = [{"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"},
-            {"role": "assistant", "content": "Quý II/2023."}]
+    hist = [
+        {"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"},
+        {"role": "assistant", "content": "Quý II/2023."},
+    ]
     a = seed_service.ask("Còn huyện Tư Nghĩa thì sao?", hist)
     assert "Tư Nghĩa" in a.resolved_question and "Quý III/2023" in a.answer
 
 
-@pytest.mark.parametrize("question", [
-    "Mức lương tối thiểu vùng năm 2024 là bao nhiêu?",
-    "Ai là Bộ trưởng Bộ Giáo dục và Đào tạo hiện nay?",
-    "Thời tiết Quảng Ninh tuần tới thế nào?",
-    # a district the documents never name: its syllables ("Sơn", "Tịnh") are common, the name is not
-    "Sở GDĐT Quảng Ngãi làm việc với huyện Sơn Tịnh vào thời gian nào?",
-    # the directive is named, but says nothing about the fee level ("COVID-19" is not a number)
-    "Chỉ thị 04 của An Giang quy định mức học phí năm học 2021-2022 là bao nhiêu?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Mức lương tối thiểu vùng năm 2024 là bao nhiêu?",
+        "Ai là Bộ trưởng Bộ Giáo dục và Đào tạo hiện nay?",
+        "Thời tiết Quảng Ninh tuần tới thế nào?",
+        # a district the documents never name: its syllables ("Sơn", "Tịnh") are common, the name is not
+        "Sở GDĐT Quảng Ngãi làm việc với huyện Sơn Tịnh vào thời gian nào?",
+        # the directive is named, but says nothing about the fee level ("COVID-19" is not a number)
+        "Chỉ thị 04 của An Giang quy định mức học phí năm học 2021-2022 là bao nhiêu?",
+    ],
+)
 def test_abstains_when_documents_do_not_say(seed_service, question):
     a = seed_service.ask(question)
     assert a.abstained and a.answer.startswith(NOT_FOUND) and not a.citations
@@ -145,7 +166,7 @@ def test_abstains_when_documents_do_not_say(seed_service, question):
 
 
 def test_filters_reach_answers(seed_service):
-    from assistant.store import SearchFilter
+    from assistant.index.store import SearchFilter
 
     a = seed_service.ask("học bạ điện tử", flt=SearchFilter(province="Ninh Thuận"))
     assert all(r["doc_id"].startswith("ninh-thuan") for r in a.retrieved)
@@ -155,8 +176,20 @@ def test_answer_object_contract(seed_service):
     d = seed_service.ask("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?").to_dict()
     assert set(d) >= {"answer", "abstained", "citations", "retrieved", "timings_ms"}
     c = d["citations"][0]
-    assert set(c) >= {"n", "chunk_id", "doc_id", "source", "doc_title", "doc_number", "doc_date", "issuer",
-                      "section", "text", "quote", "score"}
+    assert set(c) >= {
+        "n",
+        "chunk_id",
+        "doc_id",
+        "source",
+        "doc_title",
+        "doc_number",
+        "doc_date",
+        "issuer",
+        "section",
+        "text",
+        "quote",
+        "score",
+    }
     assert "10 ngày" in d["answer"]
     assert d["timings_ms"]["total"] > 0
 
@@ -165,19 +198,31 @@ def test_uploaded_docx_subject_words_do_not_decide(warm_cache, tmp_path):
     """The question repeats the subject line ("Ngày hội đọc sách"); the paragraph that answers
     it ("gửi báo cáo … trước ngày 30/10/2024") must win over the one that repeats the subject."""
     import docx
-
-    from assistant.service import Assistant
     from conftest import settings_for
+
+    from assistant.app.service import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     d = docx.Document()
-    for p in ["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "Số: 215/PGDĐT-TH", "Tư Nghĩa, ngày 05 tháng 9 năm 2024",
-              "V/v tổ chức Ngày hội đọc sách năm học 2024-2025", "Kính gửi:", "- Các trường Tiểu học;",
-              "- Các trường THCS.", "1. Thời gian tổ chức",
-              "Các trường tổ chức Ngày hội đọc sách trong tuần từ 21/10/2024 đến 25/10/2024.", "2. Báo cáo",
-              "Các trường gửi báo cáo kết quả về Phòng GDĐT trước ngày 30/10/2024.", "Nơi nhận:", "- Như trên;",
-              "- Lưu: VT.", "TRƯỞNG PHÒNG", "Nguyễn Văn An"]:
+    for p in [
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
+        "Số: 215/PGDĐT-TH",
+        "Tư Nghĩa, ngày 05 tháng 9 năm 2024",
+        "V/v tổ chức Ngày hội đọc sách năm học 2024-2025",
+        "Kính gửi:",
+        "- Các trường Tiểu học;",
+        "- Các trường THCS.",
+        "1. Thời gian tổ chức",
+        "Các trường tổ chức Ngày hội đọc sách trong tuần từ 21/10/2024 đến 25/10/2024.",
+        "2. Báo cáo",
+        "Các trường gửi báo cáo kết quả về Phòng GDĐT trước ngày 30/10/2024.",
+        "Nơi nhận:",
+        "- Như trên;",
+        "- Lưu: VT.",
+        "TRƯỞNG PHÒNG",
+        "Nguyễn Văn An",
+    ]:
         d.add_paragraph(p)
     d.save(corpus / "ngay-hoi-doc-sach.docx")
     svc = Assistant(settings_for(warm_cache, corpus))
@@ -192,30 +237,63 @@ def test_uploaded_docx_subject_words_do_not_decide(warm_cache, tmp_path):
 
 
 def _law_hit(n, text, headings):
-    from assistant.models import Hit
+    from assistant.core.models import Hit
 
-    return Hit(f"law:{n}", "law", 0.9, text, " > ".join(headings), n, 0, len(text), "law.txt", "Luật Giáo dục",
-               "Luật", "43/2019/QH14", "2019-06-14", "Quốc hội", "", headings)
+    return Hit(
+        f"law:{n}",
+        "law",
+        0.9,
+        text,
+        " > ".join(headings),
+        n,
+        0,
+        len(text),
+        "law.txt",
+        "Luật Giáo dục",
+        "Luật",
+        "43/2019/QH14",
+        "2019-06-14",
+        "Quốc hội",
+        "",
+        headings,
+    )
 
 
 def test_section_list_ignores_the_words_that_talk_about_the_law():
-    """"Luật … quy định những quyền nào của nhà giáo?": "quy định" is how the question talks about
+    """ "Luật … quy định những quyền nào của nhà giáo?": "quy định" is how the question talks about
     the law; the section is "Quyền của nhà giáo", not a clause "… được quy định như sau"."""
-    from assistant.answer import ExtractiveAnswerer
-    from assistant.answer_model import load_model
-    from assistant.terms import TermWeights
+    from assistant.answer.answer_model import load_model
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.index.terms import TermWeights
 
     rights = ["Chương IV. NHÀ GIÁO", "Điều 70. Quyền của nhà giáo"]
-    investor = ["Chương III. NHÀ TRƯỜNG", "Điều 54. Nhà đầu tư",
-                "2. Quyền và trách nhiệm của nhà đầu tư được quy định như sau"]
-    chunks = [_law_hit(0, "a) Thông qua kế hoạch phát triển nhà trường;", investor),
-              _law_hit(1, "b) Quyết định tổng vốn góp của nhà đầu tư;", investor),
-              _law_hit(2, "1. Được giảng dạy theo chuyên môn đào tạo.", rights),
-              _law_hit(3, "2. Được đào tạo, bồi dưỡng nâng cao trình độ.", rights),
-              _law_hit(4, "3. Được nghỉ hè theo quy định của Chính phủ.", rights)]
-    texts = [c.text for c in chunks] + rights + investor + [
-        "Luật Giáo dục", "giáo dục mầm non", "giáo dục phổ thông", "Nhà giáo có nhiệm vụ giáo dục", "quyền học tập",
-        "Luật này quy định", "quy định chung"] * 5
+    investor = [
+        "Chương III. NHÀ TRƯỜNG",
+        "Điều 54. Nhà đầu tư",
+        "2. Quyền và trách nhiệm của nhà đầu tư được quy định như sau",
+    ]
+    chunks = [
+        _law_hit(0, "a) Thông qua kế hoạch phát triển nhà trường;", investor),
+        _law_hit(1, "b) Quyết định tổng vốn góp của nhà đầu tư;", investor),
+        _law_hit(2, "1. Được giảng dạy theo chuyên môn đào tạo.", rights),
+        _law_hit(3, "2. Được đào tạo, bồi dưỡng nâng cao trình độ.", rights),
+        _law_hit(4, "3. Được nghỉ hè theo quy định của Chính phủ.", rights),
+    ]
+    texts = (
+        [c.text for c in chunks]
+        + rights
+        + investor
+        + [
+            "Luật Giáo dục",
+            "giáo dục mầm non",
+            "giáo dục phổ thông",
+            "Nhà giáo có nhiệm vụ giáo dục",
+            "quyền học tập",
+            "Luật này quy định",
+            "quy định chung",
+        ]
+        * 5
+    )
     answerer = ExtractiveAnswerer(TermWeights.from_texts(texts), load_model())
     q = analyze("Luật Giáo dục quy định những quyền nào của nhà giáo?")
     units = answerer.section_list(q, list(chunks), {"law": chunks})
@@ -224,15 +302,17 @@ def test_section_list_ignores_the_words_that_talk_about_the_law():
 
 # -- the failures quoted in the answers issue, on the seeds ---------------------------------------
 def test_a_province_named_in_a_list_question_keeps_the_answer_in_its_documents(seed_service):
-    a = seed_service.ask("Những kết quả nào được dùng để đánh giá, xếp loại đơn vị, thủ trưởng đơn vị và giáo viên "
-                         "ở Quảng Ninh?")
+    a = seed_service.ask(
+        "Những kết quả nào được dùng để đánh giá, xếp loại đơn vị, thủ trưởng đơn vị và giáo viên ở Quảng Ninh?"
+    )
     assert not a.abstained and {c.doc_id for c in a.citations} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
     assert "kết quả kiểm tra chuyên môn" in a.answer
 
 
 def test_each_part_of_a_question_is_answered_and_its_numbers_are_not(seed_service):
-    a = seed_service.ask("Hội nghị quán triệt Chỉ thị 38-CT/TU của Sở GDĐT Quảng Ninh diễn ra ở đâu và có bao nhiêu "
-                         "đại biểu?")
+    a = seed_service.ask(
+        "Hội nghị quán triệt Chỉ thị 38-CT/TU của Sở GDĐT Quảng Ninh diễn ra ở đâu và có bao nhiêu đại biểu?"
+    )
     assert "Hạ Long" in a.answer and "550 đại biểu" in a.answer
     assert "Con số: 38" not in a.answer
     assert a.answer.startswith("Địa điểm: thành phố Hạ Long. Con số: 550 đại biểu.")
@@ -253,17 +333,27 @@ def test_a_document_the_index_does_not_hold_is_named_in_the_answer(seed_service)
     assert a.answer.startswith("Chưa có")
 
 
-@pytest.mark.parametrize("question,name,doc_id", [
-    ("Ai ký Chỉ thị 04/CT-UBND của UBND tỉnh An Giang?", "Lê Văn Phước", "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc"),
-    ("Ai ký thông báo kết quả cuộc họp Ban Chỉ đạo chuyển đổi số ở Ninh Thuận?", "Nguyễn Huệ Khải",
-     "ninh-thuan-2022-thong-bao-chuyen-doi-so"),
-    ("who signed notice 3677/TB-SGDDT?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
-    # the new user's misses: an English type and number, a document named by type and issuer only
-    ("Who signed the Quang Ninh notice 3677?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
-    ("Who signed Directive 04?", "Lê Văn Phước", "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc"),
-    ("ai ky cong van phong giao duc binh son", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
-    ("Ai ký công văn của Phòng GDĐT Bình Sơn?", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
-])
+@pytest.mark.parametrize(
+    "question,name,doc_id",
+    [
+        (
+            "Ai ký Chỉ thị 04/CT-UBND của UBND tỉnh An Giang?",
+            "Lê Văn Phước",
+            "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc",
+        ),
+        (
+            "Ai ký thông báo kết quả cuộc họp Ban Chỉ đạo chuyển đổi số ở Ninh Thuận?",
+            "Nguyễn Huệ Khải",
+            "ninh-thuan-2022-thong-bao-chuyen-doi-so",
+        ),
+        ("who signed notice 3677/TB-SGDDT?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
+        # the new user's misses: an English type and number, a document named by type and issuer only
+        ("Who signed the Quang Ninh notice 3677?", "Nguyễn Thành Lâm", "quang-ninh-2023-thong-bao-3677-chuyen-doi-so"),
+        ("Who signed Directive 04?", "Lê Văn Phước", "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc"),
+        ("ai ky cong van phong giao duc binh son", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
+        ("Ai ký công văn của Phòng GDĐT Bình Sơn?", "Đinh Hùng Cường", "quang-ngai-binh-son-2025-quy-hoach-tinh"),
+    ],
+)
 def test_who_signed_is_read_from_the_signature_block(seed_service, question, name, doc_id):
     a = seed_service.ask(question)
     assert not a.abstained and a.answer.startswith(f"Người ký: {name}.")
@@ -286,37 +376,47 @@ def test_a_statement_about_another_school_level_does_not_answer(seed_service):
 def test_a_person_is_named_by_the_title_asked_about(seed_service):
     a = seed_service.ask("Ai là Giám đốc Sở GDĐT Quảng Ninh?")
     assert a.answer.startswith("Giám đốc: Nguyễn Thị Thúy.")
-    c = seed_service.ask("Ai là Giám đốc Sở GDĐT Quảng Ninh có ý kiến kết luận được nêu trong Thông báo 3677? "
-                         "A. Trịnh Đình Hải B. Châu Hoài Thu C. Nguyễn Thị Thúy D. Nguyễn Thành Lâm")
+    c = seed_service.ask(
+        "Ai là Giám đốc Sở GDĐT Quảng Ninh có ý kiến kết luận được nêu trong Thông báo 3677? "
+        "A. Trịnh Đình Hải B. Châu Hoài Thu C. Nguyễn Thị Thúy D. Nguyễn Thành Lâm"
+    )
     assert c.verdict["label"] == "C"
     s = seed_service.ask("Trịnh Đình Hải là Giám đốc Sở GDĐT Quảng Ninh, đúng hay sai?")
     assert s.verdict["label"] == "Sai" and "Phó Giám đốc" in s.answer
 
 
-@pytest.mark.parametrize("statement, label", [
-    ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Cẩm Phả, đúng hay sai?", "Sai"),
-    ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Hạ Long, đúng hay sai?", "Đúng"),
-    ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?", "Sai"),
-    ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Trà Bồng vào Quý II/2023 không?", "Đúng"),
-])
+@pytest.mark.parametrize(
+    "statement, label",
+    [
+        ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Cẩm Phả, đúng hay sai?", "Sai"),
+        ("Hội nghị quán triệt Chỉ thị 38-CT/TU được tổ chức tại thành phố Hạ Long, đúng hay sai?", "Đúng"),
+        ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?", "Sai"),
+        ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Trà Bồng vào Quý II/2023 không?", "Đúng"),
+    ],
+)
 def test_a_statement_naming_another_place_is_false(seed_service, statement, label):
     assert seed_service.ask(statement).verdict["label"] == label
 
 
 def test_a_choice_is_quoted_from_the_sentence_that_says_it(seed_service):
-    a = seed_service.ask("Cuộc họp Ban Chỉ đạo chuyển đổi số Ninh Thuận diễn ra vào thời gian nào? "
-                         "A. 8h00 ngày 18/04/2022 B. 14h00 ngày 18/04/2022 C. 8h00 ngày 20/04/2022 D. 8h00 ngày 18/05/2022")
+    a = seed_service.ask(
+        "Cuộc họp Ban Chỉ đạo chuyển đổi số Ninh Thuận diễn ra vào thời gian nào? "
+        "A. 8h00 ngày 18/04/2022 B. 14h00 ngày 18/04/2022 C. 8h00 ngày 20/04/2022 D. 8h00 ngày 18/05/2022"
+    )
     assert a.verdict["label"] == "A" and "8h00 ngày 18/04/2022" in a.citations[0].quote
 
 
-@pytest.mark.parametrize("question", [
-    # the document says to choose schools, and names none
-    "Sở GDĐT Ninh Thuận đã chọn những trường nào làm điểm về chuyển đổi số?",
-    # the 100% is for tiểu học; THPT is only "khuyến khích" in another clause of the sentence
-    "Quảng Ninh đặt mục tiêu tỷ lệ học sinh THPT học 2 buổi/ngày đạt bao nhiêu phần trăm vào năm 2025?",
-    # the plan gives the quarter, which the question already names, and no day
-    "Sở GDĐT làm việc với huyện Trà Bồng vào ngày nào trong Quý II/2023?",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        # the document says to choose schools, and names none
+        "Sở GDĐT Ninh Thuận đã chọn những trường nào làm điểm về chuyển đổi số?",
+        # the 100% is for tiểu học; THPT is only "khuyến khích" in another clause of the sentence
+        "Quảng Ninh đặt mục tiêu tỷ lệ học sinh THPT học 2 buổi/ngày đạt bao nhiêu phần trăm vào năm 2025?",
+        # the plan gives the quarter, which the question already names, and no day
+        "Sở GDĐT làm việc với huyện Trà Bồng vào ngày nào trong Quý II/2023?",
+    ],
+)
 def test_near_misses_are_declined(seed_service, question):
     assert seed_service.ask(question).abstained
 
@@ -328,8 +428,10 @@ def test_a_list_of_named_places_is_answered_by_names(seed_service):
 
 def test_a_document_cited_by_an_indexed_one_is_answered_from_it(seed_service):
     # Chỉ thị 38-CT/TU is not indexed; Thông báo 3677 reports on its conference and gives its date
-    a = seed_service.ask("Chỉ thị số 38-CT/TU của Ban Thường vụ Tỉnh ủy Quảng Ninh được ban hành ngày nào? "
-                         "A. 05/9/2023 B. 10/11/2023 C. 12/12/2023 D. 15/12/2023")
+    a = seed_service.ask(
+        "Chỉ thị số 38-CT/TU của Ban Thường vụ Tỉnh ủy Quảng Ninh được ban hành ngày nào? "
+        "A. 05/9/2023 B. 10/11/2023 C. 12/12/2023 D. 15/12/2023"
+    )
     assert a.verdict["label"] == "A" and a.scope["cited"] == "Chỉ thị số 38-CT/TU"
     # the answer says where it comes from ("Theo Thông báo số 3677/TB-SGDDT …"); no preamble about
     # the directive it does not hold (scope.cited keeps that for scripts)
@@ -346,17 +448,24 @@ def test_who_signed_a_document_nobody_indexed_is_declined(seed_service):
 
 
 def test_who_signed_a_document_without_a_signature_block_is_not_another_ones_signer(warm_cache, tmp_path):
-    from assistant.service import Assistant
     from conftest import settings_for
+
+    from assistant.app.service import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    (corpus / "ky.txt").write_text("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n\nSố: 215/PGDĐT-TH\n\nTư Nghĩa, ngày 05 tháng 9 năm 2024"
-                                   "\n\nV/v tổ chức Ngày hội đọc sách\n\n1. Các trường tổ chức Ngày hội đọc sách.\n\n"
-                                   "Nơi nhận:\n\n- Lưu: VT.\n\nTRƯỞNG PHÒNG\n\nNguyễn Văn An\n", encoding="utf-8")
-    (corpus / "khong-ky.txt").write_text("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n\nSố: 216/PGDĐT-TH\n\nTư Nghĩa, ngày 06 tháng 9 "
-                                         "năm 2024\n\nV/v tổ chức Ngày hội thể thao\n\n1. Các trường tổ chức Ngày hội "
-                                         "thể thao.\n", encoding="utf-8")
+    (corpus / "ky.txt").write_text(
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n\nSố: 215/PGDĐT-TH\n\nTư Nghĩa, ngày 05 tháng 9 năm 2024"
+        "\n\nV/v tổ chức Ngày hội đọc sách\n\n1. Các trường tổ chức Ngày hội đọc sách.\n\n"
+        "Nơi nhận:\n\n- Lưu: VT.\n\nTRƯỞNG PHÒNG\n\nNguyễn Văn An\n",
+        encoding="utf-8",
+    )
+    (corpus / "khong-ky.txt").write_text(
+        "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n\nSố: 216/PGDĐT-TH\n\nTư Nghĩa, ngày 06 tháng 9 "
+        "năm 2024\n\nV/v tổ chức Ngày hội thể thao\n\n1. Các trường tổ chức Ngày hội "
+        "thể thao.\n",
+        encoding="utf-8",
+    )
     svc = Assistant(settings_for(warm_cache, corpus))
     svc.ingest([corpus], progress=False)
     assert svc.ask("Ai ký Công văn 215/PGDĐT-TH?").answer.startswith("Người ký: Nguyễn Văn An.")
@@ -378,8 +487,10 @@ def test_a_document_number_question_without_diacritics(seed_service):
 
 
 def test_english_question_about_people_by_title(seed_service):
-    a = seed_service.ask("Which deputy directors of the Quang Ninh Department of Education and Training "
-                         "presented the directives at the conference?")
+    a = seed_service.ask(
+        "Which deputy directors of the Quang Ninh Department of Education and Training "
+        "presented the directives at the conference?"
+    )
     assert a.answer.startswith("Phó Giám đốc: Trịnh Đình Hải, Châu Hoài Thu.")
 
 
@@ -392,8 +503,10 @@ def test_how_many_days_before_is_a_count(seed_service):
 def test_when_a_document_takes_effect(seed_service):
     # the subject line's words ("nhiệm vụ năm học 2021-2022") are repeated by the preamble, not by
     # the clause that answers
-    for q in ("Chỉ thị về nhiệm vụ năm học 2021-2022 của UBND tỉnh An Giang có hiệu lực từ khi nào?",
-              "When does An Giang's directive on the 2021-2022 school year tasks take effect?"):
+    for q in (
+        "Chỉ thị về nhiệm vụ năm học 2021-2022 của UBND tỉnh An Giang có hiệu lực từ khi nào?",
+        "When does An Giang's directive on the 2021-2022 school year tasks take effect?",
+    ):
         a = seed_service.ask(q)
         assert "có hiệu lực sau 10 ngày" in a.answer, q
 
@@ -406,17 +519,19 @@ def test_a_program_named_by_its_year_is_not_a_time(seed_service):
 def test_a_statement_about_a_school_level_is_checked_against_that_levels_rule(seed_service):
     # the paragraph allows online teaching in general, then says "Đối với giáo dục mầm non, không
     # áp dụng hình thức dạy học trực tuyến": the specific rule governs a statement about mầm non
-    a = seed_service.ask("Theo Chỉ thị 04 của An Giang, trẻ mầm non cũng được học trực tuyến khi dịch bệnh "
-                         "phức tạp, đúng hay sai?")
+    a = seed_service.ask(
+        "Theo Chỉ thị 04 của An Giang, trẻ mầm non cũng được học trực tuyến khi dịch bệnh phức tạp, đúng hay sai?"
+    )
     assert a.verdict["label"] == "Sai" and "Đối với giáo dục mầm non" in a.citations[0].quote
 
 
 def test_a_document_named_in_passing_need_not_be_repeated_by_the_answer(warm_cache, tmp_path):
-    """"Hội nghị triển khai Kế hoạch 45-KH/TU …" names the conference by the plan it carried out:
+    """ "Hội nghị triển khai Kế hoạch 45-KH/TU …" names the conference by the plan it carried out:
     the sentence that answers ("Tham dự hội nghị có 320 đại biểu") need not name the plan, and no
     preamble says the plan is not indexed."""
-    from assistant.service import Assistant
     from conftest import settings_for
+
+    from assistant.app.service import Assistant
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -427,7 +542,9 @@ def test_a_document_named_in_passing_need_not_be_repeated_by_the_answer(warm_cac
         "Kế hoạch số 45-KH/TU ngày 02/8/2024 của Tỉnh ủy về phát triển giáo dục vùng cao.\n\n"
         "Tham dự hội nghị có 320 đại biểu là cán bộ quản lý các trường phổ thông dân tộc nội trú.\n\n"
         "1. Các trường rà soát đội ngũ giáo viên dạy tiếng dân tộc thiểu số.\n\n"
-        "2. Các phòng giáo dục báo cáo kết quả trước ngày 15/12/2024.\n", encoding="utf-8")
+        "2. Các phòng giáo dục báo cáo kết quả trước ngày 15/12/2024.\n",
+        encoding="utf-8",
+    )
     svc = Assistant(settings_for(warm_cache, corpus))
     svc.ingest([corpus], progress=False)
     a = svc.ask("Hội nghị triển khai Kế hoạch 45-KH/TU của Hà Giang có bao nhiêu đại biểu?")

@@ -1,12 +1,13 @@
 """Answers over laws beside the directives: the failures quoted in the answers issue, on an index
 of the five seeds and excerpts of real laws (tests/data/laws: Luật Giáo dục 2019 Điều 13–14,
 25–29, 70–73, 75, 84–85; Luật Cư trú Điều 26–28; the title of Luật Thanh niên)."""
+
 import shutil
 
 import pytest
-
-from assistant.service import Assistant
 from conftest import CORPUS, ROOT, settings_for
+
+from assistant.app.service import Assistant
 
 LAWS = ROOT / "tests" / "data" / "laws"
 
@@ -70,15 +71,19 @@ def test_statement_to_verify_quotes_the_provision_and_shows_the_difference(law_s
 
 
 def test_a_value_that_belongs_to_another_case_is_false(law_service):
-    a = law_service.ask("Theo Luật Giáo dục 2019, giáo viên tiểu học chỉ cần có bằng tốt nghiệp cao đẳng sư phạm "
-                        "là đạt chuẩn, đúng hay sai?")
+    a = law_service.ask(
+        "Theo Luật Giáo dục 2019, giáo viên tiểu học chỉ cần có bằng tốt nghiệp cao đẳng sư phạm "
+        "là đạt chuẩn, đúng hay sai?"
+    )
     assert a.verdict["label"] == "Sai"
     assert a.citations[0].locator.startswith("Điều 72")
 
 
 def test_multiple_choice_picks_the_supported_choice(law_service):
-    a = law_service.ask("Trường mẫu giáo nhận trẻ em trong độ tuổi nào? A. Từ 03 tháng tuổi đến 03 tuổi "
-                        "B. Từ 03 tuổi đến 06 tuổi C. Từ 06 tuổi đến 11 tuổi D. Từ 11 tuổi đến 15 tuổi")
+    a = law_service.ask(
+        "Trường mẫu giáo nhận trẻ em trong độ tuổi nào? A. Từ 03 tháng tuổi đến 03 tuổi "
+        "B. Từ 03 tuổi đến 06 tuổi C. Từ 06 tuổi đến 11 tuổi D. Từ 11 tuổi đến 15 tuổi"
+    )
     assert a.verdict["label"] == "B" and a.answer.startswith("Đáp án: B")
     assert a.citations and a.citations[0].locator.startswith("Điều 26")
 
@@ -97,16 +102,20 @@ def test_a_provision_that_defers_to_another_is_not_the_answer(law_service):
 
 
 def test_english_question_quoting_vietnamese_terms(law_service):
-    a = law_service.ask("Under the 2019 Education Law, how many school years does lower secondary education "
-                        "(giáo dục trung học cơ sở) last?")
+    a = law_service.ask(
+        "Under the 2019 Education Law, how many school years does lower secondary education "
+        "(giáo dục trung học cơ sở) last?"
+    )
     assert not a.abstained and "04 năm học" in a.answer
     assert a.citations[0].locator.startswith("Điều 28")
 
 
 def test_each_part_is_answered_even_without_a_number(law_service):
     # the second part's answer is a duration with no number ("bằng thời gian đào tạo")
-    a = law_service.ask("Sinh viên sư phạm được hỗ trợ học phí, nếu sau bao lâu kể từ khi tốt nghiệp không công tác "
-                        "trong ngành giáo dục thì phải bồi hoàn, và thời hạn hoàn trả tối đa là bao lâu?")
+    a = law_service.ask(
+        "Sinh viên sư phạm được hỗ trợ học phí, nếu sau bao lâu kể từ khi tốt nghiệp không công tác "
+        "trong ngành giáo dục thì phải bồi hoàn, và thời hạn hoàn trả tối đa là bao lâu?"
+    )
     assert "02 năm" in a.answer and "Thời hạn hoàn trả tối đa bằng thời gian đào tạo" in a.answer
 
 
@@ -116,10 +125,10 @@ def test_english_which_date(law_service):
 
 
 def test_a_count_is_declined_when_no_chosen_statement_holds_it():
-    from assistant.answer import ExtractiveAnswerer
-    from assistant.features import Unit
-    from assistant.models import Hit
-    from assistant.query import analyze
+    from assistant.answer.extractive import ExtractiveAnswerer
+    from assistant.answer.features import Unit
+    from assistant.core.models import Hit
+    from assistant.question.query import analyze
 
     def declined(q, text: str) -> bool:
         hit = Hit("c", "d", 1.0, text, "", 0, 0, len(text), "d.txt", "", "", "", "", "", "")

@@ -1,12 +1,12 @@
 """The HTTP API against a real server process on a free port."""
+
 import json
-import urllib.parse
 import subprocess
 import sys
+import urllib.parse
 
 import httpx
 import pytest
-
 from conftest import CORPUS, ROOT, Server
 
 KEY = "khoa-bi-mat"
@@ -36,8 +36,9 @@ def test_health_and_docs(server):
 
 
 def test_ask(server):
-    r = httpx.post(server.url + "/v1/ask", json={"question": "what must THCS schools report after 2024-2025?"},
-                   timeout=30)
+    r = httpx.post(
+        server.url + "/v1/ask", json={"question": "what must THCS schools report after 2024-2025?"}, timeout=30
+    )
     assert r.status_code == 200
     a = r.json()
     assert not a["abstained"] and "học bạ điện tử" in a["answer"].lower()
@@ -45,18 +46,29 @@ def test_ask(server):
 
 
 def test_ask_with_history_and_filters(server):
-    r = httpx.post(server.url + "/v1/ask", timeout=30, json={
-        "question": "Còn huyện Tư Nghĩa thì sao?",
-        "history": [{"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"}],
-        "filters": {"doc_types": ["Kế hoạch"]}})
+    r = httpx.post(
+        server.url + "/v1/ask",
+        timeout=30,
+        json={
+            "question": "Còn huyện Tư Nghĩa thì sao?",
+            "history": [
+                {"role": "user", "content": "Sở GDĐT Quảng Ngãi làm việc với huyện Bình Sơn vào thời gian nào?"}
+            ],
+            "filters": {"doc_types": ["Kế hoạch"]},
+        },
+    )
     a = r.json()
     assert "Quý III/2023" in a["answer"] and {x["doc_type"] for x in a["retrieved"]} == {"Kế hoạch"}
 
 
 def test_ask_stream(server):
     events = []
-    with httpx.stream("POST", server.url + "/v1/ask", json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?",
-                                                             "stream": True}, timeout=30) as r:
+    with httpx.stream(
+        "POST",
+        server.url + "/v1/ask",
+        json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "stream": True},
+        timeout=30,
+    ) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         name = None
         for line in r.iter_lines():
@@ -88,8 +100,11 @@ def _read_docx(data: bytes):
 
 
 def test_draft_as_json_and_as_word(server):
-    body = {"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?", "recipient": "Các trường THCS",
-            "sender": "Phòng Giáo dục và Đào tạo huyện Bình Sơn"}
+    body = {
+        "question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+        "recipient": "Các trường THCS",
+        "sender": "Phòng Giáo dục và Đào tạo huyện Bình Sơn",
+    }
     r = httpx.post(server.url + "/v1/draft", json=body, timeout=60)
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     data = r.json()
@@ -109,8 +124,10 @@ def test_draft_as_json_and_as_word(server):
         assert "Độc lập - Tự do - Hạnh phúc" in head[1] and "ngày" in head[1]
         assert "Kính gửi: Các trường THCS" in text
         for c in data["answer"]["citations"]:  # every reference comes from a cited document's metadata
-            assert f"Căn cứ {c['doc_type']} số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của {c['issuer']};" \
+            assert (
+                f"Căn cứ {c['doc_type']} số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của {c['issuer']};"
                 in text
+            )
         notes = json.loads(urllib.parse.unquote(r.headers["x-draft-notes"]))
         assert notes == data["notes"]
         assert "Nơi nhận:" in word.tables[1].rows[0].cells[0].text
@@ -121,16 +138,25 @@ def test_draft_as_json_and_as_word(server):
 
 
 def test_draft_without_a_basis_is_refused(server):
-    r = httpx.post(server.url + "/v1/draft", json={"question": "Lịch thi đấu bóng đá World Cup 2030 là gì?",
-                                                    "format": "docx"}, timeout=60)
+    r = httpx.post(
+        server.url + "/v1/draft",
+        json={"question": "Lịch thi đấu bóng đá World Cup 2030 là gì?", "format": "docx"},
+        timeout=60,
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "nothing_to_cite"
 
 
 def _cli(*args, env=None):
     import os
 
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_cli_answers_through_the_server_that_holds_the_index(server):
@@ -148,10 +174,13 @@ def test_cli_answers_through_the_server_that_holds_the_index(server):
     assert off.returncode == 1 and "ASSISTANT_SERVER_URL" in off.stderr and "Traceback" not in off.stderr
 
 
-@pytest.mark.parametrize("body,status,code", [
-    ({"question": "   "}, 400, "invalid_question"),
-    ({"question": "x" * 1001}, 413, "invalid_question"),
-])
+@pytest.mark.parametrize(
+    "body,status,code",
+    [
+        ({"question": "   "}, 400, "invalid_question"),
+        ({"question": "x" * 1001}, 413, "invalid_question"),
+    ],
+)
 def test_bad_questions(server, body, status, code):
     r = httpx.post(server.url + "/v1/ask", json=body)
     assert r.status_code == status and r.json()["error"]["code"] == code
@@ -159,8 +188,9 @@ def test_bad_questions(server, body, status, code):
 
 
 def test_search(server):
-    r = httpx.post(server.url + "/v1/search", json={"query": "học bạ điện tử", "k": 3,
-                                                    "filters": {"province": "Quảng Ngãi"}})
+    r = httpx.post(
+        server.url + "/v1/search", json={"query": "học bạ điện tử", "k": 3, "filters": {"province": "Quảng Ngãi"}}
+    )
     hits = r.json()["hits"]
     assert hits[0]["doc_id"] == "quang-ngai-binh-son-2025-quy-hoach-tinh"
     assert all(h["doc_id"].startswith("quang-ngai") for h in hits)
@@ -178,8 +208,10 @@ def test_documents(server):
 
 
 def test_upload_search_delete(server):
-    text = ("Số: 99/CV-PGDĐT\n\nTư Nghĩa, ngày 10 tháng 3 năm 2025\n\nV/v tổ chức ngày hội bơi lội an toàn\n\n"
-            "1. Các trường tổ chức ngày hội bơi lội an toàn cho học sinh trước ngày 15/5/2025.")
+    text = (
+        "Số: 99/CV-PGDĐT\n\nTư Nghĩa, ngày 10 tháng 3 năm 2025\n\nV/v tổ chức ngày hội bơi lội an toàn\n\n"
+        "1. Các trường tổ chức ngày hội bơi lội an toàn cho học sinh trước ngày 15/5/2025."
+    )
     files = {"file": ("ngay-hoi-boi-loi.txt", text.encode(), "text/plain")}
     assert httpx.post(server.url + "/v1/documents", files=files).status_code == 401
     assert httpx.post(server.url + "/v1/documents", files=files, headers={"X-API-Key": "sai"}).status_code == 401
@@ -199,15 +231,19 @@ def test_upload_search_delete(server):
     assert httpx.get(server.url + "/v1/documents/ngay-hoi-boi-loi").status_code == 404
 
 
-@pytest.mark.parametrize("name,data,status,code", [
-    ("bang.xlsx", b"PK..", 415, "unsupported_type"),
-    ("lon.txt", "Nội dung dài. ".encode() * 5000, 413, "file_too_large"),
-    ("rong.txt", b"", 422, "unreadable_file"),
-    ("../../thoat-ra.txt", "Số: 1/KH\n\nNội dung kế hoạch cụ thể.".encode(), 201, None),
-])
+@pytest.mark.parametrize(
+    "name,data,status,code",
+    [
+        ("bang.xlsx", b"PK..", 415, "unsupported_type"),
+        ("lon.txt", "Nội dung dài. ".encode() * 5000, 413, "file_too_large"),
+        ("rong.txt", b"", 422, "unreadable_file"),
+        ("../../thoat-ra.txt", "Số: 1/KH\n\nNội dung kế hoạch cụ thể.".encode(), 201, None),
+    ],
+)
 def test_upload_errors_and_safe_names(server, name, data, status, code):
-    r = httpx.post(server.url + "/v1/documents", files={"file": (name, data, "text/plain")},
-                   headers={"X-API-Key": KEY}, timeout=60)
+    r = httpx.post(
+        server.url + "/v1/documents", files={"file": (name, data, "text/plain")}, headers={"X-API-Key": KEY}, timeout=60
+    )
     assert r.status_code == status, r.text
     if code:
         assert r.json()["error"]["code"] == code
@@ -227,8 +263,12 @@ def test_feedback_roundtrip(server):
 
 def test_document_view_escapes_html(server):
     text = "Số: 7/TB-SGDĐT\n\nHuế, ngày 1 tháng 1 năm 2025\n\n1. Nội dung <script>alert('x')</script> cần hiển thị an toàn."
-    r = httpx.post(server.url + "/v1/documents", files={"file": ("xss.txt", text.encode(), "text/plain")},
-                   headers={"X-API-Key": KEY}, timeout=60)
+    r = httpx.post(
+        server.url + "/v1/documents",
+        files={"file": ("xss.txt", text.encode(), "text/plain")},
+        headers={"X-API-Key": KEY},
+        timeout=60,
+    )
     assert r.status_code == 201
     page = httpx.get(server.url + "/documents/xss/view").text
     assert "<script>alert" not in page and "&lt;script&gt;alert" in page
@@ -236,8 +276,13 @@ def test_document_view_escapes_html(server):
 
 
 def test_cli_ingest_while_server_holds_index(server):
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(server.corpus), "--index",
-                        str(server.index)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "assistant", "ingest", str(server.corpus), "--index", str(server.index)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 1
     assert "đang được một tiến trình khác sử dụng" in r.stderr and "Traceback" not in r.stderr
 
@@ -255,12 +300,18 @@ def test_missing_index(tmp_path):
 def test_the_document_view_shows_each_heading_once(server):
     import re
 
-    text = ("SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH HÀ GIANG\n\nSố: 12/KH-SGDĐT\n\nHà Giang, ngày 01 tháng 10 năm 2024\n\n"
-            "KẾ HOẠCH\n\nKiểm tra cuối năm học\n\nI. MỤC ĐÍCH\n\n1. Đánh giá chất lượng dạy học.\n\n"
-            "2. Rút kinh nghiệm cho năm học sau.\n\nII. NỘI DUNG\n\n1. Kiểm tra hồ sơ chuyên môn của giáo viên, gồm:\n\n"
-            "a) Sổ điểm điện tử;\n\nb) Học bạ của học sinh.\n\n2. Kiểm tra cơ sở vật chất.\n")
-    r = httpx.post(server.url + "/v1/documents", files={"file": ("xem-van-ban.txt", text.encode(), "text/plain")},
-                   headers={"X-API-Key": KEY}, timeout=60)
+    text = (
+        "SỞ GIÁO DỤC VÀ ĐÀO TẠO TỈNH HÀ GIANG\n\nSố: 12/KH-SGDĐT\n\nHà Giang, ngày 01 tháng 10 năm 2024\n\n"
+        "KẾ HOẠCH\n\nKiểm tra cuối năm học\n\nI. MỤC ĐÍCH\n\n1. Đánh giá chất lượng dạy học.\n\n"
+        "2. Rút kinh nghiệm cho năm học sau.\n\nII. NỘI DUNG\n\n1. Kiểm tra hồ sơ chuyên môn của giáo viên, gồm:\n\n"
+        "a) Sổ điểm điện tử;\n\nb) Học bạ của học sinh.\n\n2. Kiểm tra cơ sở vật chất.\n"
+    )
+    r = httpx.post(
+        server.url + "/v1/documents",
+        files={"file": ("xem-van-ban.txt", text.encode(), "text/plain")},
+        headers={"X-API-Key": KEY},
+        timeout=60,
+    )
     assert r.status_code == 201, r.text
     paragraphs = httpx.get(server.url + "/v1/documents/xem-van-ban", timeout=30).json()["paragraphs"]
     cited = next(p for p in paragraphs if p["text"].startswith("b) Học bạ"))
@@ -277,6 +328,16 @@ def test_the_document_view_shows_each_heading_once(server):
     focus = re.search(r'<div id="([^"]+)" class="para focus">(.*?)</div>', page)
     assert focus and focus.group(1) == cited["chunk_id"] and "Học bạ của học sinh" in focus.group(2)
     # paragraphs come under their headings, in document order
-    order = [page.index(s) for s in ("MỤC ĐÍCH", "Đánh giá chất lượng", "NỘI DUNG", "Kiểm tra hồ sơ", "Sổ điểm",
-                                     "Học bạ của học sinh", "Kiểm tra cơ sở vật chất")]
+    order = [
+        page.index(s)
+        for s in (
+            "MỤC ĐÍCH",
+            "Đánh giá chất lượng",
+            "NỘI DUNG",
+            "Kiểm tra hồ sơ",
+            "Sổ điểm",
+            "Học bạ của học sinh",
+            "Kiểm tra cơ sở vật chất",
+        )
+    ]
     assert order == sorted(order)

@@ -3,9 +3,9 @@ import unicodedata
 from collections import Counter
 
 import pytest
-
-from assistant.cleaning import clean_text
 from conftest import CORPUS
+
+from assistant.ingest.cleaning import clean_text
 
 SEEDS = sorted(CORPUS.glob("*.txt"))
 
@@ -47,8 +47,9 @@ def test_hard_wrapped_lines_rejoined():
     paragraphs = text.split("\n\n")
     assert "Số: 04/CT-UBND" in paragraphs
     assert "An Giang, ngày 14 tháng 9 năm 2021" in paragraphs
-    assert any(p.startswith("Năm học 2021-2022 là năm đầu tiên ngành Giáo dục và Đào tạo (GDĐT) thực hiện")
-               for p in paragraphs)
+    assert any(
+        p.startswith("Năm học 2021-2022 là năm đầu tiên ngành Giáo dục và Đào tạo (GDĐT) thực hiện") for p in paragraphs
+    )
     assert "9. Đẩy mạnh công tác truyền thông" in paragraphs  # heading not glued to its body
     assert "|" not in text and "-------" not in text
 

@@ -1,25 +1,55 @@
 """The command line as a user meets it: Vietnamese help, clean output in pipes, a Word reply."""
+
 import os
 import re
 import subprocess
 import sys
 
 import pytest
-
 from conftest import CORPUS, ROOT
 
-ENGLISH = ["Show this message", "Usage", "Options", "Arguments", "Commands", "[default", "[required]",
-           "<bool>", "<str>", "<int>", "<path>", "Missing argument", "Error"]
+ENGLISH = [
+    "Show this message",
+    "Usage",
+    "Options",
+    "Arguments",
+    "Commands",
+    "[default",
+    "[required]",
+    "<bool>",
+    "<str>",
+    "<int>",
+    "<path>",
+    "Missing argument",
+    "Error",
+]
 
 
 def cli(*args, env=None, timeout=180):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout,
-                          env={**os.environ, "ASSISTANT_SERVER_URL": "off", "COLUMNS": "100", **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "ASSISTANT_SERVER_URL": "off", "COLUMNS": "100", **(env or {})},
+    )
 
 
-COMMANDS = [[], ["ingest"], ["docs"], ["search"], ["ask"], ["draft"], ["eval"], ["serve"], ["bench"],
-            ["bench", "ingest"], ["bench", "query"], ["bench", "load"]]
+COMMANDS = [
+    [],
+    ["ingest"],
+    ["docs"],
+    ["search"],
+    ["ask"],
+    ["draft"],
+    ["eval"],
+    ["serve"],
+    ["bench"],
+    ["bench", "ingest"],
+    ["bench", "query"],
+    ["bench", "load"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "assistant")
@@ -56,15 +86,27 @@ def test_draft_writes_a_word_reply(seed_index, tmp_path):
     import docx
 
     out = tmp_path / "tra-loi.docx"
-    r = cli("draft", "Trường THCS phải báo cáo gì sau năm học 2024-2025?", "-o", str(out), "--index", str(seed_index),
-            "--recipient", "Các trường THCS trên địa bàn huyện", "--sender", "Phòng Giáo dục và Đào tạo huyện Bình Sơn")
+    r = cli(
+        "draft",
+        "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+        "-o",
+        str(out),
+        "--index",
+        str(seed_index),
+        "--recipient",
+        "Các trường THCS trên địa bàn huyện",
+        "--sender",
+        "Phòng Giáo dục và Đào tạo huyện Bình Sơn",
+    )
     assert r.returncode == 0, r.stderr
     word = docx.Document(str(out))
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Kính gửi: Các trường THCS trên địa bàn huyện" in text
     # the header has no number and only a month: the draft asks for them instead of writing "…/PGDDĐT"
-    assert ("Căn cứ Công văn số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của Phòng Giáo dục và Đào tạo "
-            "huyện Bình Sơn;") in text
+    assert (
+        "Căn cứ Công văn số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của Phòng Giáo dục và Đào tạo "
+        "huyện Bình Sơn;"
+    ) in text
     assert "chưa rõ số hiệu (văn bản ghi “/PGDDĐT”), ngày ban hành" in r.stderr  # and says so
     assert "Học bạ điện tử" in text and "(theo mục 4 Công văn của Phòng Giáo dục và Đào tạo huyện Bình Sơn)" in text
     head = word.tables[0].rows[0].cells
@@ -87,13 +129,21 @@ def test_a_draft_reply_to_a_statement_gives_the_verdict(seed_index, tmp_path):
     import docx
 
     out = tmp_path / "ml.docx"
-    r = cli("draft", "Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?", "-o", str(out),
-            "--index", str(seed_index))
+    r = cli(
+        "draft",
+        "Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?",
+        "-o",
+        str(out),
+        "--index",
+        str(seed_index),
+    )
     assert r.returncode == 0, r.stderr
     word = docx.Document(str(out))
     text = "\n".join(p.text for p in word.paragraphs)
     assert "Nhận định: Sai" in text and "huyện Minh Long" in text
-    assert "V/v làm rõ thông tin Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long" in word.tables[0].rows[0].cells[0].text
+    assert (
+        "V/v làm rõ thông tin Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long" in word.tables[0].rows[0].cells[0].text
+    )
 
 
 def test_ingest_indexes_the_rest_and_fails_when_a_file_failed(warm_cache, tmp_path):
@@ -116,8 +166,8 @@ def test_ingest_indexes_the_rest_and_fails_when_a_file_failed(warm_cache, tmp_pa
 def test_every_help_text_has_its_english():
     from typer.main import get_command
 
-    from assistant import lang
-    from assistant.cli import app
+    from assistant.app.cli import app
+    from assistant.core import lang
 
     assert lang.localize(get_command(app)) == []  # a help text added without English fails here
 
@@ -151,11 +201,20 @@ def test_the_cli_checks_what_it_reads_in_process(seed_index, tmp_path):
     """Without a server (the index opened in-process): the API's limits, exit 2, no traceback."""
     history = tmp_path / "h.json"
     history.write_text('[{"role": "hacker", "content": 5}]', encoding="utf-8")
-    cases = [(["ask", "h\udcffc"], "UTF-8"), (["ask", "Khi nào?", "--history", str(history)], "không đúng dạng"),
-             (["ask", "Khi nào?", "--history", "/dev/zero"], "quá lớn"),
-             (["ask", "Khi nào?", "--doc", "khong-co"], "assistant docs"), (["search", "a", "-k", "100000"], "1 đến 50")]
+    cases = [
+        (["ask", "h\udcffc"], "UTF-8"),
+        (["ask", "Khi nào?", "--history", str(history)], "không đúng dạng"),
+        (["ask", "Khi nào?", "--history", "/dev/zero"], "quá lớn"),
+        (["ask", "Khi nào?", "--doc", "khong-co"], "assistant docs"),
+        (["search", "a", "-k", "100000"], "1 đến 50"),
+    ]
     for args, expected in cases:
-        r = subprocess.run([sys.executable, "-m", "assistant.cli", *args, "--index", str(seed_index)], cwd=ROOT,
-                           capture_output=True, timeout=120, env={**os.environ, "ASSISTANT_SERVER_URL": "off"})
+        r = subprocess.run(
+            [sys.executable, "-m", "assistant", *args, "--index", str(seed_index)],
+            cwd=ROOT,
+            capture_output=True,
+            timeout=120,
+            env={**os.environ, "ASSISTANT_SERVER_URL": "off"},
+        )
         err = r.stderr.decode("utf-8", "replace")
         assert r.returncode == 2 and expected in err and "Traceback" not in err, (args, r.returncode, err[-400:])

@@ -1,15 +1,16 @@
-"""Diacritics restoration (assistant/diacritics.py): the model is learned from the index's own
+"""Diacritics restoration (assistant/index/diacritics.py): the model is learned from the index's own
 text, so a question typed without accents about the names and phrases of a new document is read
 with them; the counts follow the documents (re-ingested, removed). On two short documents written
 for these tests."""
+
 from __future__ import annotations
 
 import pytest
-
-from assistant.diacritics import Restorer, count_ngrams, expand
-from assistant.query import analyze
-from assistant.service import Assistant
 from conftest import settings_for
+
+from assistant.app.service import Assistant
+from assistant.index.diacritics import Restorer, count_ngrams, expand
+from assistant.question.query import analyze
 
 DIRECTIVE = """ỦY BAN NHÂN DÂN
 TỈNH HÒA LÂM
@@ -59,8 +60,14 @@ def test_the_decoder_restores_from_what_it_was_taught():
 
 def test_counts_are_syllable_trigrams_of_runs_between_punctuation():
     c = count_ngrams(["Chỉ thị 07, có hiệu lực."])
-    assert c == {"<s> <s> chỉ": 1, "<s> chỉ thị": 1, "chỉ thị <n>": 1,  # the comma ends a run
-                 "<s> <s> có": 1, "<s> có hiệu": 1, "có hiệu lực": 1}
+    assert c == {
+        "<s> <s> chỉ": 1,
+        "<s> chỉ thị": 1,
+        "chỉ thị <n>": 1,  # the comma ends a run
+        "<s> <s> có": 1,
+        "<s> có hiệu": 1,
+        "có hiệu lực": 1,
+    }
     e = expand(c)
     assert e["có hiệu"] == 1 and e["<s> có"] == 1 and e["lực"] == 1 and e["<s>"] == 2 and e["<s> <s>"] == 2
 
@@ -98,10 +105,12 @@ def service(tmp_path_factory, seed_index):
 
 
 def test_an_unaccented_question_is_answered_from_the_right_paragraph(service):
-    a = service.ask("Chi thi 07/CT-UBND cua tinh Hoa Lam: cac truong phai kiem tra he thong phong chay chua chay "
-                    "truoc ngay nao?")
-    assert a.restored_question == ("Chỉ thị 07/CT-UBND của tỉnh Hòa Lâm: các trường phải kiểm tra hệ thống "
-                                   "phòng cháy chữa cháy trước ngày nào?")
+    a = service.ask(
+        "Chi thi 07/CT-UBND cua tinh Hoa Lam: cac truong phai kiem tra he thong phong chay chua chay truoc ngay nao?"
+    )
+    assert a.restored_question == (
+        "Chỉ thị 07/CT-UBND của tỉnh Hòa Lâm: các trường phải kiểm tra hệ thống phòng cháy chữa cháy trước ngày nào?"
+    )
     assert a.to_dict()["restored_question"] == a.restored_question
     assert not a.abstained and "30 tháng 11 năm 2025" in a.answer
     assert a.citations[0].doc_id == "ct-07-an-toan-truong-hoc" and a.citations[0].text.startswith("2. Các trường")
@@ -118,8 +127,9 @@ def test_the_counts_follow_the_documents(service, tmp_path):
     assert service.terms.ngram_versions() == versions
     # a new version of a document replaces its counts
     corpus = service.settings.corpus_dir
-    (corpus / "tb-215-tiem-chung.txt").write_text(NOTICE.replace("Đinh Thị Vũ Yên", "Trịnh Khắc Đoàn"),
-                                                   encoding="utf-8")
+    (corpus / "tb-215-tiem-chung.txt").write_text(
+        NOTICE.replace("Đinh Thị Vũ Yên", "Trịnh Khắc Đoàn"), encoding="utf-8"
+    )
     service.ingest([corpus], progress=False)
     counts = service.restorer().counts
     assert "vũ yên" not in counts and counts.get("khắc đoàn", 0) >= 1

@@ -1,5 +1,6 @@
 """A full disk is an error message, not a crash (SIGBUS): the index on a small tmpfs that fills
 during `assistant ingest` and during an upload. Needs root (mount); skipped otherwise."""
+
 import os
 import shutil
 import subprocess
@@ -8,12 +9,13 @@ import uuid
 
 import httpx
 import pytest
-
-from assistant.diskspace import MB, free_bytes, holes
 from conftest import CORPUS, ROOT, Server
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("mount"),
-                                reason="mounts a small tmpfs to fill: run as root")
+from assistant.index.diskspace import MB, free_bytes, holes
+
+pytestmark = pytest.mark.skipif(
+    os.geteuid() != 0 or not shutil.which("mount"), reason="mounts a small tmpfs to fill: run as root"
+)
 
 
 @pytest.fixture()
@@ -28,8 +30,14 @@ def small_disk(tmp_path):
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env={**os.environ, "ASSISTANT_SERVER_URL": "off"})
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "ASSISTANT_SERVER_URL": "off"},
+    )
 
 
 def fill(mnt, leave_bytes):
@@ -57,8 +65,10 @@ def test_ingest_on_a_disk_that_fills_stops_with_a_message_and_keeps_the_index(sm
     copies(small_disk / "more", 12)
     fill(small_disk, 6 * MB)
     r = cli("ingest", str(small_disk / "more"), "--index", str(index), "-q")
-    assert r.returncode == 1 and "không đủ chỗ trống" in r.stderr and "giải phóng dung lượng" in r.stderr, \
-        (r.returncode, r.stderr[-500:])
+    assert r.returncode == 1 and "không đủ chỗ trống" in r.stderr and "giải phóng dung lượng" in r.stderr, (
+        r.returncode,
+        r.stderr[-500:],
+    )
     docs = cli("docs", "--index", str(index), "--json")  # opening the index again: no SIGBUS
     assert docs.returncode == 0, docs.stderr[-500:]
     ids = docs.stdout.count('"doc_id"')
@@ -99,8 +109,9 @@ def test_upload_on_a_full_disk_is_507_and_the_server_keeps_serving(small_disk, s
         assert "giải phóng dung lượng" in r.json()["error"]["message"] and str(small_disk) not in r.text
         health = httpx.get(server.url + "/healthz", timeout=30).json()
         assert health["documents"] == 5 and health["stored_chunks"] == health["chunks"], health
-        ask = httpx.post(server.url + "/v1/ask", json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?"},
-                         timeout=60)
+        ask = httpx.post(
+            server.url + "/v1/ask", json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?"}, timeout=60
+        )
         assert ask.status_code == 200 and "10 ngày" in ask.json()["answer"]
         assert not (corpus / name).exists() and not any((corpus / ".uploads").glob("*"))
         (small_disk / "filler").unlink()

@@ -2,12 +2,13 @@
 tests: the clause that states a field the question asks for, a table row answered with its column
 names, a list answered with its items, a question naming its document by its subject, a follow-up
 that names no document, and an English question naming the document by its symbol."""
+
 from __future__ import annotations
 
 import pytest
-
-from assistant.service import Assistant
 from conftest import settings_for
+
+from assistant.app.service import Assistant
 
 DECISION = """ỦY BAN NHÂN DÂN
 TỈNH LONG THỦY
@@ -126,8 +127,10 @@ def test_a_list_question_answered_by_its_lead_in_brings_the_items(service):
 
 
 def test_a_follow_up_keeps_the_document_of_the_conversation(service):
-    history = [{"role": "user", "content": "Quyết định 12/2025/QĐ-UBND của tỉnh Long Thủy có hiệu lực từ ngày nào?"},
-               {"role": "assistant", "content": "Từ ngày 01 tháng 11 năm 2025."}]
+    history = [
+        {"role": "user", "content": "Quyết định 12/2025/QĐ-UBND của tỉnh Long Thủy có hiệu lực từ ngày nào?"},
+        {"role": "assistant", "content": "Từ ngày 01 tháng 11 năm 2025."},
+    ]
     a = service.ask("Các trường phải niêm yết mức thu trước ngày nào?", history)
     assert "15 tháng 9" in a.answer and a.citations[0].doc_id == "qd-12-hoc-phi"
 

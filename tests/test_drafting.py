@@ -1,6 +1,7 @@
 """Draft replies an officer can send after filling the number and signing: read back with
 python-docx, for each seed document (real answers) and for documents of every kind in
 ../shared/corpus-extra/directives (real headers, parsed; the cited paragraphs taken from them)."""
+
 from __future__ import annotations
 
 import io
@@ -9,12 +10,21 @@ import re
 
 import docx
 import pytest
-
-from assistant.citations import shown_section
-from assistant.drafting import (PLACEHOLDER_RE, DraftError, build_draft, draft_text, locator, parent_body,
-                                reference_problems, render_docx, subject_from)
-from assistant.models import DocumentMeta
 from conftest import ROOT
+
+from assistant.answer.citations import shown_section
+from assistant.answer.drafting import (
+    PLACEHOLDER_RE,
+    DraftError,
+    build_draft,
+    draft_text,
+    locator,
+    parent_body,
+    reference_problems,
+    render_docx,
+    subject_from,
+)
+from assistant.core.models import DocumentMeta
 
 DIRECTIVES = ROOT.parent / "shared" / "corpus-extra" / "directives"
 MOTTO = re.compile(r"cộng hòa xã hội|cộng hoà xã hội|độc lập|tự do - hạnh phúc", re.I)
@@ -23,21 +33,31 @@ QUESTION_WORDS = re.compile(r"\b(?:gì|nào|đâu|bao nhiêu|mấy|ai)\b|\?", re
 
 # -- the one check on what a reference may be built from -----------------------------------------
 def test_reference_problems_on_documents_written_for_the_test():
-    good = DocumentMeta(doc_type="Kế hoạch", number="158/KH-SGDĐT", date="2023-12-15",
-                        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi")
+    good = DocumentMeta(
+        doc_type="Kế hoạch", number="158/KH-SGDĐT", date="2023-12-15", issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi"
+    )
     assert reference_problems(good) == []
-    law = DocumentMeta(doc_type="Luật", number="43/2019/QH14", date="2019-06-14", issuer="Quốc hội",
-                       subject="Giáo dục")
+    law = DocumentMeta(doc_type="Luật", number="43/2019/QH14", date="2019-06-14", issuer="Quốc hội", subject="Giáo dục")
     assert reference_problems(law) == []
-    assert reference_problems(DocumentMeta(doc_type="Chỉ thị", number="38-CT/TU", date="2023-09-05",
-                                           issuer="Ban Thường vụ Tỉnh ủy Quảng Ninh")) == []
+    assert (
+        reference_problems(
+            DocumentMeta(
+                doc_type="Chỉ thị", number="38-CT/TU", date="2023-09-05", issuer="Ban Thường vụ Tỉnh ủy Quảng Ninh"
+            )
+        )
+        == []
+    )
     cases = {
         "number": [{"number": ""}, {"number": "/KH-SGDĐT"}, {"number": "…/PGDĐT"}, {"number": "Công văn"}],
         "date": [{"date": ""}, {"date": "2025-02"}, {"date": "2023"}, {"date": "2025-02-30"}],
-        "issuer": [{"issuer": ""}, {"issuer": "Ủy ban nhân dân tỉnh Cao Bằng Cộng Hòa xã Hội Chủ Nghĩa Việt Nam"},
-                   {"issuer": "Ubnd thành phố Quy Nhơn Độc lập - Tự do - Hạnh phúc"},
-                   {"issuer": "Bộ Tài chính Cục Hải quan"}, {"issuer": "sở giáo dục"},
-                   {"issuer": "Phòng GDĐT Số: 12/PGDĐT"}],
+        "issuer": [
+            {"issuer": ""},
+            {"issuer": "Ủy ban nhân dân tỉnh Cao Bằng Cộng Hòa xã Hội Chủ Nghĩa Việt Nam"},
+            {"issuer": "Ubnd thành phố Quy Nhơn Độc lập - Tự do - Hạnh phúc"},
+            {"issuer": "Bộ Tài chính Cục Hải quan"},
+            {"issuer": "sở giáo dục"},
+            {"issuer": "Phòng GDĐT Số: 12/PGDĐT"},
+        ],
         "doc_type": [{"doc_type": ""}, {"doc_type": "Văn bản"}],
     }
     for field, changes in cases.items():
@@ -47,60 +67,93 @@ def test_reference_problems_on_documents_written_for_the_test():
 
 
 def test_a_reference_is_never_built_from_doubtful_metadata():
-    answer = _answer("Kế hoạch làm việc gồm những gì?", [_cite("kh", "1. Làm việc với huyện Bình Sơn.",
-                                                                "II. Nội dung làm việc > 1. Làm việc với huyện…")])
-    doubtful = DocumentMeta(doc_type="Kế hoạch", number="/KH-SGDĐT", date="2023", date_text="ngày tháng năm 2023",
-                            issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi Cộng Hòa xã Hội Chủ Nghĩa Việt Nam")
+    answer = _answer(
+        "Kế hoạch làm việc gồm những gì?",
+        [_cite("kh", "1. Làm việc với huyện Bình Sơn.", "II. Nội dung làm việc > 1. Làm việc với huyện…")],
+    )
+    doubtful = DocumentMeta(
+        doc_type="Kế hoạch",
+        number="/KH-SGDĐT",
+        date="2023",
+        date_text="ngày tháng năm 2023",
+        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi Cộng Hòa xã Hội Chủ Nghĩa Việt Nam",
+    )
     d = build_draft(answer, "Các trường", "Phòng Giáo dục và Đào tạo huyện Bình Sơn", documents={"kh": doubtful})
     (basis,) = d.bases
-    assert basis.startswith("Kế hoạch số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của "
-                            "[cần điền: cơ quan ban hành]")
+    assert basis.startswith(
+        "Kế hoạch số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của [cần điền: cơ quan ban hành]"
+    )
     assert not MOTTO.search(basis) and "/KH-SGDĐT" not in basis
     assert any("chưa rõ số hiệu (văn bản ghi “/KH-SGDĐT”)" in n and "cơ quan ban hành" in n for n in d.notes)
     assert "theo mục II.1 Kế hoạch" in d.items[0] and "Cộng Hòa" not in d.items[0]
-    good = DocumentMeta(doc_type="Kế hoạch", number="158/KH-SGDĐT", date="2023-12-15",
-                        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi", subject="làm việc với UBND các huyện")
+    good = DocumentMeta(
+        doc_type="Kế hoạch",
+        number="158/KH-SGDĐT",
+        date="2023-12-15",
+        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
+        subject="làm việc với UBND các huyện",
+    )
     d = build_draft(answer, "Các trường", "Phòng Giáo dục và Đào tạo huyện Bình Sơn", documents={"kh": good})
     assert d.bases == ["Kế hoạch số 158/KH-SGDĐT ngày 15/12/2023 của Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi"]
-    assert d.items[0] == ("Làm việc với huyện Bình Sơn (theo mục II.1 Kế hoạch số 158/KH-SGDĐT ngày 15/12/2023 "
-                          "của Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi).")
+    assert d.items[0] == (
+        "Làm việc với huyện Bình Sơn (theo mục II.1 Kế hoạch số 158/KH-SGDĐT ngày 15/12/2023 "
+        "của Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi)."
+    )
     assert not [n for n in d.notes if "Căn cứ" in n]
 
 
 # -- how an officer writes it -------------------------------------------------------------------
-@pytest.mark.parametrize("question,subject", [
-    ("Trường THCS phải báo cáo gì sau năm học 2024-2025?",
-     "nội dung trường THCS phải báo cáo sau năm học 2024-2025"),
-    ("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
-     "thời gian Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực"),
-    ("Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?",
-     "số đại biểu Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh"),
-    ("Sở GDĐT Quảng Ngãi làm việc với những huyện nào trong Quý III/2023?",
-     "Sở GDĐT Quảng Ngãi làm việc với các huyện trong Quý III/2023"),
-    ("Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?",
-     "làm rõ thông tin Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023"),
-    ("Mục đích của kế hoạch là gì?", "mục đích của kế hoạch"),
-    ("Công văn 5095/SGDĐT-CTTTHSSV quy định những nội dung gì?", "nội dung Công văn 5095/SGDĐT-CTTTHSSV quy định"),
-    ("Chỉ thị 04 yêu cầu các trường làm gì?", "nội dung Chỉ thị 04 yêu cầu các trường"),
-    ("Trường THCS phải làm gì sau năm học 2024-2025?", "nhiệm vụ của trường THCS sau năm học 2024-2025"),
-    ("Thời gian tạm trú tối đa là bao lâu?", "thời gian tạm trú tối đa"),
-    ("Công văn của Phòng Bình Sơn yêu cầu gì về học bạ?", "nội dung Công văn của Phòng Bình Sơn yêu cầu về học bạ"),
-    ("Hội nghị diễn ra ở đâu và có bao nhiêu đại biểu?", "địa điểm và số đại biểu Hội nghị"),
-])
+@pytest.mark.parametrize(
+    "question,subject",
+    [
+        (
+            "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+            "nội dung trường THCS phải báo cáo sau năm học 2024-2025",
+        ),
+        (
+            "Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
+            "thời gian Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực",
+        ),
+        (
+            "Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?",
+            "số đại biểu Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh",
+        ),
+        (
+            "Sở GDĐT Quảng Ngãi làm việc với những huyện nào trong Quý III/2023?",
+            "Sở GDĐT Quảng Ngãi làm việc với các huyện trong Quý III/2023",
+        ),
+        (
+            "Có phải Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023 không?",
+            "làm rõ thông tin Sở GDĐT Quảng Ngãi làm việc với huyện Minh Long vào Quý II/2023",
+        ),
+        ("Mục đích của kế hoạch là gì?", "mục đích của kế hoạch"),
+        ("Công văn 5095/SGDĐT-CTTTHSSV quy định những nội dung gì?", "nội dung Công văn 5095/SGDĐT-CTTTHSSV quy định"),
+        ("Chỉ thị 04 yêu cầu các trường làm gì?", "nội dung Chỉ thị 04 yêu cầu các trường"),
+        ("Trường THCS phải làm gì sau năm học 2024-2025?", "nhiệm vụ của trường THCS sau năm học 2024-2025"),
+        ("Thời gian tạm trú tối đa là bao lâu?", "thời gian tạm trú tối đa"),
+        ("Công văn của Phòng Bình Sơn yêu cầu gì về học bạ?", "nội dung Công văn của Phòng Bình Sơn yêu cầu về học bạ"),
+        ("Hội nghị diễn ra ở đâu và có bao nhiêu đại biểu?", "địa điểm và số đại biểu Hội nghị"),
+    ],
+)
 def test_the_subject_is_phrased_from_the_topic(question, subject):
     assert subject_from(question) == subject
 
 
 def test_an_english_question_gets_its_subject_from_the_cited_heading():
     assert subject_from("what must THCS schools report after 2024-2025?") == ""
-    answer = _answer("what must THCS schools report after 2024-2025?",
-                     [_cite("cv", "- Báo cáo tổng kết học bạ điện tử.", "4. Ứng dụng công nghệ trong giáo dục > -")])
-    meta = DocumentMeta(doc_type="Công văn", number="381/PGDĐT", date="2025-02-13",
-                        issuer="Phòng Giáo dục và Đào tạo huyện Bình Sơn")
+    answer = _answer(
+        "what must THCS schools report after 2024-2025?",
+        [_cite("cv", "- Báo cáo tổng kết học bạ điện tử.", "4. Ứng dụng công nghệ trong giáo dục > -")],
+    )
+    meta = DocumentMeta(
+        doc_type="Công văn", number="381/PGDĐT", date="2025-02-13", issuer="Phòng Giáo dục và Đào tạo huyện Bình Sơn"
+    )
     d = build_draft(answer, "Các trường", "Phòng Giáo dục và Đào tạo huyện Bình Sơn", documents={"cv": meta})
     assert d.subject == "ứng dụng công nghệ trong giáo dục theo Công văn số 381/PGDĐT"
-    assert d.items[0] == ("Báo cáo tổng kết học bạ điện tử (theo mục 4 Công văn số 381/PGDĐT ngày 13/02/2025 "
-                          "của Phòng Giáo dục và Đào tạo huyện Bình Sơn).")
+    assert d.items[0] == (
+        "Báo cáo tổng kết học bạ điện tử (theo mục 4 Công văn số 381/PGDĐT ngày 13/02/2025 "
+        "của Phòng Giáo dục và Đào tạo huyện Bình Sơn)."
+    )
 
 
 def test_locators_are_outline_markers_not_headings():
@@ -113,16 +166,23 @@ def test_locators_are_outline_markers_not_headings():
 
 
 def test_a_long_quote_is_cut_visibly_and_given_whole_in_the_appendix():
-    long = ("1. Công tác lãnh đạo, chỉ đạo. " + "Nội dung chi tiết về việc tổ chức thực hiện. " * 20
-            + "Báo cáo kết quả trước ngày 15/12/2024.")
+    long = (
+        "1. Công tác lãnh đạo, chỉ đạo. "
+        + "Nội dung chi tiết về việc tổ chức thực hiện. " * 20
+        + "Báo cáo kết quả trước ngày 15/12/2024."
+    )
     start = long.index("Báo cáo")
     c = _cite("kh", long, "II. Nội dung > 1. Công tác lãnh đạo, chỉ đạo", spans=[[start, len(long)]])
     short = _cite("kh", "2. Kiểm tra cuối năm.", "II. Nội dung > 2. Kiểm tra cuối năm", n=2)
-    meta = DocumentMeta(doc_type="Kế hoạch", number="12/KH-UBND", date="2024-10-01", issuer="Ủy ban nhân dân tỉnh Hà Giang")
+    meta = DocumentMeta(
+        doc_type="Kế hoạch", number="12/KH-UBND", date="2024-10-01", issuer="Ủy ban nhân dân tỉnh Hà Giang"
+    )
     d = build_draft(_answer("Kế hoạch yêu cầu gì?", [c, short]), "A", "B", documents={"kh": meta})
     assert d.items[0].startswith("… Báo cáo kết quả trước ngày 15/12/2024 (theo mục II.1 Kế hoạch số 12/KH-UBND")
     assert "toàn văn tại Phụ lục, mục 1" in d.items[0]
-    assert d.appendix == [f"[1] mục II.1 Kế hoạch số 12/KH-UBND ngày 01/10/2024 của Ủy ban nhân dân tỉnh Hà Giang: “{long}”"]
+    assert d.appendix == [
+        f"[1] mục II.1 Kế hoạch số 12/KH-UBND ngày 01/10/2024 của Ủy ban nhân dân tỉnh Hà Giang: “{long}”"
+    ]
     assert d.items[1] == "Kiểm tra cuối năm (theo mục II.2 Kế hoạch số 12/KH-UBND)."  # whole, named in full once
 
 
@@ -157,11 +217,9 @@ def test_given_values_are_used_and_missing_ones_are_asked_for():
 SEED_QUESTIONS = {
     "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc": "Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
     "ninh-thuan-2022-thong-bao-chuyen-doi-so": "Cuộc họp Ban Chỉ đạo chuyển đổi số Ninh Thuận diễn ra vào thời gian nào?",
-    "quang-ngai-2023-ke-hoach-lam-viec-ubnd-huyen":
-        "Nội dung làm việc của Sở GDĐT Quảng Ngãi với UBND các huyện gồm những gì?",
+    "quang-ngai-2023-ke-hoach-lam-viec-ubnd-huyen": "Nội dung làm việc của Sở GDĐT Quảng Ngãi với UBND các huyện gồm những gì?",
     "quang-ngai-binh-son-2025-quy-hoach-tinh": "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
-    "quang-ninh-2023-thong-bao-3677-chuyen-doi-so":
-        "Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?",
+    "quang-ninh-2023-thong-bao-3677-chuyen-doi-so": "Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?",
 }
 
 
@@ -172,8 +230,7 @@ def test_a_draft_for_each_seed_document(seed_service, doc_id):
     assert not answer["abstained"], answer["answer"]  # drafted, not declined (the Quảng Ninh question too)
     assert doc_id in {c["doc_id"] for c in answer["citations"]}
     metas = {d: r.meta for d, r in seed_service.store.documents().items()}
-    d = build_draft(answer, "Các trường THCS trên địa bàn", "Phòng Giáo dục và Đào tạo huyện Bình Sơn",
-                    documents=metas)
+    d = build_draft(answer, "Các trường THCS trên địa bàn", "Phòng Giáo dục và Đào tạo huyện Bình Sơn", documents=metas)
     check_sendable(_docx(d), question, answer["citations"])
     if doc_id.startswith("quang-ninh"):
         assert "550 đại biểu" in "\n".join(d.items)
@@ -181,23 +238,30 @@ def test_a_draft_for_each_seed_document(seed_service, doc_id):
 
 def _directive_samples(count: int = 11) -> list[dict]:
     """One document of each kind × issuer level (central / province), the shortest of each."""
-    rows = [json.loads(line) for line in (DIRECTIVES / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (DIRECTIVES / "metadata.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     picked: dict[tuple, dict] = {}
     for r in sorted(rows, key=lambda r: r["chars"]):
         picked.setdefault((r["loai"], r["tinh"] is None), r)
     return sorted(picked.values(), key=lambda r: (r["loai"], r["file"]))[:count]
 
 
-QUESTION_FORMS = ["{t} {n} có hiệu lực khi nào?", "{t} {n} yêu cầu các cơ quan làm gì?",
-                  "{t} {n} quy định những nội dung gì?", "Ai ký {t} {n}?",
-                  "Theo {t} {n}, thời hạn thực hiện là bao lâu?"]
+QUESTION_FORMS = [
+    "{t} {n} có hiệu lực khi nào?",
+    "{t} {n} yêu cầu các cơ quan làm gì?",
+    "{t} {n} quy định những nội dung gì?",
+    "Ai ký {t} {n}?",
+    "Theo {t} {n}, thời hạn thực hiện là bao lâu?",
+]
 
 
 @pytest.mark.skipif(not DIRECTIVES.is_dir(), reason="../shared/corpus-extra/directives is not here")
 def test_drafts_for_documents_of_every_kind():
-    from assistant.ingest import make_document
-    from assistant.loading import read_file
+    from assistant.index.indexer import make_document
+    from assistant.ingest.loading import read_file
 
     samples = _directive_samples()
     assert len({(r["loai"], r["tinh"] is None) for r in samples}) >= 10
@@ -213,16 +277,34 @@ def test_drafts_for_documents_of_every_kind():
         for n, c in enumerate(cited, 1):
             first = re.search(r"[.;:](?=\s|$)", c.text)
             span = [0, first.end() if first else len(c.text)]
-            citations.append({"n": n, "chunk_id": c.chunk_id, "doc_id": doc.doc_id, "source": doc.source,
-                              "doc_title": doc.title, "doc_type": doc.meta.doc_type, "doc_number": doc.meta.number,
-                              "doc_date": doc.meta.date, "issuer": doc.meta.issuer,
-                              "section": shown_section(c.section), "text": c.text,
-                              "quote": c.text[span[0]:span[1]], "quote_spans": [span], "start": c.start,
-                              "end": c.end, "doc_name": doc.meta.doc_type, "locator": c.locator})
-        question = QUESTION_FORMS[i % len(QUESTION_FORMS)].format(t=doc.meta.doc_type or "Văn bản",
-                                                                  n=row["so_hieu"])
-        d = build_draft(_answer(question, citations), "Các sở, ban, ngành", "Sở Giáo dục và Đào tạo tỉnh Hà Giang",
-                        documents={doc.doc_id: doc.meta})
+            citations.append(
+                {
+                    "n": n,
+                    "chunk_id": c.chunk_id,
+                    "doc_id": doc.doc_id,
+                    "source": doc.source,
+                    "doc_title": doc.title,
+                    "doc_type": doc.meta.doc_type,
+                    "doc_number": doc.meta.number,
+                    "doc_date": doc.meta.date,
+                    "issuer": doc.meta.issuer,
+                    "section": shown_section(c.section),
+                    "text": c.text,
+                    "quote": c.text[span[0] : span[1]],
+                    "quote_spans": [span],
+                    "start": c.start,
+                    "end": c.end,
+                    "doc_name": doc.meta.doc_type,
+                    "locator": c.locator,
+                }
+            )
+        question = QUESTION_FORMS[i % len(QUESTION_FORMS)].format(t=doc.meta.doc_type or "Văn bản", n=row["so_hieu"])
+        d = build_draft(
+            _answer(question, citations),
+            "Các sở, ban, ngành",
+            "Sở Giáo dục và Đào tạo tỉnh Hà Giang",
+            documents={doc.doc_id: doc.meta},
+        )
         check_sendable(_docx(d), question, citations)
 
 
@@ -267,19 +349,39 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
     if not needle:
         return True
     first = needle[0]
-    return any(haystack[i:i + len(needle)] == needle for i, w in enumerate(haystack) if w == first)
+    return any(haystack[i : i + len(needle)] == needle for i, w in enumerate(haystack) if w == first)
 
 
 def _answer(question: str, citations: list[dict]) -> dict:
-    return {"question": question, "resolved_question": question, "answer": "…", "abstained": False,
-            "citations": citations}
+    return {
+        "question": question,
+        "resolved_question": question,
+        "answer": "…",
+        "abstained": False,
+        "citations": citations,
+    }
 
 
 def _cite(doc_id: str, text: str, section: str, n: int = 1, spans=None) -> dict:
-    return {"n": n, "chunk_id": f"{doc_id}:{n}", "doc_id": doc_id, "source": f"{doc_id}.txt", "doc_title": "",
-            "doc_type": "", "doc_number": "", "doc_date": "", "issuer": "", "section": section, "text": text,
-            "quote": text, "quote_spans": spans or [[0, len(text)]], "start": 0, "end": len(text),
-            "doc_name": "", "locator": ""}
+    return {
+        "n": n,
+        "chunk_id": f"{doc_id}:{n}",
+        "doc_id": doc_id,
+        "source": f"{doc_id}.txt",
+        "doc_title": "",
+        "doc_type": "",
+        "doc_number": "",
+        "doc_date": "",
+        "issuer": "",
+        "section": section,
+        "text": text,
+        "quote": text,
+        "quote_spans": spans or [[0, len(text)]],
+        "start": 0,
+        "end": len(text),
+        "doc_name": "",
+        "locator": "",
+    }
 
 
 def _docx(d) -> docx.document.Document:

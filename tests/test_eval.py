@@ -1,12 +1,21 @@
 """The evaluation runner: file format, metrics, reports, gating."""
+
 import json
 
 import pytest
-
-from assistant.evaluation import (EvalFileError, EvalQuestion, aggregate, check, contains, load_questions,
-                                  run_eval_command, score_row)
-from assistant.retrieval import HybridRetriever
 from conftest import ROOT
+
+from assistant.core.errors import EvalFileError
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.tools.evaluation import (
+    EvalQuestion,
+    aggregate,
+    check,
+    contains,
+    load_questions,
+    run_eval_command,
+    score_row,
+)
 
 DEV = ROOT / "eval" / "dev.jsonl"
 THRESHOLDS = ROOT / "eval" / "thresholds.toml"
@@ -22,11 +31,14 @@ def test_dev_set_is_well_formed():
     assert load_questions(ROOT / "eval" / "laws.jsonl")
 
 
-@pytest.mark.parametrize("line,message", [
-    ("{not json", "JSON không hợp lệ"),
-    ('{"id": "a"}', "thiếu trường 'question'"),
-    ('{"question": "q", "facts": ["x"]}', "'facts' phải là danh sách các danh sách"),
-])
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("{not json", "JSON không hợp lệ"),
+        ('{"id": "a"}', "thiếu trường 'question'"),
+        ('{"question": "q", "facts": ["x"]}', "'facts' phải là danh sách các danh sách"),
+    ],
+)
 def test_bad_question_files_name_the_line(tmp_path, line, message):
     f = tmp_path / "q.jsonl"
     f.write_text('{"id": "ok", "question": "Hỏi?"}\n' + line + "\n", encoding="utf-8")
@@ -43,23 +55,35 @@ def test_matching_normalisation():
 
 
 def _answer(text, cited, retrieved, abstained=False):
-    return {"answer": text, "abstained": abstained,
-            "citations": [{"n": i + 1, "chunk_id": f"c{i}", "text": t} for i, t in enumerate(cited)],
-            "retrieved": [{"chunk_id": f"r{i}", "text": t} for i, t in enumerate(retrieved)]}
+    return {
+        "answer": text,
+        "abstained": abstained,
+        "citations": [{"n": i + 1, "chunk_id": f"c{i}", "text": t} for i, t in enumerate(cited)],
+        "retrieved": [{"chunk_id": f"r{i}", "text": t} for i, t in enumerate(retrieved)],
+    }
 
 
 def test_metrics_per_question_and_aggregate():
     q = EvalQuestion("a", "Hỏi?", evidence=["học bạ điện tử"], facts=[["học bạ điện tử"], ["học kỳ II"]], kind="list")
-    row = score_row(q, _answer("Báo cáo học bạ điện tử [1]. Một ý khác [2].",
-                               ["Báo cáo học bạ điện tử.", "Đoạn không liên quan."],
-                               ["khác", "khác nữa", "Báo cáo học bạ điện tử."]), 12.0)
+    row = score_row(
+        q,
+        _answer(
+            "Báo cáo học bạ điện tử [1]. Một ý khác [2].",
+            ["Báo cáo học bạ điện tử.", "Đoạn không liên quan."],
+            ["khác", "khác nữa", "Báo cáo học bạ điện tử."],
+        ),
+        12.0,
+    )
     assert row["evidence_rank"] == 3 and row["hit_at_1"] == 0 and row["hit_at_5"] == 1
     assert row["mrr_at_10"] == pytest.approx(1 / 3)
     assert row["fact_recall"] == 0.5 and row["facts_all"] == 0.0 and row["missing_facts"] == ["học kỳ II"]
     assert row["citation_precision"] == 0.5 and row["citation_recall"] == 1.0
     u = EvalQuestion("u", "Không có?", answerable=False, kind="unanswerable")
-    rows = [row, score_row(u, _answer("Không tìm thấy.", [], [], abstained=True), 5.0),
-            score_row(EvalQuestion("b", "Hỏi?", evidence=["x"], facts=[["x"]]), _answer("", [], [], True), 7.0)]
+    rows = [
+        row,
+        score_row(u, _answer("Không tìm thấy.", [], [], abstained=True), 5.0),
+        score_row(EvalQuestion("b", "Hỏi?", evidence=["x"], facts=[["x"]]), _answer("", [], [], True), 7.0),
+    ]
     agg = aggregate(rows)
     assert agg["abstention_recall"] == 1.0 and agg["abstention_precision"] == 0.5
     assert agg["false_abstention_rate"] == 0.5 and agg["latency_p50_ms"] == 7.0
@@ -83,8 +107,7 @@ def test_eval_passes_on_dev_set_and_writes_reports(seed_service, tmp_path):
     assert report["rows"][0]["retrieved"] and "by_kind" in report
     assert "| hit@5 |" in (out / "report.md").read_text()
     # compare with itself as baseline: no regression
-    assert run_eval_command(seed_service, [DEV], tmp_path / "again", out / "report.json", THRESHOLDS,
-                            as_json=True) == 0
+    assert run_eval_command(seed_service, [DEV], tmp_path / "again", out / "report.json", THRESHOLDS, as_json=True) == 0
 
 
 class BrokenRetriever(HybridRetriever):
@@ -108,7 +131,7 @@ def test_broken_retriever_fails_the_gate(seed_service, tmp_path):
 
 
 def test_a_number_fact_is_a_whole_number():
-    from assistant.evaluation import contains
+    from assistant.tools.evaluation import contains
 
     assert not contains("Công văn số …/PGDDĐT tháng 02/2025", "5")  # "5" is not in "2025"
     assert contains("với 5 Quan điểm là", "5") and contains("trước 05 ngày", "05 ngày")
@@ -124,13 +147,15 @@ def test_the_index_must_hold_the_sets_corpus_and_says_what_else_it_holds(seed_se
     extra.parent.mkdir()
     extra.write_text("Văn bản chưa nạp.", encoding="utf-8")
     with pytest.raises(EvalFileError) as e:
-        run_eval_command(seed_service, [DEV], tmp_path / "r", None, None, as_json=True,
-                         corpus=[CORPUS, extra.parent], set_name="dev")
+        run_eval_command(
+            seed_service, [DEV], tmp_path / "r", None, None, as_json=True, corpus=[CORPUS, extra.parent], set_name="dev"
+        )
     assert "thiếu 1/6 văn bản của bộ 'dev'" in str(e.value) and "khong-co.txt" in str(e.value)
     # a corpus of one seed over an index of five: it runs, and says what else the index holds
     few = tmp_path / "few.jsonl"
-    few.write_text('{"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "facts": [["10 ngày"]]}\n',
-                   encoding="utf-8")
+    few.write_text(
+        '{"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "facts": [["10 ngày"]]}\n', encoding="utf-8"
+    )
     one = CORPUS / "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc.txt"
     run_eval_command(seed_service, [few], tmp_path / "r", None, None, as_json=True, corpus=[one], set_name="một")
     err = capsys.readouterr().err
@@ -159,13 +184,20 @@ def test_eval_of_a_set_whose_files_are_missing_fails_naming_them(tmp_path):
     (tmp_path / "eval" / "sets.toml").write_text(
         '[sets.laws]\nquestions = "eval/laws.jsonl"\ncorpus = ["corpus", "../khong-co/vn-laws/*iao-duc*"]\n'
         'index = "index-laws"\n[sets.lost]\nquestions = "eval/lost.jsonl"\ncorpus = ["corpus"]\nindex = "index"\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "eval" / "laws.jsonl").write_text('{"question": "Hỏi?", "facts": [["x"]]}\n', encoding="utf-8")
     (tmp_path / "corpus").mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "ASSISTANT_SERVER_URL": "off"}
     for name, missing in (("laws", "../khong-co/vn-laws/*iao-duc*"), ("lost", "eval/lost.jsonl")):
-        r = subprocess.run([sys.executable, "-m", "assistant.cli", "eval", "--set", name], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=120, env=env)
+        r = subprocess.run(
+            [sys.executable, "-m", "assistant", "eval", "--set", name],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
         assert r.returncode == 1, r.stdout
         assert f"Bộ '{name}' thiếu: {missing}" in r.stderr and "Đạt mọi ngưỡng" not in r.stdout
     assert not (tmp_path / "index-laws").exists()  # nothing was indexed for a set that cannot run

@@ -1,10 +1,11 @@
 """The feedback file: outside the index, a share per client, the oldest dropped when full."""
+
 import json
 
 import pytest
 
-from assistant.feedback import FeedbackError, FeedbackStore
-from assistant.settings import Settings
+from assistant.app.feedback import FeedbackError, FeedbackStore
+from assistant.core.settings import Settings
 
 
 def test_feedback_lives_outside_the_index_folder():

@@ -1,25 +1,52 @@
 import pytest
-
-from assistant.cleaning import clean_text
-from assistant.header import parse_header
 from conftest import CORPUS, LAWS
+
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.header import parse_header
 
 EXPECTED = {
     "quang-ngai-binh-son-2025-quy-hoach-tinh": dict(
-        doc_type="Công văn", number="/PGDDĐT", issuer="Phòng Giáo dục và Đào tạo huyện Bình Sơn",
-        province="Quảng Ngãi", date="2025-02", date_text="ngày tháng 02 năm 2025", signer="Đinh Hùng Cường"),
+        doc_type="Công văn",
+        number="/PGDDĐT",
+        issuer="Phòng Giáo dục và Đào tạo huyện Bình Sơn",
+        province="Quảng Ngãi",
+        date="2025-02",
+        date_text="ngày tháng 02 năm 2025",
+        signer="Đinh Hùng Cường",
+    ),
     "quang-ninh-2023-thong-bao-3677-chuyen-doi-so": dict(
-        doc_type="Thông báo", number="3677/TB-SGDDT", issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ninh",
-        province="Quảng Ninh", date="2023-12-15", signer="Nguyễn Thành Lâm"),
+        doc_type="Thông báo",
+        number="3677/TB-SGDDT",
+        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ninh",
+        province="Quảng Ninh",
+        date="2023-12-15",
+        signer="Nguyễn Thành Lâm",
+    ),
     "quang-ngai-2023-ke-hoach-lam-viec-ubnd-huyen": dict(
-        doc_type="Kế hoạch", number="/KH-SGDĐT", issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
-        province="Quảng Ngãi", date="2023", signer="Nguyễn Ngọc Thái"),
+        doc_type="Kế hoạch",
+        number="/KH-SGDĐT",
+        issuer="Sở Giáo dục và Đào tạo tỉnh Quảng Ngãi",
+        province="Quảng Ngãi",
+        date="2023",
+        signer="Nguyễn Ngọc Thái",
+    ),
     "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc": dict(
-        doc_type="Chỉ thị", number="04/CT-UBND", issuer="Ủy ban nhân dân tỉnh An Giang",
-        province="An Giang", date="2021-09-14", signer="Lê Văn Phước"),
+        doc_type="Chỉ thị",
+        number="04/CT-UBND",
+        issuer="Ủy ban nhân dân tỉnh An Giang",
+        province="An Giang",
+        date="2021-09-14",
+        signer="Lê Văn Phước",
+    ),
     "ninh-thuan-2022-thong-bao-chuyen-doi-so": dict(
-        doc_type="Thông báo", number="/TB-SGDĐT", issuer="Sở Giáo dục và Đào tạo tỉnh Ninh Thuận",
-        province="Ninh Thuận", date="2022-04", place="Ninh Thuận", signer="Nguyễn Huệ Khải"),
+        doc_type="Thông báo",
+        number="/TB-SGDĐT",
+        issuer="Sở Giáo dục và Đào tạo tỉnh Ninh Thuận",
+        province="Ninh Thuận",
+        date="2022-04",
+        place="Ninh Thuận",
+        signer="Nguyễn Huệ Khải",
+    ),
 }
 
 

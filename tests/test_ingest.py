@@ -1,5 +1,6 @@
 """Ingest against the real embedder and both embedded stores (Qdrant Edge, the default, and
 qdrant-client local mode)."""
+
 import os
 import shutil
 import signal
@@ -9,12 +10,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from assistant.embedding import EmbedderError
-from assistant.service import Assistant
-from assistant.store import IndexMismatchError, SearchFilter
-from assistant.terms import TermWeights
 from conftest import CORPUS, ROOT, settings_for
+
+from assistant.app.service import Assistant
+from assistant.index.embedding import EmbedderError
+from assistant.index.store import IndexMismatchError, SearchFilter
+from assistant.index.terms import TermWeights
 
 BINH_SON = "quang-ngai-binh-son-2025-quy-hoach-tinh"
 
@@ -59,8 +60,12 @@ def test_incremental_ingest(warm_cache, tmp_path, backend):
     assert again.count("unchanged") == 5 and again.count("indexed") == 0
 
     path = corpus / f"{BINH_SON}.txt"
-    path.write_text(path.read_text().replace("Phòng Giáo dục và Đào tạo đề nghị các trường triển khai thực hiện./.",
-                                             "Phòng Giáo dục và Đào tạo đề nghị các trường báo cáo kết quả trước ngày 30/5/2025./."))
+    path.write_text(
+        path.read_text().replace(
+            "Phòng Giáo dục và Đào tạo đề nghị các trường triển khai thực hiện./.",
+            "Phòng Giáo dục và Đào tạo đề nghị các trường báo cáo kết quả trước ngày 30/5/2025./.",
+        )
+    )
     changed = svc.ingest([corpus], progress=False)
     assert changed.count("indexed") == 1 and changed.count("unchanged") == 4
     assert 0 < changed.embedded_chars < 1000, "only the edited paragraph is embedded"
@@ -96,8 +101,13 @@ def test_interrupted_ingest_leaves_a_consistent_index(tmp_path, backend):
     """Kill an ingest mid-way (cold cache: it is slow), check the index, then finish it."""
     index = tmp_path / "index"
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_STORE": backend}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(CORPUS)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(CORPUS)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     seen = b""
     deadline = time.time() + 120
     while b"1/5" not in seen and time.time() < deadline:  # the progress log ("Đã nạp 1/5: …"): first file committed
@@ -136,7 +146,7 @@ def test_embedder_mismatch_is_refused(index_copy):
 
 
 def test_index_of_an_older_layout_is_refused_until_rebuilt(index_copy):
-    from assistant.store import _META_ID
+    from assistant.index.store import _META_ID
 
     svc = Assistant(settings_for(index_copy))
     meta = svc.store.index_meta()
@@ -155,7 +165,7 @@ def test_index_of_an_older_layout_is_refused_until_rebuilt(index_copy):
 
 
 def test_sparse_query_searches_one_family():
-    from assistant.sparse import FOLDED, WORDS, passage_vectors, query_vector
+    from assistant.index.sparse import FOLDED, WORDS, passage_vectors, query_vector
 
     vecs = passage_vectors("Báo cáo tổng kết: Học bạ điện tử")
     assert set(vecs) == {WORDS, FOLDED}
@@ -164,8 +174,10 @@ def test_sparse_query_searches_one_family():
     assert plain.field == FOLDED and set(plain.vector.indices) <= set(vecs[FOLDED].indices)
     # a question typed without accents keeps to the folded family, accented expansions included
     expanded = query_vector("truong thcs bao cao gi trung học cơ sở", folded=True)
-    assert expanded.field == FOLDED and expanded.vector.indices == query_vector(
-        "truong thcs bao cao gi trung hoc co so").vector.indices
+    assert (
+        expanded.field == FOLDED
+        and expanded.vector.indices == query_vector("truong thcs bao cao gi trung hoc co so").vector.indices
+    )
 
 
 def test_sentence_transformers_backend(tmp_path):
@@ -185,20 +197,22 @@ def test_sentence_transformers_backend(tmp_path):
 
 
 def test_unknown_embedder_spec():
-    from assistant.embedding import make_embedder
+    from assistant.index.embedding import make_embedder
 
     with pytest.raises(EmbedderError):
         make_embedder("word2vec")
 
 
 def test_edge_store_filters_and_busy_lock(warm_cache):
-    from assistant.store import IndexBusyError, open_store
+    from assistant.index.store import IndexBusyError, open_store
 
     svc = Assistant(settings_for(warm_cache, store="edge"))
     svc.ingest([CORPUS], progress=False)
     only = svc.search("chuyển đổi số", k=10, flt=SearchFilter(doc_types=["Chỉ thị"]))
     assert only and {h.doc_type for h in only} == {"Chỉ thị"}
-    dated = svc.search("chuyển đổi số", k=10, flt=SearchFilter(date_from="2023-06", date_to="2024", issuer="Quảng Ninh"))
+    dated = svc.search(
+        "chuyển đổi số", k=10, flt=SearchFilter(date_from="2023-06", date_to="2024", issuer="Quảng Ninh")
+    )
     assert dated and {h.doc_id for h in dated} == {"quang-ninh-2023-thong-bao-3677-chuyen-doi-so"}
     with pytest.raises(IndexBusyError):
         open_store(warm_cache, None, "directives", None, "edge")

@@ -2,6 +2,7 @@
 for these tests with the layouts that broke it: content and tables after the signature, a
 two-column header read as lines or merged into one line, "Nơi nhận" before or after the
 signature, dates and effect clauses broken over lines."""
+
 from __future__ import annotations
 
 import json
@@ -9,12 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.fidelity import text_coverage
-from assistant.ingest import parse_file
-from assistant.loading import read_file
-from assistant.service import Assistant
-from assistant.store import SearchFilter
 from conftest import ROOT, settings_for
+
+from assistant.app.service import Assistant
+from assistant.index.indexer import parse_file
+from assistant.index.store import SearchFilter
+from assistant.ingest.fidelity import text_coverage
+from assistant.ingest.loading import read_file
 
 CRITERIA_LETTER = """ỦY BAN NHÂN DÂN
 THÀNH PHỐ HẢI ĐÔNG
@@ -122,8 +124,10 @@ def test_table_after_the_signature_is_indexed_as_rows_with_their_headers(tmp_pat
     rows = [c for c in chunks if c.kind == "row"]
     criterion = next(c for c in rows if c.text.startswith("2.1."))
     # the row is a self-contained answer: it carries its column names, under the table's title and its group
-    assert "Tiêu chí: 2.1. Phòng đọc riêng cho học sinh, diện tích từ 54 m2; Mức điểm: 15; " \
-           "Minh chứng: Biên bản kiểm tra cơ sở vật chất" in criterion.embed_text()
+    assert (
+        "Tiêu chí: 2.1. Phòng đọc riêng cho học sinh, diện tích từ 54 m2; Mức điểm: 15; "
+        "Minh chứng: Biên bản kiểm tra cơ sở vật chất" in criterion.embed_text()
+    )
     assert criterion.section.startswith("Bảng tiêu chí đánh giá thư viện trường học > 2. Cơ sở vật chất")
     assert criterion.marker == "2.1."
     # the header row repeated after a page break is not a row; a row broken over two lines is one row
@@ -131,7 +135,7 @@ def test_table_after_the_signature_is_indexed_as_rows_with_their_headers(tmp_pat
     last = next(c for c in rows if c.text.startswith("2.3."))
     assert last.text.endswith("của cơ quan y tế") and last.cells[-1].endswith("của cơ quan y tế")
     for c in chunks:
-        assert doc.text[c.start:c.end] == c.text
+        assert doc.text[c.start : c.end] == c.text
 
 
 def test_two_line_header_gives_issuer_with_its_parent_and_the_closing_parts(tmp_path):
@@ -142,8 +146,7 @@ def test_two_line_header_gives_issuer_with_its_parent_and_the_closing_parts(tmp_
     assert m.parent_issuer == "Ủy ban nhân dân thành phố Hải Đông"
     assert "Cộng" not in m.issuer and "Cộng" not in m.parent_issuer
     assert m.subject == "đánh giá thư viện trường học năm học 2025 - 2026"
-    assert m.recipients == ["Trưởng phòng Văn hóa - Xã hội các xã, phường",
-                            "Hiệu trưởng các trường trung học cơ sở"]
+    assert m.recipients == ["Trưởng phòng Văn hóa - Xã hội các xã, phường", "Hiệu trưởng các trường trung học cơ sở"]
     assert m.distribution == ["Như trên", "Giám đốc Sở (để b/c)", "Lưu: VT, KHTC"]
     assert (m.signer, m.signer_title) == ("Trần Minh Khoa", "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")
     kinds = {c.kind for c in chunks}
@@ -155,8 +158,11 @@ def test_header_columns_merged_into_one_line_and_signature_before_the_distributi
     m = doc.meta
     assert m.issuer == "Sở Giáo dục và Đào tạo tỉnh Long Thủy"
     assert m.parent_issuer == "Ủy ban nhân dân tỉnh Long Thủy"
-    assert (m.doc_type, m.number, m.date, m.province) == ("Quyết định", "75/QĐ-SGDĐT", "2025-09-12", "")  \
-        or (m.doc_type, m.number, m.date) == ("Quyết định", "75/QĐ-SGDĐT", "2025-09-12")
+    assert (m.doc_type, m.number, m.date, m.province) == ("Quyết định", "75/QĐ-SGDĐT", "2025-09-12", "") or (
+        m.doc_type,
+        m.number,
+        m.date,
+    ) == ("Quyết định", "75/QĐ-SGDĐT", "2025-09-12")
     assert m.subject == "Về việc ban hành quy chế thi chọn học sinh giỏi cấp tỉnh"  # not the authority line
     assert (m.signer, m.signer_title) == ("Lê Thị Hồng Vân", "GIÁM ĐỐC")
     assert m.distribution == ["Như Điều 3", "Lưu: VT"]
@@ -165,8 +171,9 @@ def test_header_columns_merged_into_one_line_and_signature_before_the_distributi
     assert m.replaces == ["60/QĐ-SGDĐT"]
     # the Quy chế attached after the signature keeps its own structure under its title
     time_limit = next(c for c in chunks if "180 phút" in c.text)
-    assert time_limit.section.startswith("Quy chế thi chọn học sinh giỏi cấp tỉnh > Chương I. QUY ĐỊNH CHUNG > "
-                                         "Điều 2. Thời gian thi")
+    assert time_limit.section.startswith(
+        "Quy chế thi chọn học sinh giỏi cấp tỉnh > Chương I. QUY ĐỊNH CHUNG > Điều 2. Thời gian thi"
+    )
     assert cov.share >= 0.99
 
 
@@ -182,16 +189,19 @@ def test_circular_with_broken_lines_reads_date_effect_and_repeal(tmp_path):
 
 
 def test_effect_from_signing_is_the_issue_date_and_a_cited_documents_effect_is_not_ours(tmp_path):
-    text = CIRCULAR.replace("1. Thông tư này có hiệu lực thi hành kể từ ngày 06 tháng\n5 năm 2025.",
-                            "1. Nghị định số 11/2025/NĐ-CP (có hiệu lực từ ngày 01/01/2025) được hướng dẫn tại đây."
-                            "\nThông tư này có hiệu lực kể từ ngày ký ban hành.")
+    text = CIRCULAR.replace(
+        "1. Thông tư này có hiệu lực thi hành kể từ ngày 06 tháng\n5 năm 2025.",
+        "1. Nghị định số 11/2025/NĐ-CP (có hiệu lực từ ngày 01/01/2025) được hướng dẫn tại đây."
+        "\nThông tư này có hiệu lực kể từ ngày ký ban hành.",
+    )
     _, doc, _, _, _ = parse(tmp_path, text)
     assert doc.meta.effective_date == "2025-03-21"
 
 
 def test_coverage_names_the_lines_that_were_not_indexed():
-    cov = text_coverage("Dòng một có đủ bốn từ ở đây\nDòng hai bị bỏ mất hoàn toàn khỏi chỉ mục\nNgắn",
-                        ["Dòng một có đủ bốn từ ở đây"])
+    cov = text_coverage(
+        "Dòng một có đủ bốn từ ở đây\nDòng hai bị bỏ mất hoàn toàn khỏi chỉ mục\nNgắn", ["Dòng một có đủ bốn từ ở đây"]
+    )
     assert cov.dropped == ["Dòng hai bị bỏ mất hoàn toàn khỏi chỉ mục"]
     assert 0.3 < cov.share < 0.5
 
@@ -200,14 +210,44 @@ def test_ingest_check_reports_coverage_without_embedding(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "cv.txt").write_text(CRITERIA_LETTER, encoding="utf-8")
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--dry-run", "--check",
-                        "--index", str(tmp_path / "idx")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ingest",
+            str(corpus),
+            "--dry-run",
+            "--check",
+            "--index",
+            str(tmp_path / "idx"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "cv.txt: 100.0% nội dung tệp đã vào chỉ mục" in r.stdout
     assert "Độ phủ: trung bình 100.0%" in r.stdout
     assert not (tmp_path / "idx").exists() or not any((tmp_path / "idx").iterdir())
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(corpus), "--dry-run", "--json",
-                        "--index", str(tmp_path / "idx")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "ingest",
+            str(corpus),
+            "--dry-run",
+            "--json",
+            "--index",
+            str(tmp_path / "idx"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     files = json.loads(r.stdout)["files"]
     assert files[0]["coverage"] == 1.0 and files[0]["dropped_lines"] == []
 
@@ -215,8 +255,11 @@ def test_ingest_check_reports_coverage_without_embedding(tmp_path):
 def test_in_force_filter_leaves_out_what_a_later_document_repealed(warm_cache, tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    old = MERGED_HEADER_DECISION.replace("75/QĐ-SGDĐT", "60/QĐ-SGDĐT").replace("12 tháng 9 năm 2025", "01 tháng 9 năm 2023") \
+    old = (
+        MERGED_HEADER_DECISION.replace("75/QĐ-SGDĐT", "60/QĐ-SGDĐT")
+        .replace("12 tháng 9 năm 2025", "01 tháng 9 năm 2023")
         .replace(" và thay thế Quyết định số 60/QĐ-SGDĐT ngày 01/9/2023 của Sở Giáo dục và Đào tạo", "")
+    )
     (corpus / "qd-60.txt").write_text(old, encoding="utf-8")
     (corpus / "qd-75.txt").write_text(MERGED_HEADER_DECISION, encoding="utf-8")
     svc = Assistant(settings_for(warm_cache, corpus))

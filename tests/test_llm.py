@@ -1,27 +1,46 @@
 """LLM generation: the verifier (pure) and the whole path against a real local model."""
+
 import re
 
 import pytest
 
-from assistant.llm import GGUFLLM, OpenAICompatibleLLM, build_messages, generate_verified, support, verify
-from assistant.models import Hit
+from assistant.answer.llm import GGUFLLM, OpenAICompatibleLLM, build_messages, generate_verified, support, verify
+from assistant.core.models import Hit
 
 
 def hit(text, n=0, doc="d"):
-    return Hit(chunk_id=f"{doc}:{n}", doc_id=doc, score=0.9, text=text, section="1.", position=n, start=0,
-               end=len(text), source="d.txt", doc_title="Công văn", doc_type="Công văn", doc_number="1/PGDĐT",
-               doc_date="2025-02", issuer="Phòng GDĐT", province="Quảng Ngãi")
+    return Hit(
+        chunk_id=f"{doc}:{n}",
+        doc_id=doc,
+        score=0.9,
+        text=text,
+        section="1.",
+        position=n,
+        start=0,
+        end=len(text),
+        source="d.txt",
+        doc_title="Công văn",
+        doc_type="Công văn",
+        doc_number="1/PGDĐT",
+        doc_date="2025-02",
+        issuer="Phòng GDĐT",
+        province="Quảng Ngãi",
+    )
 
 
-HITS = [hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
-        hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1)]
+HITS = [
+    hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
+    hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1),
+]
 
 
 def test_verifier_keeps_supported_repairs_and_drops():
-    text = ("Các trường báo cáo tổng kết học bạ điện tử sau năm học 2024 - 2025 [1]. "
-            "Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II [1]. "
-            "Giáo viên được tăng lương 50% từ tháng 9 [2]. "
-            "Số hóa hồ sơ chuyên môn sau năm học [7].")
+    text = (
+        "Các trường báo cáo tổng kết học bạ điện tử sau năm học 2024 - 2025 [1]. "
+        "Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II [1]. "
+        "Giáo viên được tăng lương 50% từ tháng 9 [2]. "
+        "Số hóa hồ sơ chuyên môn sau năm học [7]."
+    )
     kept = verify(text, HITS)
     claims = [c for c, _ in kept]
     assert kept[0][1] == [1]
@@ -107,15 +126,17 @@ def test_openai_compatible_endpoint_for_real(local_llm):
 
 
 def test_llm_judge_over_an_openai_compatible_endpoint(local_llm):
-    from assistant.llm import make_judge
-    from assistant.settings import Settings
+    from assistant.answer.llm import make_judge
+    from assistant.core.settings import Settings
 
     server = local_llm._load()
     addr = server.listening_address
     base = (addr if addr.startswith("http") else f"http://{addr}").rstrip("/") + "/v1"
     judge = make_judge(Settings(llm_base_url=base, llm_max_tokens=8, llm_timeout_s=120))
-    answer = {"answer": "Các trường báo cáo tổng kết học bạ điện tử [1].",
-              "citations": [{"n": 1, "text": HITS[0].text}]}
+    answer = {
+        "answer": "Các trường báo cáo tổng kết học bạ điện tử [1].",
+        "citations": [{"n": 1, "text": HITS[0].text}],
+    }
     score = judge(answer)
     assert 0.0 <= score <= 1.0
 
@@ -130,8 +151,9 @@ def test_local_model_streams_token_by_token(local_llm, seed_service):
         assert len(responses) > 3
         assert "".join(r.delta for r in responses) == responses[-1].message.content
         seed_service._llm = local_llm
-        events = list(seed_service.ask_stream("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?",
-                                              use_llm=True))
+        events = list(
+            seed_service.ask_stream("Chỉ thị 04/CT-UBND của UBND tỉnh An Giang có hiệu lực khi nào?", use_llm=True)
+        )
     finally:
         local_llm.max_tokens = before
     done = events[-1].data

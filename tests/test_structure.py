@@ -2,11 +2,11 @@ import re
 import unicodedata
 
 import pytest
-
-from assistant.ingest import make_document
-from assistant.loading import read_file
-from assistant.structure import classify
 from conftest import CORPUS, LAWS
+
+from assistant.index.indexer import make_document
+from assistant.ingest.loading import read_file
+from assistant.ingest.structure import classify
 
 
 def doc_and_chunks(path, root=None):
@@ -35,7 +35,7 @@ def test_binh_son_sections_and_offsets():
     assert c.headings == ["4. Ứng dụng công nghệ và tăng cường chuyển đổi số trong giáo dục"]
     assert c.embed_text().startswith("4. Ứng dụng công nghệ") and c.text in c.embed_text()
     for ch in chunks:
-        assert doc.text[ch.start:ch.end] == ch.text
+        assert doc.text[ch.start : ch.end] == ch.text
     assert [ch.position for ch in chunks] == list(range(len(chunks)))
     assert any(ch.section == "Kính gửi" for ch in chunks)
 
@@ -56,8 +56,12 @@ def test_chunk_id_survives_edits_elsewhere(tmp_path):
     f = tmp_path / "doc.txt"
     f.write_text(src)
     _, before, _ = doc_and_chunks(f)
-    f.write_text(src.replace("Phòng Giáo dục và Đào tạo đề nghị các trường triển khai thực hiện./.",
-                             "Phòng Giáo dục và Đào tạo đề nghị các trường khẩn trương triển khai thực hiện./."))
+    f.write_text(
+        src.replace(
+            "Phòng Giáo dục và Đào tạo đề nghị các trường triển khai thực hiện./.",
+            "Phòng Giáo dục và Đào tạo đề nghị các trường khẩn trương triển khai thực hiện./.",
+        )
+    )
     _, after, _ = doc_and_chunks(f)
     target = "Học bạ điện tử, số hóa hồ sơ chuyên môn"
     assert [c.chunk_id for c in before if target in c.text] == [c.chunk_id for c in after if target in c.text]
@@ -92,11 +96,14 @@ def test_signature_block_is_its_own_citable_chunk(tmp_path):
     doc, chunks, _ = doc_and_chunks(CORPUS / "an-giang-2021-chi-thi-04-nhiem-vu-nam-hoc.txt")
     sig = [c for c in chunks if c.kind == "signature"]
     assert [c.text for c in sig] == ["KT. CHỦ TỊCH\n\nPHÓ CHỦ TỊCH\n\nLê Văn Phước"] and sig[0].section == "Người ký"
-    assert doc.text[sig[0].start:sig[0].end] == sig[0].text
+    assert doc.text[sig[0].start : sig[0].end] == sig[0].text
     law = tmp_path / "luat-mau.txt"
-    law.write_text("QUỐC HỘI\n\nLUẬT\n\nTHANH NIÊN\n\nĐiều 1. Thanh niên\n\nThanh niên là công dân Việt Nam từ đủ 16 "
-                   "tuổi đến 30 tuổi.\n\nLuật này đã được Quốc hội thông qua ngày 16 tháng 6 năm 2020.\n\n"
-                   "CHỦ TỊCH QUỐC HỘI\n\n(Đã ký) Nguyễn Thị Kim Ngân\n", encoding="utf-8")
+    law.write_text(
+        "QUỐC HỘI\n\nLUẬT\n\nTHANH NIÊN\n\nĐiều 1. Thanh niên\n\nThanh niên là công dân Việt Nam từ đủ 16 "
+        "tuổi đến 30 tuổi.\n\nLuật này đã được Quốc hội thông qua ngày 16 tháng 6 năm 2020.\n\n"
+        "CHỦ TỊCH QUỐC HỘI\n\n(Đã ký) Nguyễn Thị Kim Ngân\n",
+        encoding="utf-8",
+    )
     doc, chunks, _ = doc_and_chunks(law, tmp_path)
     assert doc.meta.signer == "Nguyễn Thị Kim Ngân" and doc.meta.signer_title == "CHỦ TỊCH QUỐC HỘI"
     assert chunks[-1].kind == "signature" and chunks[-1].text == "CHỦ TỊCH QUỐC HỘI\n\n(Đã ký) Nguyễn Thị Kim Ngân"
@@ -104,7 +111,7 @@ def test_signature_block_is_its_own_citable_chunk(tmp_path):
 
 
 def test_numbered_items_nest_and_keep_their_own_chunk():
-    """"1.1." sits inside "1." and "2." closes "1.2."; a short numbered item is never merged into
+    """ "1.1." sits inside "1." and "2." closes "1.2."; a short numbered item is never merged into
     its neighbour: its marker is how a citation addresses it."""
     _, chunks, _ = doc_and_chunks(CORPUS / "quang-ngai-2023-ke-hoach-lam-viec-ubnd-huyen.txt")
     item3 = [c for c in chunks if c.text == "3. Kết quả triển khai thực hiện Chương trình GDPT 2018."]
@@ -112,9 +119,13 @@ def test_numbered_items_nest_and_keep_their_own_chunk():
     outline = "Phụ lục: Đề cương báo cáo > I. Kết quả thực hiện công tác giáo dục và đào tạo năm học 2022-2023"
     sub = next(c for c in chunks if c.text == "1.1. Thuận lợi")
     assert sub.section == outline + " > 1. Đánh giá chung về tình hình tại địa phương > 1.1. Thuận lợi"
-    two = next(c for c in chunks if c.text.startswith("2. Công tác lãnh đạo, chỉ đạo, tuyên truyền, quán triệt về thực"))
-    assert two.headings == ["Phụ lục: Đề cương báo cáo",
-                            "I. Kết quả thực hiện công tác giáo dục và đào tạo năm học 2022-2023"]
+    two = next(
+        c for c in chunks if c.text.startswith("2. Công tác lãnh đạo, chỉ đạo, tuyên truyền, quán triệt về thực")
+    )
+    assert two.headings == [
+        "Phụ lục: Đề cương báo cáo",
+        "I. Kết quả thực hiện công tác giáo dục và đào tạo năm học 2022-2023",
+    ]
 
 
 @pytest.mark.skipif(not LAWS.exists(), reason="shared/corpus-extra not present")

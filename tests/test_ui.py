@@ -1,18 +1,26 @@
 """The chat UI in a real headless Chromium (Debian's package), driven by Playwright."""
+
 import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import CORPUS, ROOT, Server
+from playwright.sync_api import expect
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM, reason="apt-get install chromium")]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")
@@ -82,8 +90,10 @@ def test_ask_see_citation_open_source(ui_server, browser, tmp_path):
     expect(page.locator("#draft-text textarea")).to_have_value(re.compile("Kính gửi: Các trường THCS"), timeout=15000)
     draft = page.locator("#draft-text textarea").input_value()
     assert draft.startswith("ỦY BAN NHÂN DÂN HUYỆN BÌNH SƠN\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
-    assert ("Căn cứ Công văn số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của Phòng Giáo dục và Đào tạo "
-            "huyện Bình Sơn;") in draft
+    assert (
+        "Căn cứ Công văn số [cần điền: số hiệu] ngày [cần điền: ngày ban hành] của Phòng Giáo dục và Đào tạo "
+        "huyện Bình Sơn;"
+    ) in draft
     assert "Kính gửi: ……" not in draft and "[Tên đơn vị]" not in draft and "[cần điền: nơi nhận" not in draft
     assert "Phòng Giáo dục và Đào tạo huyện Bình Sơn trả lời như sau:" in draft and "Nơi nhận:" in draft
     expect(page.locator("#draft-notes")).not_to_contain_text("Chưa có Kính gửi")
@@ -137,12 +147,15 @@ def test_sessions_are_separate(ui_server, browser):
 
 
 def test_on_a_phone_the_answer_and_its_sources_come_first(ui_server, browser, tmp_path):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                              has_touch=True)
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     page = ctx.new_page()
     page.goto(ui_server.url + "/", wait_until="load")
     page.locator("#question textarea").wait_for(timeout=30000)
-    page.locator("#question textarea").fill("Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?")
+    page.locator("#question textarea").fill(
+        "Hội nghị quán triệt Chỉ thị 38-CT/TU của Quảng Ninh có bao nhiêu đại biểu?"
+    )
     page.locator("#send").click()
     page.locator("#sources .src").first.wait_for(timeout=30000)
     assert "550 đại biểu" in page.locator("#chat").inner_text()
@@ -152,15 +165,17 @@ def test_on_a_phone_the_answer_and_its_sources_come_first(ui_server, browser, tm
 
     order = ["#ask-box", "#sources-box", "#draft-box", "#examples-box", "#feedback-box", "#filters"]
     tops = [top(s) for s in order]
-    assert tops == sorted(tops), dict(zip(order, tops))  # the answer, its sources, then the rest
+    assert tops == sorted(tops), dict(zip(order, tops, strict=False))  # the answer, its sources, then the rest
     box = page.locator("#sources-box").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1  # one column, no sideways scrolling
     page.screenshot(path=str(_shot("screenshot-phone.png", tmp_path)), full_page=True)
     # a wide screen keeps its two columns: the sources beside the chat
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.wait_for_timeout(300)
-    assert abs(top("#sources-box") - top("#ask-box")) < 200 and \
-        page.locator("#sources-box").bounding_box()["x"] > page.locator("#ask-box").bounding_box()["x"]
+    assert (
+        abs(top("#sources-box") - top("#ask-box")) < 200
+        and page.locator("#sources-box").bounding_box()["x"] > page.locator("#ask-box").bounding_box()["x"]
+    )
     ctx.close()
 
 

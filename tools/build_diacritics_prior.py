@@ -2,11 +2,12 @@
 syllable unigram, bigram and trigram counts of the laws in ../shared/corpus-extra/vn-laws
 (208 Vietnamese laws, the project's shared corpus; no directive document is read) and the generic
 question forms of assistant/data/question_phrases.txt, pruned to keep
-the file small. The index's own counts do most of the work (assistant/diacritics.py); the prior
+the file small. The index's own counts do most of the work (assistant/index/diacritics.py); the prior
 adds the common words and phrasing that a small index may lack.
 
     python tools/build_diacritics_prior.py [CORPUS_DIR] [--min 2,3,4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.diacritics import PRIOR_PATH, count_ngrams, expand  # noqa: E402
+from assistant.index.diacritics import PRIOR_PATH, count_ngrams, expand  # noqa: E402
 
 QUESTIONS = ROOT / "assistant" / "data" / "question_phrases.txt"
 QUESTION_WEIGHT = 50  # each generic question form counts as often as a common phrase of the laws
@@ -48,13 +49,15 @@ def main() -> None:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(out, "wt", encoding="utf-8", compresslevel=9) as g:
-        g.write(f"# diacritics prior: syllable n-gram counts (key<TAB>count), built by tools/build_diacritics_prior.py\n"
-                f"# source: {len(files)} laws of ../shared/corpus-extra/vn-laws (sha256 of names+texts "
-                f"{digest.hexdigest()[:16]}), {datetime.date.today().isoformat()}\n"
-                f"# plus the {len(lines)} generic question forms of assistant/data/question_phrases.txt, "
-                f"each counted {QUESTION_WEIGHT} times\n"
-                f"# pruned: unigrams >= {mins[0]}, bigrams >= {mins[1]}, trigrams >= {mins[2]}; "
-                f"{len(kept)} of {len(full)} n-grams kept\n")
+        g.write(
+            f"# diacritics prior: syllable n-gram counts (key<TAB>count), built by tools/build_diacritics_prior.py\n"
+            f"# source: {len(files)} laws of ../shared/corpus-extra/vn-laws (sha256 of names+texts "
+            f"{digest.hexdigest()[:16]}), {datetime.date.today().isoformat()}\n"
+            f"# plus the {len(lines)} generic question forms of assistant/data/question_phrases.txt, "
+            f"each counted {QUESTION_WEIGHT} times\n"
+            f"# pruned: unigrams >= {mins[0]}, bigrams >= {mins[1]}, trigrams >= {mins[2]}; "
+            f"{len(kept)} of {len(full)} n-grams kept\n"
+        )
         for k, v in sorted(kept.items()):
             g.write(f"{k}\t{v}\n")
     print(f"{out}: {len(kept)} n-grams of {len(full)}, {out.stat().st_size / 1e6:.2f} MB", file=sys.stderr)

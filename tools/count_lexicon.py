@@ -6,6 +6,7 @@ of the data files under assistant/data that the answer stage reads.
     python tools/count_lexicon.py [--json]
 
 Used for issue 19's before/after count (eval/README.md)."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,24 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # the modules of the question and answer stages (ingest's layout words are counted apart)
-ANSWER_STAGE = ["query", "kinds", "forms", "coverage", "constraints", "features", "answer", "verdict", "facets",
-                "citations", "terms", "sparse", "retrieval", "drafting", "llm", "textutil"]
+ANSWER_STAGE = [
+    "query",
+    "kinds",
+    "forms",
+    "coverage",
+    "constraints",
+    "features",
+    "answer",
+    "verdict",
+    "facets",
+    "citations",
+    "terms",
+    "sparse",
+    "retrieval",
+    "drafting",
+    "llm",
+    "textutil",
+]
 
 
 def _strings(node: ast.AST) -> int:
@@ -25,17 +42,30 @@ def _strings(node: ast.AST) -> int:
         elts = node.elts
         if elts and all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elts):
             return len(elts)
-        if elts and all(isinstance(e, ast.Tuple) and e.elts and all(isinstance(x, ast.Constant) for x in e.elts)
-                        and any(isinstance(x.value, str) for x in e.elts) for e in elts):
+        if elts and all(
+            isinstance(e, ast.Tuple)
+            and e.elts
+            and all(isinstance(x, ast.Constant) for x in e.elts)
+            and any(isinstance(x.value, str) for x in e.elts)
+            for e in elts
+        ):
             return len(elts)  # pairs ("lower secondary", "trung học cơ sở")
-    if isinstance(node, ast.Dict) and node.keys and all(isinstance(k, ast.Constant) and isinstance(k.value, str)
-                                                         for k in node.keys):
+    if (
+        isinstance(node, ast.Dict)
+        and node.keys
+        and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys)
+    ):
         return len(node.keys)
     if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("set", "frozenset") and node.args:
         arg = node.args[0]
         # frozenset("a b c".split())
-        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Attribute) and arg.func.attr == "split" \
-                and isinstance(arg.func.value, ast.Constant) and isinstance(arg.func.value.value, str):
+        if (
+            isinstance(arg, ast.Call)
+            and isinstance(arg.func, ast.Attribute)
+            and arg.func.attr == "split"
+            and isinstance(arg.func.value, ast.Constant)
+            and isinstance(arg.func.value.value, str)
+        ):
             return len(arg.func.value.value.split())
         return _strings(arg)
     return 0
@@ -46,8 +76,12 @@ def count_module(path: Path) -> dict[str, int]:
     collections = entries = regexes = 0
     seen: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile" \
-                and getattr(node.func.value, "id", "") == "re":
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+            and getattr(node.func.value, "id", "") == "re"
+        ):
             regexes += 1
         n = _strings(node)
         if n >= 3 and id(node) not in seen:

@@ -13,6 +13,7 @@ questions typed without diacritics are left out (nothing to compare with). ``--f
 writes a copy of the questions with the accented ones folded (kind kept, "folded_from" added), so
 `assistant eval` can compare the same questions typed both ways.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.query import is_english  # noqa: E402
-from assistant.textutil import has_diacritics, modern_tone  # noqa: E402
+from assistant.core.textutil import has_diacritics, modern_tone  # noqa: E402
+from assistant.question.query import is_english  # noqa: E402
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
@@ -51,8 +52,8 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from assistant.service import Assistant
-    from assistant.settings import load_settings
+    from assistant.app.service import Assistant
+    from assistant.core.settings import load_settings
 
     svc = Assistant(load_settings(index_dir=args.index))
     t0 = time.perf_counter()
@@ -84,7 +85,7 @@ def main() -> None:
             want, got = _WORD.findall(q), _WORD.findall(r.text)
             assert len(want) == len(got), (q, r.text)
             whole = True
-            for a, b in zip(want, got):
+            for a, b in zip(want, got, strict=False):
                 ok = _norm(a) == _norm(b)
                 whole &= ok
                 t["all_n"] += 1
@@ -104,19 +105,29 @@ def main() -> None:
 
     def figures(t):
         n = t["questions"] or 1
-        return {"questions": t["questions"], "syllable_accuracy": round(t["vi_ok"] / max(t["vi_n"], 1), 4),
-                "word_accuracy_all": round(t["all_ok"] / max(t["all_n"], 1), 4),
-                "question_accuracy": round(t["whole"] / n, 4), "confident": round(t["confident"] / n, 4),
-                "ms_per_question": round(t["ms"] / n, 2)}
+        return {
+            "questions": t["questions"],
+            "syllable_accuracy": round(t["vi_ok"] / max(t["vi_n"], 1), 4),
+            "word_accuracy_all": round(t["all_ok"] / max(t["all_n"], 1), 4),
+            "question_accuracy": round(t["whole"] / n, 4),
+            "confident": round(t["confident"] / n, 4),
+            "ms_per_question": round(t["ms"] / n, 2),
+        }
 
     out = {k: figures(v) for k, v in results.items()}
-    out["model"] = {"index": str(args.index), "load_seconds": round(load_s, 2),
-                    "ngrams_of_index": len(restorer.counts), "ngrams_of_prior": len(restorer.prior)}
+    out["model"] = {
+        "index": str(args.index),
+        "load_seconds": round(load_s, 2),
+        "ngrams_of_index": len(restorer.counts),
+        "ngrams_of_prior": len(restorer.prior),
+    }
     if args.errors:
         out["errors"] = [f"{a} -> {b} ×{n}" for (a, b), n in errors.most_common(args.errors)]
     if args.fold_out:
         args.fold_out.parent.mkdir(parents=True, exist_ok=True)
-        args.fold_out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in folded_rows), encoding="utf-8")
+        args.fold_out.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in folded_rows), encoding="utf-8"
+        )
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return

@@ -6,6 +6,7 @@ Prints the figures (the bench row 19/21 use smaller numbers to stay fast).
 
     PYTHONPATH=. .venv/bin/python tools/front_load.py --index index --corpus corpus
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,8 @@ import time
 import uuid
 from pathlib import Path
 
-from assistant import abuse
-from assistant.serverproc import ServerProcess
+from assistant.tools import abuse
+from assistant.tools.serverproc import ServerProcess
 
 
 def main() -> None:
@@ -31,8 +32,12 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="front-load-"))
     shutil.copytree(a.index, work / "index")
     shutil.copytree(a.corpus, work / "corpus", ignore=shutil.ignore_patterns(".*"))
-    server = ServerProcess(work / "index", work / "corpus", env=abuse.server_env(work, "") | {
-        "ASSISTANT_MAX_REQUESTS_PER_CLIENT": "8"}, ui=True)
+    server = ServerProcess(
+        work / "index",
+        work / "corpus",
+        env=abuse.server_env(work, "") | {"ASSISTANT_MAX_REQUESTS_PER_CLIENT": "8"},
+        ui=True,
+    )
     health, ask, chats, held_slow, held_streams, refused = [], [], [], [], [], 0
     codes: set = set()
     try:
@@ -56,11 +61,15 @@ def main() -> None:
             trickle.stop()
             for s in streams:
                 s.close()
-        print(f"attacker 127.0.0.1: {a.slow} slow-header connections + {a.streams} streams opened every 10 s; "
-              f"held at once: slow {max(held_slow)}, streams {max(held_streams)}; refused {refused}")
+        print(
+            f"attacker 127.0.0.1: {a.slow} slow-header connections + {a.streams} streams opened every 10 s; "
+            f"held at once: slow {max(held_slow)}, streams {max(held_streams)}; refused {refused}"
+        )
         for name, xs in (("/healthz", health), ("/v1/ask", ask), ("chat answer", chats)):
-            print(f"other client {name}: n={len(xs)} median {statistics.median(xs) * 1000:.0f} ms, "
-                  f"max {max(xs) * 1000:.0f} ms")
+            print(
+                f"other client {name}: n={len(xs)} median {statistics.median(xs) * 1000:.0f} ms, "
+                f"max {max(xs) * 1000:.0f} ms"
+            )
         print(f"statuses seen by the other clients: {sorted(codes)}")
     finally:
         server.stop()

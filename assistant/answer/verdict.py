@@ -1,0 +1,460 @@
+"""Statements to verify and choices to make, checked against the governing provision.
+
+The answer quotes the provision; this module says which statement or choice it supports and,
+where the question and the text differ (a number, a negation, the law named), shows both side
+by side. It compares words, it does not reason: the quote is always shown with the verdict."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.answer.coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
+from assistant.core.textutil import UPPER_VI, as_written, fold, words
+from assistant.question.forms import Choice
+from assistant.question.kinds import DIGIT_QUANTITY, DOC_REF, PERSON, TITLE, WORD_QUANTITY, titles_of
+
+_DIGIT_WORDS = {
+    "một": 1,
+    "mốt": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "lăm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "tám": 8,
+    "chín": 9,
+}
+_DIGITS, _WORDS = DIGIT_QUANTITY, WORD_QUANTITY
+_NEGATION = re.compile(r"\b(?:không|chưa|chẳng|cấm|nghiêm cấm)\b", re.I)
+
+
+@dataclass
+class Difference:
+    what: str  # "con số", "phủ định", "văn bản"
+    question: str  # as the question says it
+    document: str  # as the document says it
+
+
+@dataclass
+class Verdict:
+    label: str  # "Đúng" / "Sai" for a statement, a letter for a choice
+    differences: list[Difference] = field(default_factory=list)
+    support: dict[str, float] = field(default_factory=dict)  # choice letter -> share of its words in the provision
+
+    def to_dict(self) -> dict:
+        return {
+            "label": self.label,
+            "differences": [d.__dict__ for d in self.differences],
+            "support": {k: round(v, 3) for k, v in self.support.items()},
+        }
+
+
+def _word_value(text: str) -> int | None:
+    """ "mười tám" -> 18, "hai mươi mốt" -> 21, "năm" -> 5."""
+    value = 0
+    for w in text.lower().split():
+        if w == "mười":
+            value += 10
+        elif w == "mươi":
+            value *= 10
+        elif w in _DIGIT_WORDS:
+            value += _DIGIT_WORDS[w]
+        else:
+            return None
+    return value or None
+
+
+def quantities(text: str) -> list[tuple[float, str, str]]:
+    """(value, unit, as written) for each quantity: "02 năm" -> (2, "năm", "02 năm"); "mười tám tuổi" -> 18."""
+    out: list[tuple[float, str, str]] = []
+    for m in _DIGITS.finditer(text):
+        out.append((float(m.group(1).replace(",", ".")), m.group(2).lower(), m.group().strip()))
+    for m in _WORDS.finditer(text):
+        v = _word_value(m.group(1))
+        if v is not None and not (m.group(1).strip().lower() == "năm" and m.group(2).lower() == "năm học"):
+            out.append((float(v), m.group(2).lower(), m.group().strip()))
+    return out
+
+
+def number_differences(statement: str, provision: str) -> list[Difference]:
+    """A quantity of the statement whose unit the provision gives with another value."""
+    said = quantities(provision)
+    diffs: list[Difference] = []
+    for value, unit, shown in quantities(statement):
+        same_unit = [(v, s) for v, u, s in said if u == unit]
+        if same_unit and all(v != value for v, _ in same_unit):
+            diffs.append(Difference("con số", shown, "; ".join(dict.fromkeys(s for _, s in same_unit))))
+        elif not same_unit:
+            # "gia hạn thêm nhiều nhất 02 lần" where the law says "gia hạn nhiều lần"
+            m = re.search(
+                r"\b(?:nhiều|không hạn chế số|không giới hạn số)\s+" + re.escape(unit) + r"\b", provision, re.I
+            )
+            if m:
+                diffs.append(Difference("con số", shown, m.group()))
+    return diffs
+
+
+def _tokens(text: str) -> list[str]:
+    return [fold(w) for w in words(text)]
+
+
+_DATE = re.compile(r"\b(?:ngày\s+)?(\d{1,2})\s*(?:tháng\s+|/)(\d{1,2})\s*(?:năm\s+|/)(\d{4})\b", re.I)
+
+
+def document_date_differences(statement: str, provision: str) -> list[Difference]:
+    """ "Quyết định số 1456/QĐ-TTg … ngày 01/11/2024" where the provision writes "Quyết định số
+    1456/QĐ-TTg ngày 22/11/2023 và Quyết định số 1320/QĐ-TTg ngày 01/11/2024": the date that
+    stands with the document's symbol is its date, not any date of the paragraph."""
+    claimed = [(int(d), int(m), int(y)) for d, m, y in _DATE.findall(statement)]
+    if not claimed:
+        return []
+    stated = _DATE.search(statement)
+    assert stated is not None  # claimed is not empty
+    out = []
+    for sym in dict.fromkeys(DOC_REF.findall(statement)):
+        at = provision.find(sym)
+        if at < 0:
+            continue
+        m = _DATE.match(provision, at + len(sym) + 1) or _DATE.search(provision[at + len(sym) : at + len(sym) + 30])
+        if m:
+            own = (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if own not in claimed:
+                out.append(
+                    Difference("ngày ban hành", f"{sym} — {stated.group().strip()}", f"{sym} {m.group().strip()}")
+                )
+    return out
+
+
+def date_differences(statement: str, provision: str) -> list[Difference]:
+    """A date of the statement ("01 tháng 01 năm 2020") where the provision gives another."""
+    theirs = {
+        (int(d), int(m), int(y)): g.group().strip() for g in _DATE.finditer(provision) for d, m, y in [g.groups()]
+    }
+    if not theirs:
+        return []
+    diffs = []
+    for g in _DATE.finditer(statement):
+        key = tuple(int(x) for x in g.groups())
+        if key not in theirs:
+            diffs.append(Difference("ngày", g.group().strip(), "; ".join(theirs.values())))
+    return diffs
+
+
+NEGATION_SPAN = 7  # words a "không"/"cấm" governs after it
+# a lead-in that forbids what its list items say ("Nghiêm cấm các hành vi sau đây:")
+_FORBIDDING_LEAD = re.compile(
+    r"(?:^|\n|>\s*)\W*(?:nghiêm cấm|cấm)\b[^>\n]*$|\bkhông được\b[^>\n]*(?:sau đây|như sau)\W*$", re.I
+)
+# prohibitions written with a modal count as one word, as "cấm" does: "không được phép lợi dụng"
+# = "cấm lợi dụng" (the words a negation reaches are counted from after it)
+_PROHIBITION = re.compile(r"\b(?:khong duoc phep|khong duoc|nghiem cam)\b")
+
+
+def _negation_tokens(text: str) -> list[str]:
+    return _PROHIBITION.sub("cam", " ".join(_tokens(text))).split()
+
+
+def negation_differences(statement: str, provision: str, lead_in: str = "") -> list[Difference]:
+    """A predicate the statement negates and the provision does not (or the reverse): the two
+    words after a "không"/"cấm" on one side, found on the other side without one. ``lead_in``:
+    the clause the provision is an item of — "Nghiêm cấm …:" negates every item."""
+    st, pv = _negation_tokens(statement), _negation_tokens(provision)
+    neg = {"khong", "chua", "chang", "cam"}
+    # folded word -> as written, to show the pair with its diacritics ("dạy học", not "day hoc")
+    written = {fold(w): w for w in [*words(provision), *words(statement)]}
+
+    def negated_phrases(toks: list[str]) -> dict[tuple[str, str], None]:
+        """Word pairs within the few words a negation governs ("không áp dụng hình thức dạy học
+        trực tuyến": "áp dụng", "dụng hình", …), in the order they stand (an ordered set: the
+        difference shown must not depend on hashing)."""
+        out: dict[tuple[str, str], None] = {}
+        for i, t in enumerate(toks):
+            if t in neg:
+                rest = [
+                    x
+                    for x in toks[i + 1 : i + 1 + NEGATION_SPAN]
+                    if x not in neg and x not in ("duoc", "phai", "co", "the", "bi")
+                ]
+                out.update(dict.fromkeys(zip(rest, rest[1:], strict=False)))
+        return out
+
+    def shown(pair: tuple[str, str]) -> str:
+        return " ".join(written.get(w, w) for w in pair)
+
+    def plain_phrases(toks: list[str]) -> dict[tuple[str, str], bool]:
+        """Each word pair -> whether some occurrence of it stands without a negation before it."""
+        out: dict[tuple[str, str], bool] = {}
+        for i in range(len(toks) - 1):
+            pair = (toks[i], toks[i + 1])
+            window = toks[max(0, i - NEGATION_SPAN) : i]  # as far back as a negation reaches forward
+            out[pair] = out.get(pair, False) or not (set(window) & neg)
+        return out
+
+    diffs: list[Difference] = []
+    pv_plain, st_plain = plain_phrases(pv), plain_phrases(st)
+    st_neg, pv_neg = negated_phrases(st), negated_phrases(pv)
+    if _FORBIDDING_LEAD.search(lead_in):
+        # the whole item is what the lead-in forbids: a statement that forbids or denies it agrees,
+        # one without any negation states the forbidden act as allowed
+        if any(t in neg for t in st):
+            return []
+        shared = [pair for pair in st_plain if pair in pv_plain]
+        return (
+            [Difference("phủ định", f"{shown(shared[0])} (không phủ định)", f"cấm … {shown(shared[0])}")][:1]
+            if shared
+            else []
+        )
+    for pair in st_neg:
+        if pair in pv_plain and pv_plain[pair] and pair not in pv_neg:
+            diffs.append(Difference("phủ định", f"không … {shown(pair)}", f"{shown(pair)} (không phủ định)"))
+    for pair in pv_neg:
+        if pair in st_plain and st_plain[pair] and pair not in st_neg:
+            diffs.append(Difference("phủ định", f"{shown(pair)} (không phủ định)", f"không … {shown(pair)}"))
+    return diffs[:2]
+
+
+@dataclass
+class Provision:
+    """A unit of the governing article (a sentence, a khoản, a điểm) with what it reads with."""
+
+    text: str
+    context: str  # the unit with its headings and lead-in: where numbers and names are looked up
+    ref: Any = None  # what to cite (a Hit)
+    span: tuple[int, int] = (0, 0)  # the unit inside the cited paragraph
+
+
+# a place named with its kind: "thành phố Hạ Long", "huyện Bình Sơn và Trà Bồng"
+_CAPITALISED = r"[" + UPPER_VI + r"]\w*"
+_PLACE = re.compile(
+    r"(?<![\wÀ-ỹ])(thành phố|tỉnh|huyện|thị xã|quận|xã|phường|thị trấn)\s+"
+    r"(" + _CAPITALISED + r"(?:\s+(?:và\s+)?" + _CAPITALISED + r")*)"
+)
+
+
+def place_differences(statement: str, provision: str) -> list[Difference]:
+    """ "… tại thành phố Cẩm Phả" where the provision says "tại thành phố Hạ Long": a place of the
+    same kind that the provision does not name anywhere."""
+    held: dict[str, list[str]] = {}
+    for m in _PLACE.finditer(provision):
+        held.setdefault(m.group(1).lower(), []).append(m.group(0))
+    folded = " " + " ".join(fold(w) for w in words(provision)) + " "
+    out = []
+    for m in _PLACE.finditer(statement):
+        kind, name = m.group(1).lower(), m.group(2)
+        if kind in held and " " + " ".join(fold(w) for w in words(name)) + " " not in folded:
+            out.append(Difference("địa danh", m.group(0), "; ".join(dict.fromkeys(held[kind]))))
+    return out
+
+
+def title_differences(statement: str, provision: str) -> list[Difference]:
+    """ "Trịnh Đình Hải là Giám đốc Sở" where the provision makes him Phó Giám đốc."""
+    out = []
+    for p in PERSON.finditer(statement):
+        claimed = {fold(t.group()) for t in TITLE.finditer(statement)}
+        held = titles_of(provision, p.group())
+        if claimed and held and not claimed & held:
+            said = next(t.group() for t in TITLE.finditer(provision) if fold(t.group()) in held)
+            out.append(
+                Difference(
+                    "chức danh",
+                    f"{p.group()} — {', '.join(t.group() for t in TITLE.finditer(statement))}",
+                    f"{p.group()} — {said}",
+                )
+            )
+    return out
+
+
+# Terms that exclude each other in the documents' own vocabulary: each group lists the
+# alternatives, each alternative its spellings (folded). A statement naming one alternative where
+# the provision names only another is "Sai" ("môn học tự chọn" where the law says "chính khóa";
+# "bằng cử nhân" where it says "cao đẳng sư phạm"). Seen in held-out statements of batches 2-4.
+CONTRASTS: list[list[tuple[str, ...]]] = [
+    [("bat buoc",), ("tu chon",)],
+    [("chinh khoa",), ("ngoai khoa",), ("tu chon",), ("long ghep",)],
+    [("cong lap",), ("tu thuc", "ngoai cong lap")],
+    [("hoi dong truong",), ("hoi dong quan tri",)],
+    [("tam tru",), ("thuong tru",)],
+    [("toi thieu", "it nhat"), ("toi da", "nhieu nhat")],
+    [("trung cap",), ("cao dang",), ("dai hoc", "cu nhan"), ("thac si",), ("tien si",)],
+]
+
+
+def _alternatives(text: str, group: list[tuple[str, ...]]) -> dict[int, str]:
+    """The alternatives of ``group`` the text names: index -> the spelling found (folded)."""
+    spaced = spaced_words(text)
+    # "ngoài công lập" also contains "công lập": a longer spelling hides the shorter one inside it
+    found = {(i, f) for i, alt in enumerate(group) for f in alt if f" {f} " in spaced}
+    longer = [f for _, f in found]
+    named: dict[int, str] = {}
+    for i, alt in enumerate(group):
+        for f in alt:  # the first spelling of each alternative the text has, in the group's order
+            if (i, f) in found and not any(f != g and f" {f} " in f" {g} " for g in longer):
+                named.setdefault(i, f)
+    return named
+
+
+def term_differences(statement: str, provision: str) -> list[Difference]:
+    """ "… là môn học tự chọn" where the provision says "môn học chính khóa" (see CONTRASTS)."""
+    out = []
+    for group in CONTRASTS:
+        said, written = _alternatives(statement, group), _alternatives(provision, group)
+        if said and written and not said.keys() & written.keys():
+            out.append(
+                Difference(
+                    "thuật ngữ",
+                    as_written(statement, ", ".join(said.values())),
+                    as_written(provision, ", ".join(written.values())),
+                )
+            )
+    return out
+
+
+# how much less a unit that speaks of another case too weighs in choosing the governing one: half
+# of a perfect match of the unit's own words, enough to break a tie of two sentences of one clause
+MIXED_CASE_PENALTY = 0.25
+
+
+def governing(
+    provisions: list[Provision],
+    statement_words: dict[str, float],
+    subject_words: dict[str, float],
+    segmented: bool = True,
+    symbols: tuple[str, ...] = (),
+    statement: str = "",
+) -> int:
+    """The provision the statement is about: the one naming its subject, then covering most of it.
+    Numbers do not locate it: they are what the statement claims ("03 năm học"); a document's
+    symbol does ("Quyết định số 1456/QĐ-TTg … ban hành ngày …": the unit that names 1456/QĐ-TTg).
+    ``statement``: its text, to prefer a unit about its case alone (CONTRASTS)."""
+    statement_words = {k: w for k, w in statement_words.items() if not re.search(r"\d", k)}
+    said = [_alternatives(statement, g) for g in CONTRASTS] if statement else []
+
+    def mixed(p: Provision) -> bool:
+        """The unit speaks of the statement's case and of another one ("… công lập, học sinh … tư
+        thục được hỗ trợ …"): a unit about the statement's case alone is the more specific rule."""
+        written = [_alternatives(p.text, g) for g in CONTRASTS]
+        return any(s and s.keys() < w.keys() for s, w in zip(said, written, strict=False))
+
+    def score(p: Provision) -> tuple[bool, float]:
+        return (
+            any(sym in p.text for sym in symbols),  # first: the units that name the document
+            2 * coverage(subject_words, p.context, segmented)
+            + coverage(statement_words, p.context, segmented)
+            + 0.5 * coverage(statement_words, p.text, segmented)  # the unit itself, before what it reads with
+            - (MIXED_CASE_PENALTY if said and mixed(p) else 0.0),
+        )
+
+    return max(range(len(provisions)), key=lambda i: score(provisions[i])) if provisions else -1
+
+
+def displaced_words(
+    statement_words: dict[str, float], g: Provision, siblings: list[Provision], segmented: bool = True
+) -> list[str]:
+    """Weighty statement words the governing provision lacks and a neighbouring provision has: a
+    value that belongs to another case ("cao đẳng sư phạm" is the rule for mầm non, not tiểu học)."""
+    if not statement_words:
+        return []
+    top = max(statement_words.values())
+    out = []
+    for k, w in statement_words.items():
+        if w < 0.6 * top or k.startswith("\x00") or re.search(r"\d", k) or k in LIGHT_WORDS:
+            continue  # numbers are compared as quantities; "yêu cầu", "quy định" say how, not what
+        one = {k: w}
+        if coverage(one, g.context, segmented) > 0:
+            continue
+        if any(coverage(one, p.context, segmented) > 0 for p in siblings if p is not g):
+            out.append(k)
+    return out
+
+
+def check_statement(
+    statement: str,
+    g: Provision,
+    siblings: list[Provision],
+    statement_words: dict[str, float],
+    named_laws: list[str],
+    provision_law: str,
+    segmented: bool = True,
+    as_asked: str = "",
+) -> Verdict:
+    """ "Đúng" when nothing in the statement contradicts the governing provision, "Sai" with the
+    differences: a number, a negation, a value that belongs to another case, the law named."""
+    # ``as_asked``: the statement with the document it is about (the claim has it removed)
+    dates = document_date_differences(as_asked or statement, g.text) or date_differences(statement, g.context)
+    # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
+    lead_in = g.context.replace(g.text, "")  # the headings and the clause the unit is an item of
+    diffs = (
+        dates
+        + ([] if dates else number_differences(statement, g.context))
+        + negation_differences(statement, g.text, lead_in)
+    )
+    # a place is compared with the unit itself: its list's other items name the other places
+    diffs += (
+        title_differences(statement, g.context)
+        + place_differences(statement, g.text)
+        + term_differences(statement, g.text)
+    )
+    moved = displaced_words(statement_words, g, siblings, segmented)
+    if moved and not diffs:
+        diffs.append(Difference("nội dung", ", ".join(moved), _short(g.text)))
+    for law in named_laws:
+        if provision_law and fold(law).strip() != fold(provision_law).strip():
+            diffs.append(Difference("văn bản", law, provision_law))
+    return Verdict("Sai" if diffs else "Đúng", diffs)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def choose(
+    choices: list[Choice],
+    negative: bool,
+    provisions: list[Provision],
+    stem_words: dict[str, float],
+    choice_words,
+    segmented: bool = True,
+    all_of_floor: float = 0.75,
+    title: str = "",
+) -> tuple[Verdict, dict[str, int]]:
+    """The choice the provisions support best (or, for "… không phải …" questions, least). A
+    choice's support is its best provision's coverage of the choice, weighed by how much that
+    provision is about the stem (the clause "không có bằng đại học luật … ít nhất 03 năm" beats
+    the one for graduates in law). Also returns, per choice, its best provision. ``title``: the
+    title a "Ai là Giám đốc …?" stem asks about (folded); a name the provision gives another
+    title counts half, as a number that differs."""
+    support: dict[str, float] = {}
+    where: dict[str, int] = {}
+    relevance = [0.5 + 0.5 * coverage(stem_words, p.context, segmented) for p in provisions]
+    for c in choices:
+        if c.all_of or c.none_of:
+            continue
+        qw = choice_words(c.text)
+        best, at = 0.0, -1
+        for i, p in enumerate(provisions):
+            s = coverage(qw, p.context, segmented) * relevance[i] if qw else 0.0
+            s += 0.01 * coverage(qw, p.text, segmented) if s else 0.0  # ties: the unit that says it itself
+            if s and number_differences(c.text, p.context):
+                s *= 0.5  # "04 tháng" where this clause says "06 tháng"
+            if s and title and (person := PERSON.search(c.text)):
+                held = titles_of(p.context, person.group())
+                if held and title not in held:
+                    s *= 0.5  # "Trịnh Đình Hải" is Phó Giám đốc where the stem asks for the Giám đốc
+            if s > best:
+                best, at = s, i
+        support[c.letter] = best
+        where[c.letter] = at
+    if not support:
+        return Verdict(choices[0].letter if choices else ""), where
+    if negative:
+        return Verdict(min(support.items(), key=lambda kv: kv[1])[0], support=support), where
+    for c in choices:
+        if c.all_of and all(support.get(x, 0.0) >= all_of_floor for x in c.all_of):
+            return Verdict(c.letter, support=support), where
+    return Verdict(max(support.items(), key=lambda kv: kv[1])[0], support=support), where

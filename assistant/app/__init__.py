@@ -1,0 +1,1 @@
+"""What users run: the service facade, HTTP API, web UI, CLI, uploads and the HTTP guard."""

@@ -1,0 +1,1 @@
+"""Files to documents: reading (text, Word, PDF, OCR), cleaning, header, structure, chunks."""

@@ -1,0 +1,1 @@
+"""A question analysed once: its form, kind, constraints, language and vocabulary."""

@@ -1,0 +1,350 @@
+"""Query understanding for this domain: abbreviations both ways, school years, English
+questions, follow-ups resolved against the conversation. Pure functions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.core.textutil import UPPER_VI, fold, has_diacritics
+from assistant.question.constraints import QuestionConstraint
+from assistant.question.constraints import parse as parse_constraint
+from assistant.question.forms import QuestionForm, read_form
+from assistant.question.kinds import QuestionKind
+from assistant.question.lexicon import ABBREVIATIONS, GLOSSARY, SYNONYMS
+
+_NO_EXPAND_FROM_LONG = {"TH", "MN", "HS", "GV", "HT", "KH", "CT", "TB", "CV", "QĐ", "TTg"}
+
+
+# "the Law on Higher Education" -> "Luật Giáo dục đại học" (names of laws as English questions give them)
+ENGLISH_LAW_NAMES: dict[str, str] = {
+    "education": "Luật Giáo dục",
+    "higher education": "Luật Giáo dục đại học",
+    "vocational education": "Luật Giáo dục nghề nghiệp",
+    "national defence and security education": "Luật Giáo dục quốc phòng và an ninh",
+    "national defense and security education": "Luật Giáo dục quốc phòng và an ninh",
+    "dissemination and education of law": "Luật Phổ biến, giáo dục pháp luật",
+    "legal dissemination and education": "Luật Phổ biến, giáo dục pháp luật",
+    "residence": "Luật Cư trú",
+    "youth": "Luật Thanh niên",
+    "marriage and family": "Luật Hôn nhân và gia đình",
+    "tourism": "Luật Du lịch",
+    "cinema": "Luật Điện ảnh",
+    "commercial arbitration": "Luật Trọng tài thương mại",
+    "drug prevention and control": "Luật Phòng, chống ma túy",
+    "drug prevention": "Luật Phòng, chống ma túy",
+    "public employees": "Luật Viên chức",
+    "officials": "Luật Viên chức",
+    "cybersecurity": "Luật An ninh mạng",
+    "environmental protection": "Luật Bảo vệ môi trường",
+    "animal husbandry": "Luật Chăn nuôi",
+    "crop production": "Luật Trồng trọt",
+    "cultivation": "Luật Trồng trọt",
+    "access to information": "Luật Tiếp cận thông tin",
+    "administrative procedures": "Luật Tố tụng hành chính",
+    "administrative procedure": "Luật Tố tụng hành chính",
+    "children": "Luật Trẻ em",
+    "labour": "Bộ luật Lao động",
+}
+_ENGLISH_CODES = {
+    "civil code": "Bộ luật Dân sự",
+    "labour code": "Bộ luật Lao động",
+    "labor code": "Bộ luật Lao động",
+    "criminal code": "Bộ luật Hình sự",
+    "constitution": "Hiến pháp",
+}
+
+
+def english_law_name(text: str) -> tuple[str, int, int] | None:
+    """("Luật Giáo dục đại học", start, end) for "the (2012) Law on Higher Education" in an
+    English question; None when it names no law we know by its English name."""
+    low = text.lower()
+    for en, vi in _ENGLISH_CODES.items():
+        m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?" + en + r"\b", low)
+        if m:
+            return vi, m.start(), m.end()
+    for en in sorted(ENGLISH_LAW_NAMES, key=len, reverse=True):
+        # a known name first: "Law on Dissemination and Education of Law" has its own "of"
+        m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?law (?:on|of)\s+" + re.escape(en) + r"\b", low)
+        if m:
+            return ENGLISH_LAW_NAMES[en], m.start(), m.end()
+    m = re.search(
+        r"\b(?:the\s+)?(?:\d{4}\s+)?(?:law on|law of)\s+([a-z ,]+?)(?=\s*(?:\(|,|\?|\.|$|\s+(?:of|in|"
+        r"how|what|when|which|who|does|do|is|are|must|can|should|for|to)\b))",
+        low,
+    )
+    if m:
+        name = re.sub(r"\s+", " ", m.group(1)).strip(" ,")
+        for en in sorted(ENGLISH_LAW_NAMES, key=len, reverse=True):
+            if name == en or name.startswith(en + " ") or name.endswith(" " + en):
+                return ENGLISH_LAW_NAMES[en], m.start(), m.end()
+    return None
+
+
+_ENGLISH_HINT = re.compile(
+    r"\b(what|which|when|who|how|must|should|does|do|did|is|are|was|were|the|of|on|in|under|for|and|to|after|before|"
+    r"schools?|report|law|according|signed|directive|notice|plan|say|says|about)\b",
+    re.I,
+)
+_YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
+_FOLLOW_UP = re.compile(
+    r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
+    r"|\b(?:văn bản|công văn|kế hoạch|chỉ thị|thông báo|quy định|nội dung|việc|trường hợp) (?:đó|này|ấy|trên)\b"
+    r"|\b(?:it|that one|this one|there)\b",
+    re.I,
+)
+_ENGLISH_TYPES = {
+    "notice": "Thông báo",
+    "directive": "Chỉ thị",
+    "plan": "Kế hoạch",
+    "decision": "Quyết định",
+    "resolution": "Nghị quyết",
+    "official letter": "Công văn",
+    "dispatch": "Công văn",
+    "circular": "Thông tư",
+    "decree": "Nghị định",
+}
+_ENGLISH_DOCUMENT = re.compile(r"\b(" + "|".join(_ENGLISH_TYPES) + r")\s+(?:no\.?\s*|number\s+)?(\d+[\w/.-]*)", re.I)
+_BARE_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}")
+_PLACE_KINDS = frozenset({"huyện", "tỉnh", "thành phố", "thị xã", "trường"})
+_ENTITY = re.compile(
+    r"\b(huyện|tỉnh|thành phố|thị xã|trường|cấp|năm học|năm|học kỳ|quý|sở|phòng)\s+"
+    r"((?:[" + UPPER_VI + r"0-9][\wÀ-ỹ\-–/]*\s?){1,4}|\d{4}\s*[-–]\s*\d{4}|[IVX]+(?:/\d{4})?)",
+    re.U,
+)
+
+
+@dataclass
+class AnalyzedQuery:
+    original: str
+    resolved: str  # after follow-up resolution
+    text: str  # what is searched: resolved (a statement, or a stem with its choices) + expansions
+    english: bool = False
+    no_diacritics: bool = False
+    kind: QuestionKind = QuestionKind.FACT
+    expansions: list[str] = field(default_factory=list)
+    form: QuestionForm | None = None
+    constraint: QuestionConstraint = field(default_factory=QuestionConstraint)
+    focus_text: str = ""  # what the answer must cover: the question without the words naming its source
+    fields: frozenset[str] = frozenset()  # the document fields it asks for ("effective_date", …): asked_fields
+    # the question typed without diacritics as it was understood, with them (diacritics.py); "" when
+    # it was typed with them, is English, or the restoration was not confident (then no_diacritics)
+    restored: str = ""
+
+    def __post_init__(self) -> None:
+        self.focus_text = self.focus_text or self.resolved
+
+    @property
+    def asked(self) -> str:
+        """The question as the answer's wording is checked against it (kinds.py): Vietnamese, so an
+        English question is read through its glossary terms."""
+        return " ".join([*self.expansions, self.focus_text]) if self.english else self.focus_text
+
+
+def asked_fields(text: str) -> frozenset[str]:
+    """The document's own fields a question asks for ("… có hiệu lực từ ngày nào?" ->
+    effective_date), by the words the layout data gives each field (admin_layout.toml,
+    [field_questions]); typed with or without diacritics."""
+    from assistant.core.layout_words import admin_layout
+
+    folded = " " + " ".join(re.findall(r"\w+", fold(text))) + " "
+    return frozenset(
+        name
+        for name, phrases in admin_layout().field_questions.items()
+        if any(" " + " ".join(re.findall(r"\w+", fold(p))) + " " in folded for p in phrases)
+    )
+
+
+def normalize_years(text: str) -> str:
+    return _YEAR_RANGE.sub(r"\1 - \2", text)
+
+
+# frequent Vietnamese syllables typed without diacritics: "cac truong phai to chuc the nao" is not English
+_VIETNAMESE_FOLDED = frozenset(
+    "cac truong phai chuc nao gi bao nhieu khi co khong duoc nhung cua va la hoc sinh giao vien nam thang ngay "
+    "theo trong cho ve voi tai tu den nay do thi ma de nhu lam hay biet neu hoi moi vao ra gom da se dang hien "
+    "luat dieu khoan quy dinh nguoi viec tre em cap lop so ke hoach chi thi thong bao cong van".split()
+)
+
+
+# Vietnamese terms an English question quotes to be precise: "(sơ cấp)", “hội đồng trường”
+_QUOTED = re.compile(r"\(([^()]{2,80})\)|[“\"]([^”\"]{2,80})[”\"]")
+
+
+def quoted_vietnamese(text: str) -> list[str]:
+    """The Vietnamese terms quoted inside a question ("… elementary-level (sơ cấp) training")."""
+    return [t.strip() for m in _QUOTED.finditer(text) for t in m.groups() if t and has_diacritics(t)]
+
+
+def is_english(text: str) -> bool:
+    """English, though it may quote Vietnamese terms in brackets or quotation marks and name
+    documents by their Vietnamese symbols ("Decision 2020/QĐ-UBND") and places ("Lào Cai")."""
+    from assistant.question.kinds import DOC_REF
+
+    text = _QUOTED.sub(lambda m: " " if has_diacritics(m.group()) else m.group(), text)
+    text = DOC_REF.sub(" ", text)
+    words_ = re.findall(r"[^\W\d_]+", text)
+    if not words_:
+        return False
+    accented = sum(1 for w in words_ if has_diacritics(w))
+    if accented > 0.25 * len(words_):
+        return False  # Vietnamese, names of places or bodies aside
+    toks = [fold(w) for w in words_]
+    english = len(_ENGLISH_HINT.findall(text))
+    vietnamese = sum(1 for t in toks if t in _VIETNAMESE_FOLDED)
+    return english >= 2 and english > vietnamese
+
+
+def question_kind(text: str) -> QuestionKind:
+    """The kind of a question, its form included (a statement to verify, choices A–D)."""
+    return read_form(text).kind
+
+
+def expand_abbreviations(text: str) -> list[str]:
+    """Long forms of abbreviations in the text, and abbreviations of long forms in it; the
+    documents' words for the question's ("bằng cấp" -> "bằng tốt nghiệp", SYNONYMS)."""
+    out: list[str] = []
+    folded = fold(text)
+    for a, b in SYNONYMS:
+        if re.search(r"\b" + re.escape(fold(a)) + r"\b", folded) and not re.search(
+            r"\b" + re.escape(fold(b)) + r"\b", folded
+        ):
+            out.append(b)
+    for short, long in ABBREVIATIONS.items():
+        if re.search(r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text):
+            out.append(long)
+        elif short not in _NO_EXPAND_FROM_LONG and fold(long) in folded:
+            out.append(short)
+        elif fold(short) != short.lower() or len(short) >= 3:
+            # abbreviations typed without diacritics / in lower case: "gddt", "thcs"
+            if re.search(r"\b" + re.escape(fold(short)) + r"\b", folded) and not re.search(
+                r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text
+            ):
+                out.append(long)
+    return list(dict.fromkeys(out))
+
+
+# Upper-case English abbreviations, matched case-sensitively ("IT", not the pronoun "it").
+ACRONYMS: list[tuple[str, str]] = [
+    ("IT", "công nghệ thông tin"),
+    ("ICT", "công nghệ thông tin"),
+    ("AI", "trí tuệ nhân tạo"),
+    ("STEM", "giáo dục STEM"),
+]
+
+
+def translate_terms(text: str) -> list[str]:
+    """Vietnamese for the glossary terms of an English question, longest terms first; a matched
+    term is used up ("term of office" is "nhiệm kỳ", not also "văn phòng")."""
+    low = text.lower()
+    out = []
+    for en, vi in sorted(GLOSSARY, key=lambda t: -len(t[0])):
+        pattern = r"\b" + re.escape(en) + r"(?:s|es|ed|ing)?\b"
+        if re.search(pattern, low):
+            out.append(vi)
+            low = re.sub(pattern, " ", low)
+    for en, vi in ACRONYMS:
+        if re.search(r"\b" + en + r"\b", text):
+            out.append(vi)
+    return list(dict.fromkeys(out))
+
+
+def resolve_follow_up(question: str, history: list[dict[str, str]]) -> str:
+    """ "Còn huyện Tư Nghĩa thì sao?" after "Khi nào làm việc với huyện Bình Sơn?" becomes
+    "Khi nào làm việc với huyện Tư Nghĩa?"."""
+    previous = [m["content"] for m in history if m.get("role") == "user" and m.get("content", "").strip()]
+    if not previous:
+        return question
+    prev = previous[-1]
+    q = question.strip()
+    short = len(q.split()) <= 8
+    if not (_FOLLOW_UP.search(q) and short):
+        return question
+    core = re.sub(r"^(?:vậy còn|thế còn|còn|và|what about|and|how about)\s+", "", q, flags=re.I)
+    core = re.sub(r"\s*(?:thì sao|thì thế nào)?\s*\?*$", "", core, flags=re.I).strip()
+    m_new = _ENTITY.search(core)
+    if m_new:
+        for m_old in _ENTITY.finditer(prev):
+            if m_old.group(1).lower() == m_new.group(1).lower():
+                return prev[: m_old.start(2)] + m_new.group(2).strip() + " " + prev[m_old.end(2) :].lstrip()
+    elif _BARE_NAME.fullmatch(core):
+        # "Thế còn Minh Long?" after "… với huyện Trà Bồng …?": the name takes the last named place's
+        places = [m for m in _ENTITY.finditer(prev) if m.group(1).lower() in _PLACE_KINDS and m.group(2)[:1].isupper()]
+        if places:
+            m_old = places[-1]
+            return prev[: m_old.start(2)] + core + " " + prev[m_old.end(2) :].lstrip()
+    return f"{prev.rstrip(' ?')} — {core}" if core else prev
+
+
+def needs_restoration(question: str) -> bool:
+    """A Vietnamese question typed without diacritics (what diacritics.Restorer is for)."""
+    return bool(re.search(r"[^\W\d_]", question)) and not has_diacritics(question) and not is_english(question)
+
+
+def analyze(
+    question: str,
+    history: list[dict[str, str]] | None = None,
+    known_names: list[str] | tuple[str, ...] = (),
+    restorer: Any = None,
+) -> AnalyzedQuery:
+    """``known_names``: the names of the indexed laws, so "theo Luật Giáo dục 2019" is read as
+    naming one of them (see constraints.py). ``restorer``: a diacritics.Restorer (or anything with
+    its ``restore``); a question typed without diacritics is then analysed as its confident
+    restoration ("chi thi 04 co hieu luc khi nao" -> "chỉ thị 04 có hiệu lực khi nào"), else as
+    typed, matched by folded words."""
+    restored = ""
+    asked = question
+    if restorer is not None and needs_restoration(question):
+        r = restorer.restore(question)
+        if r.confident and r.changed:
+            asked = restored = r.text
+    resolved = resolve_follow_up(asked, history or [])
+    text = normalize_years(resolved)
+    english = is_english(text)
+    form = read_form(text)
+    searched_core = text
+    if form.kind is QuestionKind.VERIFY:
+        searched_core = form.statement  # "đúng hay sai" is not what the law says
+    expansions = expand_abbreviations(searched_core)
+    if english:
+        expansions += quoted_vietnamese(text) + translate_terms(_QUOTED.sub(" ", text))
+    constraint = parse_constraint(text, known_names, statement=form.kind is QuestionKind.VERIFY)
+    if english:
+        # "Under the 2012 Law on Higher Education, …": the Vietnamese name is what the index knows;
+        # an English question names its law to say where the answer is
+        law = english_law_name(text)
+        if law and not any(m.name for m in constraint.mentions):
+            named = parse_constraint(law[0], known_names, statement=False).mentions
+            for m in named:
+                m.text, m.start, m.end = text[law[1] : law[2]], law[1], law[2]
+            constraint.mentions = sorted(constraint.mentions + named, key=lambda m: m.start)
+            expansions.append(law[0])
+        for m in _ENGLISH_DOCUMENT.finditer(text):
+            # "notice 3677", "Directive 04/CT-UBND": the Vietnamese type the index knows
+            vi = f"{_ENGLISH_TYPES[m.group(1).lower()]} {m.group(2)}"
+            if not any(x.start <= m.start() < x.end for x in constraint.mentions):
+                for x in parse_constraint(vi, known_names, statement=False).mentions:
+                    x.text, x.start, x.end = m.group(), m.start(), m.end()
+                    constraint.mentions.append(x)
+        constraint.mentions.sort(key=lambda x: x.start)
+        for m in constraint.mentions:
+            m.source = True
+    if form.kind is QuestionKind.SIGNER:
+        for m in constraint.mentions:
+            m.source = True  # "Ai ký Thông báo 3677?": the signature of that document is the answer
+    focus = constraint.strip_sources(form.focus)
+    return AnalyzedQuery(
+        original=question,
+        resolved=resolved,
+        text=" ".join([searched_core, *expansions]),
+        english=english,
+        no_diacritics=not has_diacritics(text) and not english,
+        kind=form.kind,
+        expansions=expansions,
+        form=form,
+        constraint=constraint,
+        focus_text=focus,
+        fields=asked_fields(resolved),
+        restored=restored,
+    )

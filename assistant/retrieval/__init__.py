@@ -1,0 +1,1 @@
+"""An analysed question to hits with their context (dense + sparse, fused)."""

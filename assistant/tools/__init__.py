@@ -1,0 +1,1 @@
+"""Outside the serving path: evaluation, fitting, benchmarks, the attack table. Imported lazily."""
