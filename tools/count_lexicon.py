@@ -33,7 +33,10 @@ ANSWER_STAGE = [
     "drafting",
     "llm",
     "textutil",
+    "lexicon",  # the question's vocabulary, moved out of query and coverage in the re-layout
 ]
+# the modules' files after the re-layout (one sub-package per stage); the flat layout before it
+RENAMED = {"answer": "extractive", "retrieval": "hybrid"}
 
 
 def _strings(node: ast.AST) -> int:
@@ -95,9 +98,10 @@ def count_module(path: Path) -> dict[str, int]:
 def main() -> None:
     out = {}
     for name in ANSWER_STAGE:
-        p = ROOT / "assistant" / f"{name}.py"
-        if p.exists():
-            out[name] = count_module(p)
+        flat = ROOT / "assistant" / f"{name}.py"
+        found = [flat] if flat.exists() else sorted((ROOT / "assistant").glob(f"*/{RENAMED.get(name, name)}.py"))
+        if found:
+            out[name] = count_module(found[0])
     total = {k: sum(v[k] for v in out.values()) for k in ("collections", "entries", "regexes")}
     if "--json" in sys.argv:
         print(json.dumps({"modules": out, "total": total}, indent=2))

@@ -26,7 +26,7 @@ from assistant.index.store import DocumentRecord, VectorStore, date_bounds, poin
 from assistant.ingest.structure import build_chunks, mark_fields, parse_document
 from assistant.index.terms import DocTerms, TermIndex
 
-PIPELINE_VERSION = "14"  # bump when cleaning/parsing/chunking changes: every file re-ingests
+PIPELINE_VERSION = "15"  # bump when cleaning/parsing/chunking changes: every file re-ingests
 MAX_DROPPED_KEPT = 200  # dropped lines kept in the registry per document (the coverage says how much)
 PARSE_BAR_FILES = 20  # reading and parsing takes ~40 ms a file: a bar only for bigger folders
 

@@ -518,6 +518,8 @@ def mark_fields(chunks: list[Chunk], meta: DocumentMeta) -> None:
     effect = " ".join(meta.effective_text.split())[:60]
     for c in chunks:
         found = list(_FIELD_KINDS.get(c.kind, ()))
+        if "number" in found and not re.search(r"\d", meta.number):
+            found.remove("number")  # "Số: …/PGDĐT" (a number not yet given) states none
         flat = " ".join(c.text.split())
         if effect and effect in flat:
             found.append("effective_date")
