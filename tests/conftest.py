@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.app.service import Assistant
+from assistant.core.models import Hit
 from assistant.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,6 +23,49 @@ LAWS = ROOT.parent / "shared" / "corpus-extra" / "vn-laws"
 
 def settings_for(index: Path, corpus: Path = CORPUS, **kw) -> Settings:
     return Settings(index_dir=index, corpus_dir=corpus, **kw)
+
+
+def make_hit(text: str, n: int = 0, doc: str = "d") -> Hit:
+    """A retrieved paragraph of a small công văn, for tests of what is done with hits."""
+    return Hit(
+        chunk_id=f"{doc}:{n}",
+        doc_id=doc,
+        score=0.9,
+        text=text,
+        section="1.",
+        position=n,
+        start=0,
+        end=len(text),
+        source="d.txt",
+        doc_title="Công văn",
+        doc_type="Công văn",
+        doc_number="1/PGDĐT",
+        doc_date="2025-02",
+        issuer="Phòng GDĐT",
+        province="Quảng Ngãi",
+    )
+
+
+# two paragraphs on what schools report after the school year (the LLM and streaming tests)
+REPORT_HITS = [
+    make_hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
+    make_hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1),
+]
+
+
+def service_over(root: Path, documents: dict[str, str], seed_index: Path) -> Assistant:
+    """A service over an index of ``documents`` (file name -> text) written for a test, under
+    ``root``; the seeds' embedding cache is copied in, so only the new text is embedded."""
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for name, text in documents.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    index = root / "index"
+    index.mkdir()
+    shutil.copy(seed_index / "embeddings.sqlite", index / "embeddings.sqlite")
+    svc = Assistant(settings_for(index, corpus))
+    svc.ingest([corpus], progress=False)
+    return svc
 
 
 @pytest.fixture(scope="session")

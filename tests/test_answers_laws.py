@@ -5,7 +5,7 @@ of the five seeds and excerpts of real laws (tests/data/laws: Luật Giáo dục
 import shutil
 
 import pytest
-from conftest import CORPUS, ROOT, settings_for
+from conftest import CORPUS, ROOT, make_hit, settings_for
 
 from assistant.app.service import Assistant
 
@@ -128,12 +128,10 @@ def test_english_which_date(law_service):
 def test_a_count_is_declined_when_no_chosen_statement_holds_it():
     from assistant.answer.extractive import ExtractiveAnswerer
     from assistant.answer.features import Unit
-    from assistant.core.models import Hit
     from assistant.question.query import analyze
 
     def declined(q, text: str) -> bool:
-        hit = Hit("c", "d", 1.0, text, "", 0, 0, len(text), "d.txt", "", "", "", "", "", "")
-        return ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(text), text, 1.0)], [hit])
+        return ExtractiveAnswerer._no_value(q, [Unit(0, 0, len(text), text, 1.0)], [make_hit(text)])
 
     q = analyze("Người được bổ nhiệm hiệu trưởng trường cao đẳng công lập không được quá bao nhiêu tuổi?")
     assert declined(q, "d) Có đủ sức khỏe; bảo đảm độ tuổi để tham gia ít nhất một nhiệm kỳ hiệu trưởng.")

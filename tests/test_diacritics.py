@@ -6,9 +6,8 @@ for these tests."""
 from __future__ import annotations
 
 import pytest
-from conftest import settings_for
+from conftest import service_over
 
-from assistant.app.service import Assistant
 from assistant.index.diacritics import Restorer, count_ngrams, expand
 from assistant.question.query import analyze
 
@@ -88,18 +87,11 @@ def test_analysis_reads_a_confident_restoration_as_vietnamese():
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, seed_index):
-    import shutil
-
-    root = tmp_path_factory.mktemp("hoa-lam")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "ct-07-an-toan-truong-hoc.txt").write_text(DIRECTIVE, encoding="utf-8")
-    (corpus / "tb-215-tiem-chung.txt").write_text(NOTICE, encoding="utf-8")
-    index = root / "index"
-    index.mkdir()
-    shutil.copy(seed_index / "embeddings.sqlite", index / "embeddings.sqlite")
-    svc = Assistant(settings_for(index, corpus))
-    svc.ingest([corpus], progress=False)
+    svc = service_over(
+        tmp_path_factory.mktemp("hoa-lam"),
+        {"ct-07-an-toan-truong-hoc.txt": DIRECTIVE, "tb-215-tiem-chung.txt": NOTICE},
+        seed_index,
+    )
     yield svc
     svc.close()
 

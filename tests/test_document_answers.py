@@ -6,9 +6,7 @@ that names no document, and an English question naming the document by its symbo
 from __future__ import annotations
 
 import pytest
-from conftest import settings_for
-
-from assistant.app.service import Assistant
+from conftest import service_over
 
 DECISION = """ỦY BAN NHÂN DÂN
 TỈNH LONG THỦY
@@ -82,19 +80,11 @@ Nguyễn Văn Bình
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory, seed_index):
-    import shutil
-
-    root = tmp_path_factory.mktemp("long-thuy")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    (corpus / "qd-12-hoc-phi.txt").write_text(DECISION, encoding="utf-8")
-    (corpus / "tt-30-thu-vien.txt").write_text(OTHER, encoding="utf-8")
-    (corpus / "qd-20-nha-van-hoa.txt").write_text(REPEAL, encoding="utf-8")
-    index = root / "index"
-    index.mkdir()
-    shutil.copy(seed_index / "embeddings.sqlite", index / "embeddings.sqlite")
-    svc = Assistant(settings_for(index, corpus))
-    svc.ingest([corpus], progress=False)
+    svc = service_over(
+        tmp_path_factory.mktemp("long-thuy"),
+        {"qd-12-hoc-phi.txt": DECISION, "tt-30-thu-vien.txt": OTHER, "qd-20-nha-van-hoa.txt": REPEAL},
+        seed_index,
+    )
     yield svc
     svc.close()
 

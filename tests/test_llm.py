@@ -3,35 +3,12 @@
 import re
 
 import pytest
+from conftest import REPORT_HITS
+from conftest import make_hit as hit
 
 from assistant.answer.llm import GGUFLLM, OpenAICompatibleLLM, build_messages, generate_verified, support, verify
-from assistant.core.models import Hit
 
-
-def hit(text, n=0, doc="d"):
-    return Hit(
-        chunk_id=f"{doc}:{n}",
-        doc_id=doc,
-        score=0.9,
-        text=text,
-        section="1.",
-        position=n,
-        start=0,
-        end=len(text),
-        source="d.txt",
-        doc_title="Công văn",
-        doc_type="Công văn",
-        doc_number="1/PGDĐT",
-        doc_date="2025-02",
-        issuer="Phòng GDĐT",
-        province="Quảng Ngãi",
-    )
-
-
-HITS = [
-    hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
-    hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1),
-]
+HITS = REPORT_HITS
 
 
 def test_verifier_keeps_supported_repairs_and_drops():

@@ -9,39 +9,15 @@ import shutil
 
 import httpx
 import pytest
-from conftest import CORPUS, Server
+from conftest import CORPUS, REPORT_HITS, Server
 
 from assistant.answer.llm import OpenAICompatibleLLM, SentenceVerifier, support, verify
 from assistant.app.service import text_pieces
-from assistant.core.models import Hit
 
 QUESTION = "Trường THCS phải báo cáo gì sau năm học 2024-2025?"
 
 
-def hit(text, n=0):
-    return Hit(
-        chunk_id=f"d:{n}",
-        doc_id="d",
-        score=0.9,
-        text=text,
-        section="1.",
-        position=n,
-        start=0,
-        end=len(text),
-        source="d.txt",
-        doc_title="Công văn",
-        doc_type="Công văn",
-        doc_number="1/PGDĐT",
-        doc_date="2025-02",
-        issuer="Phòng GDĐT",
-        province="Quảng Ngãi",
-    )
-
-
-HITS = [
-    hit("Các trường báo cáo tổng kết học bạ điện tử, số hóa hồ sơ chuyên môn sau năm học 2024 - 2025.", 0),
-    hit("Thí điểm học bạ số cấp trung học cơ sở từ học kỳ II năm học 2024 - 2025.", 1),
-]
+HITS = REPORT_HITS
 ANSWER = (
     "Các trường báo cáo tổng kết học bạ điện tử sau năm học 2024 - 2025 [1]. "
     "Giáo viên được tăng lương 50% từ tháng 9 [2].\n"

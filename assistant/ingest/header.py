@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from assistant.core.layout_words import AdminLayout, admin_layout
 from assistant.core.models import DocumentMeta
 from assistant.core.textutil import UPPER_VI, fold, modern_tone
+from assistant.ingest.cleaning import MARKER
 
 _LAYOUT = admin_layout()
 PROVINCES = list(_LAYOUT.provinces)
@@ -277,7 +278,7 @@ def _find_letter_subject(head: list[str], meta: DocumentMeta, used: set[int], la
             and len(lines) < 4
             and not _header_field(head[j], lay)
             and not head[j].startswith(lay.body_openers)
-            and not _LIST_ITEM.match(head[j])
+            and not MARKER.match(head[j])  # an item or heading opens the body ("1. Lịch tiêm …")
             and len(head[j]) < 160
             and lines
             and not lines[-1].endswith((".", ";"))
@@ -289,11 +290,6 @@ def _find_letter_subject(head: list[str], meta: DocumentMeta, used: set[int], la
             meta.subject = " ".join(lines).rstrip(".")
         meta.doc_type = meta.doc_type or lay.letter_kind
         return
-
-
-# a numbered or lettered item ("1. Lịch tiêm …", "a) …", "II. …", "- …") opens the body: a subject
-# line is never continued by one
-_LIST_ITEM = re.compile(r"(?:\d+(?:\.\d+)*[.)]|[a-zđ]\)|[IVXL]+\.|[-–+•])\s")
 
 
 def _header_field(p: str, lay: AdminLayout) -> bool:

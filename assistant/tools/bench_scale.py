@@ -74,14 +74,9 @@ def _questions(limit_dev: int = DEV_QUESTIONS):
 
 def _du_mb(path: Path) -> float:
     """Disk actually used (blocks), not apparent size: Qdrant Edge preallocates sparse 32 MB files."""
-    total = 0
-    for root, _, files in os.walk(path):
-        for f in files:
-            try:
-                total += os.stat(os.path.join(root, f)).st_blocks * 512
-            except OSError:
-                pass
-    return round(total / 1e6, 1)
+    from assistant.index.diskspace import allocated
+
+    return round(allocated(path) / 1e6, 1)
 
 
 def _measure_real_rate(sample: list[str]) -> float:
