@@ -630,6 +630,7 @@ class ExtractiveAnswerer:
                 lambda text: self.question_words(q, text),
                 seg,
                 title=asked_title(form.focus),
+                stem=form.focus,
             )
             picked = next((c for c in form.choices if c.letter == verdict.label), None)
             head = f"Đáp án: {verdict.label}" + (f" — {picked.text.rstrip('.')}." if picked else ".")

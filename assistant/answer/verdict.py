@@ -2,18 +2,32 @@
 
 The answer quotes the provision; this module says which statement or choice it supports and,
 where the question and the text differ (a number, a negation, the law named), shows both side
-by side. It compares words, it does not reason: the quote is always shown with the verdict."""
+by side. The decision is a fitted one (verdict_model.py): the differences found here are some of
+its signals. It compares words, it does not reason: the quote is always shown with the verdict."""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer.coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
+from assistant.answer.verdict_model import (
+    VerdictModel,
+    has_class,
+    load_verdict_model,
+    longest_run,
+    modal_classes,
+    negations,
+    numbers_unseen,
+    side_by_side,
+    syllables,
+)
 from assistant.core.textutil import UPPER_VI, as_written, fold, words
 from assistant.question.forms import Choice
-from assistant.question.kinds import DIGIT_QUANTITY, DOC_REF, PERSON, TITLE, WORD_QUANTITY, titles_of
+from assistant.question.kinds import DIGIT_QUANTITY, DOC_REF, MARKER, PERSON, TITLE, WORD_QUANTITY, titles_of
+from assistant.question.lexicon import STOP_FOLDED
 
 _DIGIT_WORDS = {
     "một": 1,
@@ -44,14 +58,21 @@ class Difference:
 class Verdict:
     label: str  # "Đúng" / "Sai" for a statement, a letter for a choice
     differences: list[Difference] = field(default_factory=list)
-    support: dict[str, float] = field(default_factory=dict)  # choice letter -> share of its words in the provision
+    support: dict[str, float] = field(default_factory=dict)  # choice letter -> the fitted model's share for it
+    probability: float | None = None  # a statement: the fitted probability that it is "Đúng"
+    # what the decision read (the feature vectors, and the inputs they were computed from): for
+    # the fitting tool (tools/fit_verdict.py), not part of the answer
+    signals: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict:
-        return {
+        out: dict[str, Any] = {
             "label": self.label,
             "differences": [d.__dict__ for d in self.differences],
             "support": {k: round(v, 3) for k, v in self.support.items()},
         }
+        if self.probability is not None:
+            out["probability"] = round(self.probability, 3)
+        return out
 
 
 def _word_value(text: str) -> int | None:
@@ -372,7 +393,11 @@ def displaced_words(
     return out
 
 
-def check_statement(
+# the differences that say the statement gives a value the provision gives otherwise
+VALUE_KINDS = frozenset({"con số", "ngày", "ngày ban hành", "địa danh", "chức danh", "thuật ngữ"})
+
+
+def statement_differences(
     statement: str,
     g: Provision,
     siblings: list[Provision],
@@ -381,9 +406,9 @@ def check_statement(
     provision_law: str,
     segmented: bool = True,
     as_asked: str = "",
-) -> Verdict:
-    """ "Đúng" when nothing in the statement contradicts the governing provision, "Sai" with the
-    differences: a number, a negation, a value that belongs to another case, the law named."""
+) -> list[Difference]:
+    """What the statement says otherwise than the governing provision: a number, a date, a
+    negation, a place, a title, a term, a value that belongs to another case, the law named."""
     # ``as_asked``: the statement with the document it is about (the claim has it removed)
     dates = document_date_differences(as_asked or statement, g.text) or date_differences(statement, g.context)
     # a date is not a quantity: "01 tháng 01 năm 2020" says nothing of months as a count
@@ -405,7 +430,132 @@ def check_statement(
     for law in named_laws:
         if provision_law and fold(law).strip() != fold(provision_law).strip():
             diffs.append(Difference("văn bản", law, provision_law))
-    return Verdict("Sai" if diffs else "Đúng", diffs)
+    return diffs
+
+
+def _syllable_words(text: str) -> dict[str, float]:
+    """A statement's content syllables, each weighing 1: its words when no IDF weights are given."""
+    return {w: 1.0 for w in syllables(text) if w not in STOP_FOLDED and not w.isdigit()}
+
+
+def _pairs(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:], strict=False))
+
+
+def statement_features(
+    statement: str,
+    g: Provision,
+    siblings: list[Provision],
+    statement_words: dict[str, float],
+    diffs: list[Difference],
+    segmented: bool = True,
+) -> list[float]:
+    """The vector of verdict_model.STATEMENT_FEATURES: the statement against the governing unit."""
+    sw = {k: w for k, w in statement_words.items() if not k.startswith("\x00")} or _syllable_words(statement)
+    cov = coverage(sw, g.context, segmented)
+    contexts = list(dict.fromkeys(p.context for p in siblings)) or [g.context]
+    st, unit, ctx = syllables(statement), syllables(g.text), syllables(g.context)
+    st_content = [w for w in st if w not in STOP_FOLDED]
+    unit_content = [w for w in unit if w not in STOP_FOLDED]
+    ctx_set, st_set = set(ctx), set(st)
+    kinds = {d.what for d in diffs}
+    st_bounds = (has_class(statement, "bounds.upper"), has_class(statement, "bounds.lower"))
+    pv_bounds = (has_class(g.context, "bounds.upper"), has_class(g.context, "bounds.lower"))
+    return [
+        cov,
+        coverage(sw, g.text, segmented),
+        max(coverage(sw, c, segmented) for c in contexts),
+        1.0 - coverage(sw, " ".join(contexts), segmented),
+        sum(w in ctx_set for w in st_content) / len(st_content) if st_content else 0.0,
+        sum(w in st_set for w in unit_content) / len(unit_content) if unit_content else 0.0,
+        len(_pairs(st) & _pairs(ctx)) / max(1, len(_pairs(st))),
+        longest_run(st, unit) / max(1, len(st)),
+        float("phủ định" in kinds),
+        float(negations(statement) % 2 != negations(g.text) % 2),
+        float(len(modal_classes(statement) - modal_classes(g.context))),
+        float(len(modal_classes(g.text) - modal_classes(statement))),
+        float(bool(kinds & VALUE_KINDS)),
+        float(numbers_unseen(statement, g.context)),
+        float(
+            (st_bounds[0] and pv_bounds[1] and not pv_bounds[0]) or (st_bounds[1] and pv_bounds[0] and not pv_bounds[1])
+        ),
+        float(has_class(statement, "absolute") and not has_class(g.context, "absolute")),
+        float("nội dung" in kinds),
+        float("văn bản" in kinds),
+        float(actor_differs(statement, g.text)),
+        math.log1p(len(st)) / 4,
+    ]
+
+
+ACTOR_WORDS = 8  # an actor is named in a few words ("Ủy ban nhân dân cấp tỉnh", "người sử dụng lao động")
+
+
+def actor_differs(statement: str, unit: str) -> bool:
+    """Both open with an actor (coverage.subject_of: the words before the first predicate) and
+    neither is the other, nor inside it: "Người lao động phải …" where the unit says "Người sử
+    dụng lao động phải …"."""
+    mine, theirs = subject_of(statement), subject_of(MARKER.sub("", unit.strip(), count=1))
+    if not mine or not theirs or max(len(mine.split()), len(theirs.split())) > ACTOR_WORDS:
+        return False  # a long opening is a condition or a topic, not an actor
+    a, b = spaced_words(mine), spaced_words(theirs)
+    return a not in b and b not in a
+
+
+def shown_difference(statement: str, g: Provision) -> Difference | None:
+    """The words where a statement the model finds "Sai" departs from the provision, side by side,
+    when no value, negation or law differs: the deontic words when their class differs ("phải" /
+    "được"), else the largest stretch the statement replaces (verdict_model.side_by_side)."""
+    mine, theirs = modal_classes(statement), modal_classes(g.context)
+    if actor_differs(statement, g.text):
+        return Difference(
+            "chủ thể", subject_of(statement).strip(), subject_of(MARKER.sub("", g.text.strip(), count=1)).strip()
+        )
+    if mine and theirs and mine != theirs:
+        return Difference(
+            "tình thái", _modal_words(statement, mine - theirs), _modal_words(g.text or g.context, theirs - mine)
+        )
+    pair = side_by_side(statement, g.text)
+    return Difference("từ ngữ", *pair) if pair else None
+
+
+def _modal_words(text: str, classes: set[str]) -> str:
+    from assistant.answer.verdict_model import legal_words
+
+    spaced = spaced_words(text)
+    for c in sorted(classes) or ["prohibition", "obligation", "permission"]:
+        for p in legal_words()[f"modality.{c}"]:
+            if f" {p} " in spaced:
+                return as_written(text, p)
+    return ""
+
+
+def check_statement(
+    statement: str,
+    g: Provision,
+    siblings: list[Provision],
+    statement_words: dict[str, float],
+    named_laws: list[str],
+    provision_law: str,
+    segmented: bool = True,
+    as_asked: str = "",
+    model: VerdictModel | None = None,
+) -> Verdict:
+    """ "Đúng" when the fitted model (verdict_model.py) finds the statement said by the governing
+    provision, "Sai" with the differences — a number, a negation, a value that belongs to another
+    case, the law named — or else the words where it departs from the provision, side by side."""
+    model = model or load_verdict_model()
+    diffs = statement_differences(
+        statement, g, siblings, statement_words, named_laws, provision_law, segmented, as_asked
+    )
+    x = statement_features(statement, g, siblings, statement_words, diffs, segmented)
+    p = model.statement.probability(x)
+    signals = {"features": x, "differences": len(diffs)}
+    if p >= model.threshold:
+        return Verdict("Đúng", [], probability=p, signals=signals)
+    if not diffs:
+        shown = shown_difference(statement, g)
+        diffs = [shown] if shown else []
+    return Verdict("Sai", diffs, probability=p, signals=signals)
 
 
 def _short(text: str, limit: int = 160) -> str:
@@ -420,17 +570,21 @@ def choose(
     stem_words: dict[str, float],
     choice_words,
     segmented: bool = True,
-    all_of_floor: float = 0.75,
     title: str = "",
+    stem: str = "",
+    model: VerdictModel | None = None,
 ) -> tuple[Verdict, dict[str, int]]:
-    """The choice the provisions support best (or, for "… không phải …" questions, least). A
-    choice's support is its best provision's coverage of the choice, weighed by how much that
-    provision is about the stem (the clause "không có bằng đại học luật … ít nhất 03 năm" beats
-    the one for graduates in law). Also returns, per choice, its best provision. ``title``: the
-    title a "Ai là Giám đốc …?" stem asks about (folded); a name the provision gives another
-    title counts half, as a number that differs."""
-    support: dict[str, float] = {}
+    """The choice the fitted model (verdict_model.py) finds the provisions support best (or, for
+    "… không phải …" questions, least). Each choice is read with the stem as one statement and
+    compared with its best provision: the one covering the choice, weighed by how much it is about
+    the stem (the clause "không có bằng đại học luật … ít nhất 03 năm" beats the one for graduates
+    in law). "Cả A, B, C đều đúng" scores as its weakest choice plus a fitted offset. Also returns,
+    per choice, its best provision. ``title``: the title a "Ai là Giám đốc …?" stem asks about
+    (folded); a name the provision gives another title counts half, as a number that differs."""
+    model = model or load_verdict_model()
     where: dict[str, int] = {}
+    scores: dict[str, float] = {}
+    vectors: dict[str, list[float]] = {}
     relevance = [0.5 + 0.5 * coverage(stem_words, p.context, segmented) for p in provisions]
     for c in choices:
         if c.all_of or c.none_of:
@@ -448,13 +602,58 @@ def choose(
                     s *= 0.5  # "Trịnh Đình Hải" is Phó Giám đốc where the stem asks for the Giám đốc
             if s > best:
                 best, at = s, i
-        support[c.letter] = best
         where[c.letter] = at
-    if not support:
+        vectors[c.letter] = choice_features(c.text, stem, provisions, at, stem_words, qw, best, segmented)
+        scores[c.letter] = model.choice.score(vectors[c.letter])
+    if not scores:
         return Verdict(choices[0].letter if choices else ""), where
-    if negative:
-        return Verdict(min(support.items(), key=lambda kv: kv[1])[0], support=support), where
+    label, shares = pick(scores, choices, negative, model.choice.extra)
+    structure = {c.letter: (c.all_of, c.none_of) for c in choices}
+    signals = {"features": vectors, "negative": negative, "structure": structure}
+    return Verdict(label, support=shares, signals=signals), where
+
+
+def choice_features(
+    text: str,
+    stem: str,
+    provisions: list[Provision],
+    at: int,
+    stem_words: dict[str, float],
+    qw: dict[str, float],
+    support: float,
+    segmented: bool = True,
+) -> list[float]:
+    """verdict_model.CHOICE_FEATURES: the stem and the choice as one statement against the
+    choice's best provision, then the choice's own coverage and support."""
+    if at < 0 or not provisions:
+        from assistant.answer.verdict_model import CHOICE_NAMES
+
+        return [0.0] * len(CHOICE_NAMES)
+    g = provisions[at]
+    statement = f"{stem} {text}".strip()
+    words_ = {**stem_words, **qw}
+    diffs = statement_differences(statement, g, provisions, words_, [], "", segmented)
+    x = statement_features(statement, g, provisions, words_, diffs, segmented)
+    return [*x, coverage(qw, g.context, segmented) if qw else 0.0, support]
+
+
+def pick(
+    scores: dict[str, float], choices: list[Choice], negative: bool, extra: dict[str, float]
+) -> tuple[str, dict[str, float]]:
+    """The letter with the best adjusted score and every letter's softmax share: a choice's own
+    score (negated for "… không phải …" stems), "Cả A, B, C đều đúng" the lowest of its choices'
+    plus the fitted ``all_of`` offset, "Cả … đều sai" minus the highest plus ``none_of``."""
+    sign = -1.0 if negative else 1.0
+    adjusted = {k: sign * v for k, v in scores.items()}
     for c in choices:
-        if c.all_of and all(support.get(x, 0.0) >= all_of_floor for x in c.all_of):
-            return Verdict(c.letter, support=support), where
-    return Verdict(max(support.items(), key=lambda kv: kv[1])[0], support=support), where
+        if c.all_of:
+            named = [adjusted[x] for x in c.all_of if x in adjusted]
+            if named:
+                adjusted[c.letter] = min(named) + extra.get("all_of", 0.0)
+        elif c.none_of and scores:
+            adjusted[c.letter] = -max(adjusted[x] for x in scores) + extra.get("none_of", 0.0)
+    top = max(adjusted.values())
+    exp = {k: math.exp(v - top) for k, v in adjusted.items()}
+    total = sum(exp.values())
+    label = max(adjusted, key=lambda k: adjusted[k])
+    return label, {k: v / total for k, v in exp.items()}
