@@ -549,7 +549,18 @@ def check_statement(
     )
     x = statement_features(statement, g, siblings, statement_words, diffs, segmented)
     p = model.statement.probability(x)
-    signals = {"features": x, "differences": len(diffs)}
+    at = next((i for i, p in enumerate(siblings) if p is g), -1)
+    inputs = {
+        "statement": statement,
+        "provisions": [(p.text, p.context) for p in (siblings if at >= 0 else [g])],
+        "at": max(at, 0),
+        "statement_words": statement_words,
+        "named_laws": named_laws,
+        "provision_law": provision_law,
+        "segmented": segmented,
+        "as_asked": as_asked,
+    }
+    signals = {"features": x, "differences": len(diffs), "inputs": inputs}
     if p >= model.threshold:
         return Verdict("Đúng", [], probability=p, signals=signals)
     if not diffs:
@@ -609,7 +620,17 @@ def choose(
         return Verdict(choices[0].letter if choices else ""), where
     label, shares = pick(scores, choices, negative, model.choice.extra)
     structure = {c.letter: (c.all_of, c.none_of) for c in choices}
-    signals = {"features": vectors, "negative": negative, "structure": structure}
+    inputs = {
+        "choices": [(c.letter, c.text, c.all_of, c.none_of) for c in choices],
+        "negative": negative,
+        "provisions": [(p.text, p.context) for p in provisions],
+        "stem_words": stem_words,
+        "choice_words": {c.letter: choice_words(c.text) for c in choices if not (c.all_of or c.none_of)},
+        "segmented": segmented,
+        "title": title,
+        "stem": stem,
+    }
+    signals = {"features": vectors, "negative": negative, "structure": structure, "inputs": inputs}
     return Verdict(label, support=shares, signals=signals), where
 
 

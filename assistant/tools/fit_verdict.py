@@ -95,6 +95,44 @@ def collect(questions: Path, index: Path, progress: bool = True) -> list[dict[st
     return rows
 
 
+def refeature(row: dict) -> dict:
+    """The row's signals computed again from the inputs it kept (the governing provisions, the
+    statement's words): a change of the features needs no new retrieval."""
+    from assistant.answer.verdict import Provision, check_statement, choose
+
+    if row["label"] is None:
+        return row
+    i = row["signals"]["inputs"]
+    provisions = [Provision(t, c) for t, c in i["provisions"]]
+    if is_statement(row):
+        v = check_statement(
+            i["statement"],
+            provisions[i["at"]],
+            provisions,
+            i["statement_words"],
+            i["named_laws"],
+            i["provision_law"],
+            i["segmented"],
+            i["as_asked"],
+            neutral_model(),
+        )
+    else:
+        choices = [Choice(letter, text, list(a), bool(n)) for letter, text, a, n in i["choices"]]
+        words_of = {c.text: i["choice_words"].get(c.letter, {}) for c in choices}
+        v, _ = choose(
+            choices,
+            i["negative"],
+            provisions,
+            i["stem_words"],
+            lambda text: words_of.get(text, {}),
+            i["segmented"],
+            i["title"],
+            i["stem"],
+            neutral_model(),
+        )
+    return {**row, "signals": v.signals}
+
+
 def is_statement(row: dict) -> bool:
     return row["gold"] in ("Đúng", "Sai")
 
@@ -283,12 +321,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index", type=Path, default=Path("index-alqac"))
     ap.add_argument("--cache", type=Path, help="where to keep the collected feature vectors (JSON Lines)")
     ap.add_argument("--from-cache", action="store_true", help="refit from --cache without asking again")
+    ap.add_argument(
+        "--refeature", action="store_true", help="with --from-cache: compute the features again from the kept inputs"
+    )
     ap.add_argument("--write", action="store_true", help=f"write the fitted model to {MODEL_PATH}")
     args = ap.parse_args(argv)
     if args.from_cache:
         if not args.cache:
             ap.error("--from-cache needs --cache")
         rows = [json.loads(line) for line in args.cache.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if args.refeature:
+            rows = [refeature(r) for r in rows]
     else:
         rows = collect(args.questions, args.index)
         if args.cache:
