@@ -7,11 +7,12 @@
 #   make eval-all    every question set of eval/sets.toml on its corpus (needs ../shared; the 17
 #                    ALQAC laws take ~25 min to embed the first time, then seconds)
 #   make tune        refit assistant/data/answer_model.json on the training sets, with cross-validation
+#   make fit-verdict refit assistant/data/verdict_model.json on ALQAC 2024's labelled statements and choices
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
 
-.PHONY: run setup setup-full lint test screenshot eval eval-laws eval-alqac eval-all tune bench bench-scale clean
+.PHONY: run setup setup-full lint test screenshot eval eval-laws eval-alqac eval-all tune fit-verdict bench bench-scale clean
 SETS_TRAIN := --set dev --set seeds-heldout --set laws --set laws-heldout --set alqac --set alqac-heldout
 
 run: setup
@@ -59,6 +60,10 @@ eval-all: setup
 
 tune: setup
 	$(BIN)/assistant tune $(SETS_TRAIN) --ablation --out assistant/data/answer_model.json --report eval/tune-report.md
+
+fit-verdict: setup
+	$(BIN)/python -m assistant.tools.fit_verdict --questions ../shared/corpus-extra/alqac-2024/train.jsonl \
+		--index index-alqac --cache eval/out/verdict-features.jsonl --write
 
 bench: setup
 	$(BIN)/assistant bench ingest

@@ -335,6 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         rows = collect(args.questions, args.index)
         if args.cache:
+            args.cache.parent.mkdir(parents=True, exist_ok=True)
             args.cache.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     figures = report(rows)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
