@@ -266,6 +266,42 @@ def accuracy(rows: list[dict], labels: list[str | None]) -> dict[str, Any]:
     return out
 
 
+def failure_classes(rows: list[dict], labels: list[str | None]) -> dict[str, dict[str, int]]:
+    """Where the wrong verdicts come from, per form: declined (no verdict), the gold article not
+    retrieved in the top five, retrieved but another provision governed (cited), or the right
+    provision and the wrong decision."""
+    out: dict[str, dict[str, int]] = {}
+    for r, lab in zip(rows, labels, strict=True):
+        if lab == r["gold"]:
+            continue
+        form = "statements" if is_statement(r) else "choices"
+        if lab is None:
+            why = "declined"
+        elif not r["gold_rank"] or r["gold_rank"] > 5:
+            why = "gold article not in top 5"
+        elif not r.get("cited_gold"):
+            why = "another provision governed"
+        else:
+            why = "right provision, wrong decision"
+        out.setdefault(form, {})
+        out[form][why] = out[form].get(why, 0) + 1
+    return out
+
+
+def retrieval(rows: list[dict]) -> dict[str, Any]:
+    """Gold article at rank 1 and in the top 5, and cited by the verdict, per form."""
+    out: dict[str, Any] = {}
+    for name, test in (("statements", is_statement), ("choices", lambda r: not is_statement(r))):
+        part = [r for r in rows if test(r)]
+        if part:
+            out[name] = {
+                "hit_at_1": round(sum(r["gold_rank"] == 1 for r in part) / len(part), 3),
+                "hit_at_5": round(sum(bool(r["gold_rank"] and r["gold_rank"] <= 5) for r in part) / len(part), 3),
+                "gold_cited": round(sum(bool(r.get("cited_gold")) for r in part) / len(part), 3),
+            }
+    return out
+
+
 def law_folds(rows: list[dict], k: int = FOLDS) -> list[int]:
     """Folds grouped by law file: the laws, largest first, each into the smallest fold so far."""
     sizes: dict[str, int] = {}
@@ -295,17 +331,22 @@ def cross_validate(rows: list[dict], folds: list[int]) -> dict[str, Any]:
         for i, (r, g) in enumerate(zip(rows, folds, strict=True)):
             if g == f:
                 labels[i] = predict(model, r)
-    return accuracy(rows, labels)
+    return {**accuracy(rows, labels), "failures": failure_classes(rows, labels)}
 
 
 def report(rows: list[dict]) -> dict[str, Any]:
     model = fit(rows)
-    first = accuracy(rows, [r["label"] for r in rows])
+    collected = [r["label"] for r in rows]
+    by_law = cross_validate(rows, law_folds(rows))
     return {
-        "collected": first,  # the labels the pipeline gave while collecting (the model shipped then)
+        "collected": accuracy(
+            rows, collected
+        ),  # the labels the pipeline gave while collecting (the model shipped then)
         "training": accuracy(rows, [predict(model, r) for r in rows]),
-        "cv_by_law": cross_validate(rows, law_folds(rows)),
+        "cv_by_law": by_law,
         "cv_5fold": cross_validate(rows, plain_folds(rows)),
+        "retrieval": retrieval(rows),
+        "failures_collected": failure_classes(rows, collected),
         "declined": sum(r["label"] is None for r in rows),
         "laws": len({r["law"] for r in rows}),
     }
