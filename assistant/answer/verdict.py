@@ -15,6 +15,7 @@ from typing import Any
 from assistant.answer.coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
 from assistant.answer.verdict_model import (
     VerdictModel,
+    first_phrase,
     has_class,
     load_verdict_model,
     longest_run,
@@ -501,7 +502,7 @@ def actor_differs(statement: str, unit: str) -> bool:
     return a not in b and b not in a
 
 
-def shown_difference(statement: str, g: Provision) -> Difference | None:
+def shown_difference(statement: str, g: Provision) -> Difference:
     """The words where a statement the model finds "Sai" departs from the provision, side by side,
     when no value, negation or law differs: the deontic words when their class differs ("phải" /
     "được"), else the largest stretch the statement replaces (verdict_model.side_by_side)."""
@@ -514,18 +515,17 @@ def shown_difference(statement: str, g: Provision) -> Difference | None:
         return Difference(
             "tình thái", _modal_words(statement, mine - theirs), _modal_words(g.text or g.context, theirs - mine)
         )
-    pair = side_by_side(statement, g.text)
-    return Difference("từ ngữ", *pair) if pair else None
+    unit = MARKER.sub("", g.text.strip(), count=1)
+    pair = side_by_side(statement, unit, g.context.replace(g.text, " "))
+    if pair:
+        return Difference("từ ngữ", *pair)
+    return Difference("nhận định", _short(statement), _short(unit))
 
 
 def _modal_words(text: str, classes: set[str]) -> str:
-    from assistant.answer.verdict_model import legal_words
-
-    spaced = spaced_words(text)
     for c in sorted(classes) or ["prohibition", "obligation", "permission"]:
-        for p in legal_words()[f"modality.{c}"]:
-            if f" {p} " in spaced:
-                return as_written(text, p)
+        if p := first_phrase(text, f"modality.{c}"):
+            return p
     return ""
 
 
@@ -563,10 +563,7 @@ def check_statement(
     signals = {"features": x, "differences": len(diffs), "inputs": inputs}
     if p >= model.threshold:
         return Verdict("Đúng", [], probability=p, signals=signals)
-    if not diffs:
-        shown = shown_difference(statement, g)
-        diffs = [shown] if shown else []
-    return Verdict("Sai", diffs, probability=p, signals=signals)
+    return Verdict("Sai", diffs or [shown_difference(statement, g)], probability=p, signals=signals)
 
 
 def _short(text: str, limit: int = 160) -> str:

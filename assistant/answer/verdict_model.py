@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from assistant.core.textutil import fold, words
+from assistant.core.textutil import fold, has_diacritics, words
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 WORDS_PATH = DATA / "legal_words.toml"
@@ -66,35 +66,62 @@ CHOICE_NAMES = tuple(CHOICE_FEATURES)
 # -- word classes -----------------------------------------------------------------------------------
 @lru_cache(maxsize=1)
 def legal_words() -> dict[str, tuple[str, ...]]:
-    """class -> its phrases, accent-folded, longest first ("modality.prohibition": ("khong duoc phep", …))."""
+    """class -> its phrases, lower-cased, longest first ("modality.prohibition": ("không được phép", …))."""
     with open(WORDS_PATH, "rb") as fh:
         data = tomllib.load(fh)
     out: dict[str, tuple[str, ...]] = {}
     for group, entries in data.items():
         for name, phrases in entries.items():
             key = group if name == "words" else f"{group}.{name}"
-            folded = {" ".join(fold(w) for w in words(p)) for p in phrases}
-            out[key] = tuple(sorted(folded, key=lambda p: (-len(p.split()), p)))
+            found = {" ".join(words(p.lower())) for p in phrases}
+            out[key] = tuple(sorted(found, key=lambda p: (-len(p.split()), p)))
     return out
 
 
-def _spaced(text: str) -> str:
-    return " " + " ".join(fold(w) for w in words(text)) + " "
+@lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[str, bool]:
+    """(" công_dân có quyền tiếp_cận … ", folded): the text's segmenter words, so that a phrase is
+    matched as whole words ("chỉ" is not inside "chỉ_đạo", "cần" not "tiếp_cận"); accent-folded
+    when the text is typed without diacritics."""
+    from assistant.index.sparse import segment
+
+    folded = not has_diacritics(text)
+    toks = [fold(t) if folded else t for t in segment(text)]
+    return " " + " ".join(toks) + " ", folded
+
+
+def _variants(phrase: str) -> list[str]:
+    """ "có quyền" -> [" có quyền ", " có_quyền "]: a phrase the segmenter may join or not."""
+    sylls = phrase.split()
+    out = [sylls[0]]
+    for x in sylls[1:]:
+        out = [v + sep + x for v in out for sep in (" ", "_")]
+    return [f" {v} " for v in out]
 
 
 def classes_in(text: str, groups: tuple[str, ...]) -> dict[str, int]:
     """How many times each class of ``groups`` occurs in the text, a longer phrase first and
     hiding what it contains ("không được" is a prohibition, not a negation and a permission)."""
     lexicon = legal_words()
+    spaced, folded = _tokens(text)
     phrases = sorted(((p, g) for g in groups for p in lexicon[g]), key=lambda x: -len(x[0].split()))
-    spaced = _spaced(text)
     counts = dict.fromkeys(groups, 0)
     for p, g in phrases:
-        n = spaced.count(f" {p} ")
-        if n:
-            counts[g] += n
-            spaced = spaced.replace(f" {p} ", " | ")
+        for v in _variants(fold(p) if folded else p):
+            n = spaced.count(v)
+            if n:
+                counts[g] += n
+                spaced = spaced.replace(v, " | ")
     return counts
+
+
+def first_phrase(text: str, group: str) -> str:
+    """The first phrase of the class the text uses (longest first), as the word list writes it."""
+    spaced, folded = _tokens(text)
+    for p in legal_words()[group]:
+        if any(v in spaced for v in _variants(fold(p) if folded else p)):
+            return p
+    return ""
 
 
 MODAL = ("modality.prohibition", "modality.obligation", "modality.permission")
@@ -128,31 +155,30 @@ def longest_run(a: list[str], b: list[str]) -> int:
     return m.size
 
 
-def side_by_side(statement: str, provision: str, limit: int = 6) -> tuple[str, str] | None:
+def side_by_side(statement: str, provision: str, context: str = "", limit: int = 6) -> tuple[str, str] | None:
     """The words where the statement departs from the provision, with the provision's words in
-    that place: the largest replaced stretch between two shared stretches of the best-aligned
-    window ("phải" / "được"); None when the statement only leaves out words or says nothing the
-    provision does not. Both are shown as written."""
+    that place: the largest stretch it replaces or adds between shared ones ("phải" / "được");
+    None when it only leaves words out. Words the statement adds that the provision's ``context``
+    (its lead-in and headings) says are no difference: "Cơ sở điện ảnh … có quyền thực hiện …"
+    for the item "b) Thực hiện …" under "Quyền của cơ sở điện ảnh …". Shown as written."""
     sw, pw = words(statement), words(provision)
     sf, pf = [fold(w) for w in sw], [fold(w) for w in pw]
     if not sf or not pf:
         return None
-    matcher = difflib.SequenceMatcher(None, sf, pf, autojunk=False)
+    around = {fold(w) for w in words(context)}
+    blocks = difflib.SequenceMatcher(None, sf, pf, autojunk=False).get_opcodes()
     best: tuple[int, tuple[str, str]] | None = None
-    blocks = matcher.get_opcodes()
     for n, (op, i1, i2, j1, j2) in enumerate(blocks):
-        if op not in ("replace", "insert", "delete"):
-            continue
+        if op == "equal" or op == "insert":
+            continue  # the statement leaves words out: not what it claims otherwise
         anchored = (n > 0 and blocks[n - 1][0] == "equal") or (n + 1 < len(blocks) and blocks[n + 1][0] == "equal")
-        if not anchored or op == "insert" and not (0 < n < len(blocks) - 1):
-            continue  # a provision's words around the statement's are not a difference
+        if not anchored:
+            continue
+        if op == "delete" and all(w in around for w in sf[i1:i2]):
+            continue  # said by the lead-in or the headings
         said = " ".join(sw[i1:i2][:limit])
-        written = " ".join(pw[j1:j2][:limit])
-        if op == "delete" or (op == "replace" and j2 - j1 > 3 * (i2 - i1) + 4):
-            written = written or "(không có)"
+        written = " ".join(pw[j1:j2][:limit]) if op == "replace" else "(không có)"
         weight = (i2 - i1) + (1 if op == "replace" else 0)
-        if op == "insert":
-            said, weight = "(không có)", 0  # the statement leaves a word out: the weakest difference
         if best is None or weight > best[0]:
             best = (weight, (said, written))
     return best[1] if best else None
