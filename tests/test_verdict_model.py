@@ -56,10 +56,19 @@ def test_a_duty_turned_into_a_prohibition_is_false_and_shows_both_words():
     assert "không" in shown and "thông báo" in shown
 
 
-def test_a_duty_turned_into_a_permission_is_false():
-    v = verdict("Người sử dụng lao động được thông báo bằng văn bản cho người lao động trước ít nhất 30 ngày")
-    assert v.label == "Sai"
-    assert [(d.question, d.document) for d in v.differences] == [("được", "phải")]
+def test_a_changed_duty_is_shown_side_by_side():
+    from assistant.answer.verdict import shown_difference
+
+    d = shown_difference(
+        "Người sử dụng lao động được thông báo bằng văn bản cho người lao động trước ít nhất 30 ngày", provision()
+    )
+    assert (d.what, d.question, d.document) == ("tình thái", "được", "phải")
+
+
+def test_a_statement_about_another_law_is_false():
+    p = provision()
+    v = check_statement(RULE.rstrip("."), p, [p], {}, ["Bộ luật hình sự"], "Bộ luật lao động", segmented=False)
+    assert v.label == "Sai" and v.differences[0].what == "văn bản"
 
 
 def test_a_changed_number_is_false_and_shows_both_numbers():

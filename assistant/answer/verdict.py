@@ -15,6 +15,7 @@ from typing import Any
 from assistant.answer.coverage import LIGHT_WORDS, coverage, spaced_words, subject_of  # noqa: F401 (subject_of: part of this API)
 from assistant.answer.verdict_model import (
     VerdictModel,
+    alignment,
     first_phrase,
     has_class,
     load_verdict_model,
@@ -484,7 +485,8 @@ def statement_features(
         float("nội dung" in kinds),
         float("văn bản" in kinds),
         float(actor_differs(statement, g.text)),
-        math.log1p(len(st)) / 4,
+        *best_alignment(statement, g, siblings),
+        float(has_class(g.text, "exception") and not has_class(statement, "exception")),
     ]
 
 
@@ -500,6 +502,18 @@ def actor_differs(statement: str, unit: str) -> bool:
         return False  # a long opening is a condition or a topic, not an actor
     a, b = spaced_words(mine), spaced_words(theirs)
     return a not in b and b not in a
+
+
+def best_alignment(statement: str, g: Provision, siblings: list[Provision]) -> list[float]:
+    """verdict_model.alignment against the unit of the top articles the statement follows most
+    closely in order (the governing one, chosen by its words, may be a neighbour of the sentence
+    the statement rewrites)."""
+    best: list[float] | None = None
+    for p in [g, *(p for p in siblings if p is not g)]:
+        a = alignment(statement, MARKER.sub("", p.text.strip(), count=1), p.context.replace(p.text, " "))
+        if best is None or a[0] > best[0]:
+            best = a
+    return best or [0.0] * 5
 
 
 def shown_difference(statement: str, g: Provision) -> Difference:
@@ -561,7 +575,10 @@ def check_statement(
         "as_asked": as_asked,
     }
     signals = {"features": x, "differences": len(diffs), "inputs": inputs}
-    if p >= model.threshold:
+    # a statement about another law than the one that governs it is not a wording to weigh: the
+    # labelled statements never name a law other than their provision's, so the fit cannot learn it
+    other_law = [d for d in diffs if d.what == "văn bản"]
+    if p >= model.threshold and not other_law:
         return Verdict("Đúng", [], probability=p, signals=signals)
     return Verdict("Sai", diffs or [shown_difference(statement, g)], probability=p, signals=signals)
 
@@ -652,7 +669,16 @@ def choice_features(
     words_ = {**stem_words, **qw}
     diffs = statement_differences(statement, g, provisions, words_, [], "", segmented)
     x = statement_features(statement, g, provisions, words_, diffs, segmented)
-    return [*x, coverage(qw, g.context, segmented) if qw else 0.0, support]
+    own = syllables(text)
+    units = [MARKER.sub("", p.text.strip(), count=1) for p in provisions]
+    return [
+        *x,
+        coverage(qw, g.context, segmented) if qw else 0.0,
+        support,
+        max(alignment(text, u)[0] for u in units),
+        max(longest_run(own, syllables(u)) for u in units) / max(1, len(own)),
+        float(numbers_unseen(text, " ".join(p.context for p in provisions))),
+    ]
 
 
 def pick(

@@ -51,7 +51,12 @@ STATEMENT_FEATURES: dict[str, str] = {
     "law_difference": "1 when the statement names another law than the provision's",
     "actor_difference": "1 when the statement and the unit each open with an actor (the words before the first "
     "predicate) and neither actor is the other ('người lao động' for 'người sử dụng lao động')",
-    "length": "log(1 + syllables of the statement) / 4",
+    "aligned": "share of the statement's syllables aligned in order with the unit (difflib)",
+    "replaced": "share of the statement's syllables that replace other words of the unit between aligned stretches",
+    "replacements": "how many such replaced stretches (at most 3)",
+    "added": "share of the statement's syllables added between aligned stretches that the lead-in does not say",
+    "swapped": "1 when a replaced stretch's words stand elsewhere in the unit (two actors exchanged)",
+    "exception_dropped": "1 when the unit makes an exception ('trừ', 'ngoại trừ') the statement does not",
 }
 STATEMENT_NAMES = tuple(STATEMENT_FEATURES)
 # a choice is read as a statement, plus what only a choice has
@@ -59,8 +64,54 @@ CHOICE_FEATURES: dict[str, str] = {
     **STATEMENT_FEATURES,
     "choice_coverage": "IDF-weighted share of the choice's own words in its best provision",
     "choice_support": "that share weighed by how much the provision is about the stem (verdict.choose)",
+    "choice_aligned": "the best share of the choice's own syllables aligned in order with a unit of the top article",
+    "choice_run": "the longest run of syllables the choice shares with a unit, over the choice's length",
+    "choice_number_unseen": "1 when the choice has a number no unit of the top article writes",
 }
 CHOICE_NAMES = tuple(CHOICE_FEATURES)
+
+
+# The direction each signal may push: +1 towards "Đúng" (the provision says more of the statement),
+# −1 towards "Sai" (a difference), 0 either way. The fit keeps each weight on its side (a
+# statement set's quirks — its false statements copied word for word with one word changed —
+# cannot make agreeing with the law count against a statement).
+SIGNS: dict[str, int] = {
+    **dict.fromkeys(
+        (
+            "coverage",
+            "unit_coverage",
+            "best_coverage",
+            "syllable_precision",
+            "pair_precision",
+            "longest_run",
+            "aligned",
+        ),
+        1,
+    ),
+    **dict.fromkeys(("choice_coverage", "choice_support", "choice_aligned", "choice_run"), 1),
+    **dict.fromkeys(
+        (
+            "novel",
+            "negation_difference",
+            "negation_parity",
+            "modal_added",
+            "value_difference",
+            "number_unseen",
+            "bound_difference",
+            "absolute_added",
+            "displaced",
+            "law_difference",
+            "actor_difference",
+            "replaced",
+            "replacements",
+            "added",
+            "swapped",
+            "exception_dropped",
+            "choice_number_unseen",
+        ),
+        -1,
+    ),
+}
 
 
 # -- word classes -----------------------------------------------------------------------------------
@@ -182,6 +233,34 @@ def side_by_side(statement: str, provision: str, context: str = "", limit: int =
         if best is None or weight > best[0]:
             best = (weight, (said, written))
     return best[1] if best else None
+
+
+def alignment(statement: str, unit: str, context: str = "") -> list[float]:
+    """(aligned, replaced, replacements, added, swapped) of the statement against the unit: how
+    it departs from the words it shares in order with the provision (see STATEMENT_FEATURES)."""
+    sf = [fold(w) for w in words(statement)]
+    uf = [fold(w) for w in words(unit)]
+    if not sf or not uf:
+        return [0.0, 0.0, 0.0, 0.0, 0.0]
+    around = {fold(w) for w in words(context)}
+    blocks = difflib.SequenceMatcher(None, sf, uf, autojunk=False).get_opcodes()
+    aligned = replaced = added = 0
+    stretches = 0
+    swapped = False
+    for n, (op, i1, i2, j1, j2) in enumerate(blocks):
+        if op == "equal":
+            aligned += i2 - i1
+            continue
+        inner = 0 < n < len(blocks) - 1  # between two aligned stretches
+        if op == "replace" and inner:
+            replaced += i2 - i1
+            stretches += 1
+            rest = set(uf[:j1] + uf[j2:])
+            swapped = swapped or all(w in rest for w in sf[i1:i2])
+        elif op == "delete" and inner and not all(w in around for w in sf[i1:i2]):
+            added += i2 - i1
+    n_s = len(sf)
+    return [aligned / n_s, replaced / n_s, float(min(stretches, 3)), added / n_s, float(swapped)]
 
 
 # -- the model ------------------------------------------------------------------------------------
