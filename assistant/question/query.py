@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.core.textutil import UPPER_VI, fold, has_diacritics
+from assistant.index.sparse import segment
 from assistant.question.constraints import QuestionConstraint
 from assistant.question.constraints import parse as parse_constraint
 from assistant.question.forms import QuestionForm, read_form
-from assistant.question.kinds import QuestionKind
+from assistant.question.kinds import Asked, QuestionKind, read_asked
 from assistant.question.lexicon import ABBREVIATIONS, GLOSSARY, SYNONYMS
 
 _NO_EXPAND_FROM_LONG = {"TH", "MN", "HS", "GV", "HT", "KH", "CT", "TB", "CV", "QĐ", "TTg"}
@@ -131,9 +132,36 @@ class AnalyzedQuery:
     # the question typed without diacritics as it was understood, with them (diacritics.py); "" when
     # it was typed with them, is English, or the restoration was not confident (then no_diacritics)
     restored: str = ""
+    # what its answer must hold, read once (kinds.Asked): of ``asked``, and of each of its parts
+    reading: Asked = field(default_factory=lambda: Asked(""))
+    part_readings: tuple[Asked, ...] = ()
+    # "gửi cho ai?": who the document is sent to (its "Kính gửi"); "nơi nhận": also its distribution
+    asks_recipients: bool = False
+    asks_distribution: bool = False
+    # "năm học nào": the noun a "which X" question asks for ("năm học"); ""
+    slot: str = ""
+    # the segmenter's words of each of the question's texts the later stages read (words_of)
+    segmented: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.focus_text = self.focus_text or self.resolved
+        if not self.reading.text:
+            self.reading = read_asked(self.asked)
+
+    def words_of(self, text: str) -> tuple[str, ...]:
+        """The segmenter's words of one of the question's own texts (the searched text, the focus,
+        a statement, a choice, a part, an English term), as ``analyze`` segmented them once. A text
+        it did not foresee is segmented here (and kept), so a new caller costs time, not answers."""
+        found = self.segmented.get(text)
+        if found is None:
+            from assistant.index.sparse import segment
+
+            found = self.segmented[text] = tuple(segment(text))
+        return found
+
+    def part_reading(self, text: str) -> Asked:
+        """The reading of one part of a question with several ("… khi nào, và bao nhiêu …")."""
+        return next((r for r in self.part_readings if r.text == text), None) or read_asked(text)
 
     @property
     def asked(self) -> str:
@@ -334,12 +362,24 @@ def analyze(
         for m in constraint.mentions:
             m.source = True  # "Ai ký Thông báo 3677?": the signature of that document is the answer
     focus = constraint.strip_sources(form.focus)
-    return AnalyzedQuery(
+    searched = " ".join([searched_core, *expansions])
+    no_diacritics = not has_diacritics(text) and not english
+    # the texts later stages read as words, segmented here once: the searched text (sparse
+    # retrieval), and, without their empty question phrases ("điều gì"), the texts whose words
+    # are weighed (coverage.question_words); a question typed without diacritics is matched by
+    # folded words instead (no segmenter)
+    weighed = [focus, form.focus, *(c.text for c in form.choices), *(t for _, t in form.parts), *expansions]
+    segmented = {searched: tuple(segment(searched))} if not (no_diacritics or english) else {}
+    if not no_diacritics:
+        for t in dict.fromkeys(QUESTION_PHRASE.sub(" ", t) for t in weighed if t):
+            if t not in segmented:
+                segmented[t] = tuple(segment(t))
+    analyzed = AnalyzedQuery(
         original=question,
         resolved=resolved,
-        text=" ".join([searched_core, *expansions]),
+        text=searched,
         english=english,
-        no_diacritics=not has_diacritics(text) and not english,
+        no_diacritics=no_diacritics,
         kind=form.kind,
         expansions=expansions,
         form=form,
@@ -347,4 +387,30 @@ def analyze(
         focus_text=focus,
         fields=asked_fields(resolved),
         restored=restored,
+        part_readings=tuple(read_asked(t) for _, t in form.parts),
+        asks_recipients=bool(_RECIPIENTS_Q.search(resolved)),
+        asks_distribution=bool(_RECIPIENTS_Q.search(resolved) or _DISTRIBUTION_Q.search(resolved)),
+        segmented=segmented,
     )
+    if form.kind != QuestionKind.LIST:
+        analyzed.slot = slot_word(analyzed.words_of(focus))
+    return analyzed
+
+
+# "điều gì", "việc nào": a question word with its empty noun ("điều" is also "article", "việc" "work")
+QUESTION_PHRASE = re.compile(r"\b(?:điều|việc|cái|dieu|viec|cai)\s+(?:gì|nào|gi|nao)\b", re.I)
+_RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
+_DISTRIBUTION_Q = re.compile(r"nơi nhận|gửi|noi nhan|gui", re.I)
+
+
+# the words before "nào" that make a question word with it ("khi nào", "thế nào"), not a slot
+_NOT_SLOTS = frozenset({"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"})
+
+
+def slot_word(tokens: tuple[str, ...]) -> str:
+    """ "Which X" ("năm học nào", "huyện nào") is answered by "X <value>": X, from the question's
+    segmented words; "" when it asks for no X or for one that is no slot ("điều nào")."""
+    at = next((i for i, t in enumerate(tokens) if t == "nào" and i > 0), None)
+    if at is None or tokens[at - 1] in _NOT_SLOTS:
+        return ""
+    return tokens[at - 1].replace("_", " ")

@@ -46,15 +46,20 @@ class HybridRetriever:
         document ("Thông tư … về xuất khẩu hàng dệt may …") match its header and preamble best;
         the rest ("… có hiệu lực từ ngày nào?") is searched too and both rankings are fused."""
         folded = query.no_diacritics or query.english
-        hits = self._search(query.text, folded, k, flt)
+        tokens = None if folded else query.words_of(query.text)  # folded terms need no segmenter
+        hits = self._search(query.text, folded, k, flt, tokens)
         rest = residual_text(query.text, identity) if identity else ""
         if rest and rest != query.text:
-            hits = fuse_ranks([hits, self._search(rest, folded, k, flt)], k)
+            rest_tokens = residual_tokens(tokens, identity) if tokens is not None else None
+            hits = fuse_ranks([hits, self._search(rest, folded, k, flt, rest_tokens)], k)
         return hits
 
-    def _search(self, text: str, folded: bool, k: int, flt: SearchFilter | None) -> list[Hit]:
+    def _search(
+        self, text: str, folded: bool, k: int, flt: SearchFilter | None, tokens: tuple[str, ...] | None
+    ) -> list[Hit]:
         dense = self.embedder.embed_query(text)
-        return self.store.search(dense, query_vector(text, folded=folded), k, flt, candidates=self.candidates)
+        sparse = query_vector(text, folded=folded, tokens=tokens)
+        return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
 
     def document_chunks(self, doc_id: str, version: str) -> list[Hit]:
         key = (doc_id, version)
@@ -128,6 +133,24 @@ def residual_text(text: str, identity: str) -> str:
     named = {fold(w) for w in words(identity)}
     kept = [t for t in text.split() if not (words(t) and all(fold(w) in named for w in words(t)))]
     return " ".join(kept)
+
+
+def residual_tokens(tokens: tuple[str, ...], identity: str) -> tuple[str, ...]:
+    """The question's segmented words without the syllables that only name its document
+    (residual_text, on the words the question stage segmented): a compound keeps the syllables
+    that do not ("trường_học" with "học" named leaves "trường")."""
+    from assistant.core.textutil import fold, words
+
+    named = {fold(w) for w in words(identity)}
+    out: list[str] = []
+    for t in tokens:
+        syllables = t.split("_")
+        kept = [x for x in syllables if x and fold(x) not in named]
+        if len(kept) == len(syllables):
+            out.append(t)
+        else:
+            out.extend(kept)
+    return tuple(out)
 
 
 class DocumentOutlines(Mapping[str, list[Hit]]):
