@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -50,7 +51,7 @@ class HybridRetriever:
         hits = self._search(query.text, folded, k, flt, tokens)
         rest = residual_text(query.text, identity) if identity else ""
         if rest and rest != query.text:
-            rest_tokens = residual_tokens(tokens, identity) if tokens is not None else None
+            rest_tokens = residual_tokens(query.text, tokens, identity) if tokens is not None else None
             hits = fuse_ranks([hits, self._search(rest, folded, k, flt, rest_tokens)], k)
         return hits
 
@@ -135,17 +136,29 @@ def residual_text(text: str, identity: str) -> str:
     return " ".join(kept)
 
 
-def residual_tokens(tokens: tuple[str, ...], identity: str) -> tuple[str, ...]:
-    """The question's segmented words without the syllables that only name its document
-    (residual_text, on the words the question stage segmented): a compound keeps the syllables
-    that do not ("trường_học" with "học" named leaves "trường")."""
+def residual_tokens(text: str, tokens: tuple[str, ...], identity: str) -> tuple[str, ...]:
+    """``tokens`` (the question stage's segmented words of ``text``) without those in the words
+    residual_text drops: each syllable is placed in the text and goes when its word does; a
+    compound keeps the syllables that stay ("trường_học" with "học?" dropped leaves "trường")."""
     from assistant.core.textutil import fold, words
 
     named = {fold(w) for w in words(identity)}
+    dropped = [
+        (m.start(), m.end())
+        for m in re.finditer(r"\S+", text)
+        if words(m.group()) and all(fold(w) in named for w in words(m.group()))
+    ]
+    low, at = text.lower(), 0
     out: list[str] = []
     for t in tokens:
         syllables = t.split("_")
-        kept = [x for x in syllables if x and fold(x) not in named]
+        kept = []
+        for x in syllables:
+            i = low.find(x, at)
+            if i >= 0:
+                at = i + len(x)
+            if i < 0 or not any(a <= i < z for a, z in dropped):
+                kept.append(x)
         if len(kept) == len(syllables):
             out.append(t)
         else:
