@@ -9,6 +9,7 @@ only loads them, once, at import."""
 
 from __future__ import annotations
 
+import csv
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from assistant.core.textutil import fold
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+MINED_ABBREVIATIONS = DATA_DIR / "abbreviations.mined.tsv"  # written by tools/mine_lexicon.py
 PROVENANCES = frozenset({"general", "mined", "hand-written"})
 
 
@@ -53,8 +55,23 @@ def _pairs(file: str, collection: str) -> list[tuple[str, str]]:
     return [(e[0], e[1]) for g in groups(file) if g.collection == collection for e in g.entries if isinstance(e, tuple)]
 
 
-# abbreviation -> long form (both directions are used)
-ABBREVIATIONS: dict[str, str] = dict(_pairs("abbreviations.toml", "abbreviations"))
+def mined_abbreviations(selected_only: bool = True) -> list[dict[str, str]]:
+    """The rows of abbreviations.mined.tsv (its comment lines skipped); only those marked selected
+    (the ones the question stage uses) by default."""
+    with open(MINED_ABBREVIATIONS, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+    return [r for r in rows if r["selected"] == "yes" or not selected_only]
+
+
+def _abbreviations() -> dict[str, str]:
+    out = dict(_pairs("abbreviations.toml", "abbreviations"))
+    for row in mined_abbreviations():
+        out.setdefault(row["abbreviation"], row["long"])
+    return out
+
+
+# abbreviation -> long form (both directions are used): abbreviations.toml, then the mined ones
+ABBREVIATIONS: dict[str, str] = _abbreviations()
 # short forms not written in when a question spells out their long form ("TH", "HS")
 ONE_WAY_ABBREVIATIONS = frozenset(_words("abbreviations.toml", "one_way"))
 
