@@ -104,3 +104,11 @@ ACRONYMS: list[tuple[str, str]] = _pairs("english.toml", "acronyms")
 EN_STOP = frozenset(_words("english.toml", "english_stop_words"))
 # frequent Vietnamese syllables typed without diacritics: "cac truong phai to chuc the nao" is not English
 VIETNAMESE_FOLDED = frozenset(_words("english.toml", "vietnamese_syllables"))
+
+# the kinds of documents a question names by number or name ("Chỉ thị 04", "Luật Giáo dục")
+NAMED_KINDS: tuple[str, ...] = tuple(_words("documents.toml", "named_kinds"))
+# folded words that end an unknown law's name in a question ("Luật Nhà giáo quy định …")
+LAW_NAME_ENDS = frozenset(_words("documents.toml", "law_name_ends"))
+# units a quantity is counted in; the folded units of a measure "bao nhiêu" asks for
+UNITS: tuple[str, ...] = tuple(_words("units.toml", "units"))
+MEASURE_UNITS = frozenset(_words("units.toml", "measure_units"))
