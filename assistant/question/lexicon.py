@@ -1,6 +1,7 @@
 """The question's vocabulary: abbreviations, synonyms, the English glossary, stop words, the
-English names of laws and kinds of documents. Read by the question analyser (``query``,
-``kinds``) and the answer stage's ``coverage``; kept apart so neither reaches into the other.
+English names of laws and kinds of documents, the kinds of documents a question names, units.
+Read by the question analyser (``query``, ``kinds``, ``constraints``) and the answer stage's
+``coverage``; kept apart so neither reaches into the other.
 
 The words are data, in ``assistant/data/lexicon/``: TOML files whose tables each say where their
 entries come from (``provenance``: general usage with a reference, mined by a named script, or
@@ -10,6 +11,7 @@ only loads them, once, at import."""
 from __future__ import annotations
 
 import csv
+import functools
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,11 +33,12 @@ class Group:
     entries: tuple[str | tuple[str, ...], ...]
 
 
-def groups(file: str) -> list[Group]:
+@functools.cache
+def groups(file: str) -> tuple[Group, ...]:
     """The tables of one lexicon file (``"glossary.toml"``), in order."""
     with open(DATA_DIR / file, "rb") as fh:
         data = tomllib.load(fh)
-    return [
+    return tuple(
         Group(
             collection=name,
             provenance=table["provenance"],
@@ -44,7 +47,7 @@ def groups(file: str) -> list[Group]:
         )
         for name, tables in data.items()
         for table in tables
-    ]
+    )
 
 
 def _words(file: str, collection: str) -> list[str]:
