@@ -11,7 +11,15 @@ from functools import lru_cache
 from assistant.core.models import Hit
 from assistant.core.textutil import fold, has_diacritics, words
 from assistant.index.terms import TermWeights
-from assistant.question.lexicon import ABBREVIATIONS, GLOSSARY, QUESTION_SYLLABLES, STOP_FOLDED, STOP_WORDS, SYNONYMS
+from assistant.question.lexicon import (
+    ABBREVIATIONS,
+    EN_STOP,
+    GLOSSARY,
+    QUESTION_SYLLABLES,
+    STOP_FOLDED,
+    STOP_WORDS,
+    SYNONYMS,
+)
 from assistant.question.query import QUESTION_PHRASE, AnalyzedQuery
 
 # Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
@@ -20,15 +28,6 @@ META_WORDS = frozenset(
     {"yeu cau", "quy dinh", "de nghi", "dinh nghia", "khai niem", "duoc hieu"}
 )  # "Luật … quy định những quyền nào"
 LIGHT_WORDS = META_WORDS | {"noi dung"}  # "nội dung" can also be a heading's own word
-EN_STOP = frozenset(
-    "what which when who whom how many much must should shall will would can could does do did is are was were be "
-    "been the a an of to in on at for from by with about after before during into over under and or not no yes "
-    "there their they them it its this that these those say says said tell me please according give list "
-    "include includes included all any some each other than then also work works want wants take takes part "
-    "need needs get make use start begin happen according should schools celebrate "
-    # a month narrows a date the question also gives a year for; the documents write "12/2023"
-    "january february march april may june july august september october november december".split()
-)
 UNKNOWN = "\x00"  # prefix of a question word that can never match (an untranslated English concept)
 
 

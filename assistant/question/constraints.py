@@ -19,55 +19,23 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.core.layout_words import admin_layout
 from assistant.core.models import NAMED_TYPES, DocumentMeta, document_name
 from assistant.core.textutil import fold
+from assistant.question import lexicon
 
 # (type as written, folded) — longest first, so "Bộ luật" wins over "Luật"
-_TYPES = sorted(
-    [
-        ("Bộ luật", "bo luat"),
-        ("Hiến pháp", "hien phap"),
-        ("Luật", "luat"),
-        ("Pháp lệnh", "phap lenh"),
-        ("Nghị quyết", "nghi quyet"),
-        ("Nghị định", "nghi dinh"),
-        ("Thông tư", "thong tu"),
-        ("Quyết định", "quyet dinh"),
-        ("Chỉ thị", "chi thi"),
-        ("Thông báo", "thong bao"),
-        ("Kế hoạch", "ke hoach"),
-        ("Công văn", "cong van"),
-        ("Hướng dẫn", "huong dan"),
-        ("Công điện", "cong dien"),
-        ("Báo cáo", "bao cao"),
-    ],
-    key=lambda t: -len(t[1]),
-)
+_TYPES = sorted(((t, fold(t)) for t in lexicon.NAMED_KINDS), key=lambda t: -len(t[1]))
 _TYPE_BY_FOLDED = {f: t for t, f in _TYPES}
-# codes in a symbol: "04/CT-UBND" is a Chỉ thị
-_TYPE_CODES = {
-    "ct": "Chỉ thị",
-    "tb": "Thông báo",
-    "kh": "Kế hoạch",
-    "qd": "Quyết định",
-    "nq": "Nghị quyết",
-    "nd": "Nghị định",
-    "tt": "Thông tư",
-    "hd": "Hướng dẫn",
-    "cd": "Công điện",
-    "bc": "Báo cáo",
-    "qh": "Luật",
-}
+# codes in a symbol: "04/CT-UBND" is a Chỉ thị (admin_layout.toml's kinds, Nghị định 30/2020/NĐ-CP)
+_TYPE_CODES = {fold(k.code): k.name for k in admin_layout().kinds if k.name in lexicon.NAMED_KINDS and k.code}
 _NUMBERED = re.compile(
     r"\b(" + "|".join(f for _, f in _TYPES) + r")\s+(?:so\s*:?\s*)?(\d+[a-z]?(?:\s*[/-]\s*[0-9a-z&]+)*)"
 )
 _SYMBOL = re.compile(r"(?<![\w/])(\d+[a-z]?(?:/\d{4})?(?:[/-][a-z&]+\d*)+(?:[/-][a-z&]+\d*)*)(?![\w/])")
 _YEAR_AFTER = re.compile(r"^\s*(?:nam\s+)?((?:19|20)\d\d)\b")
 # words that end an unknown law's name: "Luật Nhà giáo quy định …"
-_NAME_END = set(
-    "quy dinh thi co duoc la nam so ve doi voi khi neu cua cho phai bao nhung cac gi nao ma de tai trong "
-    "hien hanh moi sua doi hay khong dung sai nay".split()
-)
+_NAME_END = lexicon.LAW_NAME_ENDS
 _SOURCE_HEAD = re.compile(
     r"^\s*(?:theo|can cu|trong|tai|dua vao|chieu theo|according to)\s+(?:(?:quy dinh|noi dung)\s+"
     r"(?:cua|tai)\s+)?$"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.core.textutil import UPPER_VI, fold, has_diacritics, words
+from assistant.question import lexicon
 
 
 class QuestionKind(StrEnum):
@@ -54,35 +55,8 @@ NUMBER_EXPR = re.compile(
     r"(?<![\w/.,-])\d+(?:[.,]\d+)?(?![/-]?[\dA-Za-zĐđ])\s*(?:%|đại biểu|người|trường|đơn vị|ngày làm việc|ngày|tháng|"
     r"năm học|năm|tuổi|giờ|lần|buổi|phân hệ|quan điểm|nội dung|học sinh|lớp|tiết|tín chỉ)?"
 )
-# units a quantity is counted in (verdict.py compares quantities unit by unit)
-UNITS = (
-    "ngày làm việc",
-    "ngày",
-    "tháng",
-    "năm học",
-    "năm",
-    "tuổi",
-    "giờ",
-    "lần",
-    "tuần",
-    "người",
-    "tỉnh",
-    "%",
-    "phần trăm",
-    "đồng",
-    "kg",
-    "ha",
-    "lớp",
-    "trường",
-    "thành viên",
-    "đại biểu",
-    "buổi",
-    "tiết",
-    "tín chỉ",
-    "nhiệm kỳ",
-    "học sinh",
-    "trẻ em",
-)
+# units a quantity is counted in (verdict.py compares quantities unit by unit): lexicon/units.toml
+UNITS = lexicon.UNITS
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 DIGIT_QUANTITY = re.compile(r"(?<![\w/.,-])(\d+(?:[.,]\d+)?)\s*(" + _UNIT_RE + r")(?!\w)", re.I)
 WORD_QUANTITY = re.compile(
@@ -135,7 +109,7 @@ def counts(text: str) -> list[re.Match[str]]:
     return sorted(found, key=lambda m: m.start())
 
 
-_MEASURE_UNITS = frozenset("ngay tuan thang nam gio phut tuoi lan".split())
+_MEASURE_UNITS = lexicon.MEASURE_UNITS
 
 
 def counted_noun(question: str) -> str:
