@@ -422,3 +422,20 @@ def test_a_unit_about_the_statements_case_alone_governs_it():
     assert governing([mixed, own], sw, {}) == 0  # by words alone the other case's sentence wins
     assert governing([mixed, own], sw, {}, statement=statement) == 1
     assert check_statement(statement, own, [mixed, own], sw, [], "Luật Giáo dục").label == "Đúng"
+
+
+def test_a_document_named_by_its_kind_code_and_number():
+    """Officers write "QĐ 1973", "qd 1973", "KH 182": the kind's symbol code before its number
+    names the document as "Quyết định 1973" does; "PL 2" (an appendix) and "QH" name no kind."""
+    from assistant.question.constraints import parse
+
+    for text, kind, number in (
+        ("QĐ 1973 của tỉnh Hưng Yên ai ký?", "Quyết định", "1973"),
+        ("qd 1973 hung yen ai ky", "Quyết định", "1973"),
+        ("KH 182/KH-UBND phấn đấu bao nhiêu phần trăm?", "Kế hoạch", "182/kh-ubnd"),
+        ("Theo TT 55/2025, thay thế mẫu nào?", "Thông tư", "55/2025"),
+    ):
+        mentions = parse(text).mentions
+        assert [(m.doc_type, m.number.lower()) for m in mentions] == [(kind, number)], (text, mentions)
+    assert parse("Mẫu số 02 tại PL 2 gồm những gì?").mentions == []
+    assert parse("Kỳ họp QH 14 bàn những gì?").mentions == []

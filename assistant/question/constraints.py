@@ -35,6 +35,14 @@ _NUMBERED = re.compile(
 _SYMBOL = re.compile(r"(?<![\w/])(\d+[a-z]?(?:/\d{4})?(?:[/-][a-z&]+\d*)+(?:[/-][a-z&]+\d*)*)(?![\w/])")
 _YEAR_AFTER = re.compile(r"^\s*(?:nam\s+)?((?:19|20)\d\d)\b")
 # words that end an unknown law's name: "Luật Nhà giáo quy định …"
+# "QĐ 1973", "qd 1973", "KH 182/KH-UBND": a kind's symbol code (Nghị định 30/2020/NĐ-CP, Phụ lục
+# III) before its number, as officers write it. Not "QH" (Quốc hội's code in a law's symbol
+# "43/2019/QH14", not a kind) nor "PL" (also "phụ lục", an appendix).
+_CODE_NUMBERED = re.compile(
+    r"\b("
+    + "|".join(sorted((c for c in _TYPE_CODES if c not in ("qh", "pl")), key=len, reverse=True))
+    + r")\s+(?:so\s*:?\s*)?(\d+[a-z]?(?:\s*[/-]\s*[0-9a-z&]+)*)"
+)
 _NAME_END = lexicon.LAW_NAME_ENDS
 _SOURCE_HEAD = re.compile(
     r"^\s*(?:theo|can cu|trong|tai|dua vao|chieu theo|according to)\s+(?:(?:quy dinh|noi dung)\s+"
@@ -127,6 +135,9 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
     for m in _NUMBERED.finditer(folded):
         number = re.sub(r"\s+", "", m.group(2))
         add(Mention("", _TYPE_BY_FOLDED[m.group(1)], number, start=m.start(), end=m.end()))
+    for m in _CODE_NUMBERED.finditer(folded):
+        number = re.sub(r"\s+", "", m.group(2))
+        add(Mention("", _TYPE_CODES[m.group(1)], number, start=m.start(), end=m.end()))
     # "Luật Giáo dục 2019", "Bộ luật Dân sự", "Hiến pháp"
     for m in re.finditer(r"\b(bo luat|luat|hien phap|phap lenh)\b", folded):
         if any(a <= m.start() < b for a, b in taken):
