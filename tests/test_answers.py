@@ -28,10 +28,10 @@ def test_query_understanding():
 
 
 def test_a_how_many_answer_has_its_number_next_to_what_was_asked():
-    from assistant.question.kinds import QuestionKind, strategy
+    from assistant.question.kinds import QuestionKind, read_asked, strategy
 
     number = strategy(QuestionKind.NUMBER)
-    q = "Có bao nhiêu đại biểu tham dự hội nghị?"
+    q = read_asked("Có bao nhiêu đại biểu tham dự hội nghị?")
     assert number.answers("Tham dự hội nghị có 550 đại biểu là lãnh đạo các đơn vị.", q)
     assert not number.answers("1. Tổ chức hội nghị trực tuyến phòng, chống COVID-19.", q)
     assert not number.answers(
@@ -40,7 +40,7 @@ def test_a_how_many_answer_has_its_number_next_to_what_was_asked():
         q,
     )
     # a number the question gives, or one inside a symbol or a date, is not an answer
-    q38 = "Hội nghị quán triệt Chỉ thị 38-CT/TU có bao nhiêu đại biểu?"
+    q38 = read_asked("Hội nghị quán triệt Chỉ thị 38-CT/TU có bao nhiêu đại biểu?")
     assert not number.answers("Hội nghị quán triệt Chỉ thị số 38-CT/TU ngày 30/4/2023 của đại biểu Tỉnh ủy.", q38)
     assert (
         number.lead(["Hội nghị quán triệt Chỉ thị số 38-CT/TU với 550 đại biểu tại Hạ Long."], q38)

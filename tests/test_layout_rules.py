@@ -50,3 +50,55 @@ def test_report_cli_start_up_time():
     r = run_python("-c", "import assistant.app.cli, assistant.app.service", timeout=120)
     assert r.returncode == 0, r.stderr
     print(f"\ncold import of assistant.app.cli + service: {time.perf_counter() - t0:.2f} s")
+
+
+# one question of each form the question stage reads (asked over the seeds)
+FORMS = [
+    "Trường THCS phải báo cáo gì sau năm học 2024-2025?",
+    "Chỉ thị 04 của An Giang yêu cầu phòng, chống điều gì trong trường học?",
+    "Đúng hay sai: Chỉ thị 04/CT-UBND của An Giang có hiệu lực sau 10 ngày kể từ ngày ký?",
+    "Theo Chỉ thị 04 của An Giang, năm học 2021-2022 có bao nhiêu tuần thực học? "
+    "A. 35 tuần B. 30 tuần C. 32 tuần D. 37 tuần",
+    "Sở GDĐT làm việc với huyện Bình Sơn khi nào và ai ký thông báo?",
+    "Năm học nào triển khai thí điểm học bạ số?",
+    "What must THCS schools report after the 2024-2025 school year?",
+    "truong thcs phai bao cao gi sau nam hoc 2024-2025",
+]
+
+
+def test_the_question_is_segmented_once_by_the_question_stage(seed_service, monkeypatch):
+    """Issue 22: the question is analysed once into AnalyzedQuery; retrieval and the answer stage
+    read its words from there and never run the segmenter on the question again (they still
+    segment the paragraphs they read)."""
+    import inspect
+    import re
+
+    from assistant.core.segmenter import Segmenter
+    from assistant.core.textutil import fold
+
+    calls: list[tuple[str, str]] = []
+    original = Segmenter.tokenize
+
+    def spy(self, text):
+        # the stage that asked: the first caller outside the segmenter, its wrapper and the
+        # question's own words_of (whose callers are what this test is about)
+        for frame in inspect.stack()[1:]:
+            path = frame.filename.replace("\\", "/")
+            if path.endswith(("core/segmenter.py", "index/sparse.py")) or frame.function == "words_of":
+                continue
+            calls.append((text, path.split("/assistant/")[-1]))
+            break
+        return original(self, text)
+
+    monkeypatch.setattr(Segmenter, "tokenize", spy)
+    for question in FORMS:
+        calls.clear()
+        seed_service.ask(question)
+        asked = {fold(w) for w in re.findall(r"\w+", question)}
+        of_question = [
+            (t, who) for t, who in calls if re.search(r"\w", t) and {fold(w) for w in re.findall(r"\w+", t)} <= asked
+        ]
+        late = [(t, who) for t, who in of_question if not who.startswith("question/")]
+        assert not late, f"{question!r} segmented again after analysis: {late}"
+        texts = [t for t, _ in of_question]
+        assert len(texts) == len(set(texts)), f"{question!r}: one text segmented twice: {texts}"

@@ -230,11 +230,11 @@ def test_english_question_may_quote_vietnamese_terms():
 
 
 def test_an_article_number_is_not_a_count():
-    from assistant.question.kinds import QuestionKind, strategy
+    from assistant.question.kinds import QuestionKind, read_asked, strategy
 
     number = strategy(QuestionKind.NUMBER)
     text = "Thời gian đào tạo thực hiện theo hình thức chính quy quy định tại Điều 38 của Luật giáo dục."
-    assert number.lead([text], "How long is the term of a university council?") == ""
+    assert number.lead([text], read_asked("How long is the term of a university council?")) == ""
 
 
 def test_people_by_their_title():
@@ -282,12 +282,13 @@ def test_a_document_is_cited_by_its_symbol_or_by_its_type_and_number():
 
 
 def test_a_when_question_is_not_answered_by_its_own_date():
-    from assistant.question.kinds import QuestionKind, detect_kind, strategy
+    from assistant.question.kinds import QuestionKind, detect_kind, read_asked, strategy
 
     q = "Sở GDĐT làm việc với huyện Bình Sơn vào ngày cụ thể nào trong Quý II/2023?"
     assert detect_kind(q) == QuestionKind.WHEN
-    assert not strategy(QuestionKind.WHEN).answers("- Quý II/2023: huyện Bình Sơn và Trà Bồng;", q)
-    assert strategy(QuestionKind.WHEN).answers("Làm việc với huyện Bình Sơn ngày 12/5/2023.", q)
+    asked = read_asked(q)
+    assert not strategy(QuestionKind.WHEN).answers("- Quý II/2023: huyện Bình Sơn và Trà Bồng;", asked)
+    assert strategy(QuestionKind.WHEN).answers("Làm việc với huyện Bình Sơn ngày 12/5/2023.", asked)
 
 
 def test_a_document_date_is_the_one_next_to_its_symbol():
@@ -421,3 +422,20 @@ def test_a_unit_about_the_statements_case_alone_governs_it():
     assert governing([mixed, own], sw, {}) == 0  # by words alone the other case's sentence wins
     assert governing([mixed, own], sw, {}, statement=statement) == 1
     assert check_statement(statement, own, [mixed, own], sw, [], "Luật Giáo dục").label == "Đúng"
+
+
+def test_a_document_named_by_its_kind_code_and_number():
+    """Officers write "QĐ 1973", "qd 1973", "KH 182": the kind's symbol code before its number
+    names the document as "Quyết định 1973" does; "PL 2" (an appendix) and "QH" name no kind."""
+    from assistant.question.constraints import parse
+
+    for text, kind, number in (
+        ("QĐ 1973 của tỉnh Hưng Yên ai ký?", "Quyết định", "1973"),
+        ("qd 1973 hung yen ai ky", "Quyết định", "1973"),
+        ("KH 182/KH-UBND phấn đấu bao nhiêu phần trăm?", "Kế hoạch", "182/kh-ubnd"),
+        ("Theo TT 55/2025, thay thế mẫu nào?", "Thông tư", "55/2025"),
+    ):
+        mentions = parse(text).mentions
+        assert [(m.doc_type, m.number.lower()) for m in mentions] == [(kind, number)], (text, mentions)
+    assert parse("Mẫu số 02 tại PL 2 gồm những gì?").mentions == []
+    assert parse("Kỳ họp QH 14 bàn những gì?").mentions == []

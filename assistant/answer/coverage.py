@@ -11,8 +11,16 @@ from functools import lru_cache
 from assistant.core.models import Hit
 from assistant.core.textutil import fold, has_diacritics, words
 from assistant.index.terms import TermWeights
-from assistant.question.lexicon import ABBREVIATIONS, GLOSSARY, QUESTION_SYLLABLES, STOP_FOLDED, STOP_WORDS, SYNONYMS
-from assistant.question.query import AnalyzedQuery
+from assistant.question.lexicon import (
+    ABBREVIATIONS,
+    EN_STOP,
+    GLOSSARY,
+    QUESTION_SYLLABLES,
+    STOP_FOLDED,
+    STOP_WORDS,
+    SYNONYMS,
+)
+from assistant.question.query import QUESTION_PHRASE, AnalyzedQuery
 
 # Words questions use to talk about directives ("An Giang yêu cầu những nội dung gì"): they say
 # little about whether a paragraph answers, so they weigh less.
@@ -20,29 +28,15 @@ META_WORDS = frozenset(
     {"yeu cau", "quy dinh", "de nghi", "dinh nghia", "khai niem", "duoc hieu"}
 )  # "Luật … quy định những quyền nào"
 LIGHT_WORDS = META_WORDS | {"noi dung"}  # "nội dung" can also be a heading's own word
-EN_STOP = frozenset(
-    "what which when who whom how many much must should shall will would can could does do did is are was were be "
-    "been the a an of to in on at for from by with about after before during into over under and or not no yes "
-    "there their they them it its this that these those say says said tell me please according give list "
-    "include includes included all any some each other than then also work works want wants take takes part "
-    "need needs get make use start begin happen according should schools celebrate "
-    # a month narrows a date the question also gives a year for; the documents write "12/2023"
-    "january february march april may june july august september october november december".split()
-)
-UNKNOWN = "\x00"
-# "điều gì", "việc nào": a question word with its empty noun ("điều" is also "article", "việc" "work")
-_QUESTION_PHRASE = re.compile(
-    r"\b(?:điều|việc|cái|dieu|viec|cai)\s+(?:gì|nào|gi|nao)\b", re.I
-)  # prefix of a question word that can never match (an untranslated English concept)
+UNKNOWN = "\x00"  # prefix of a question word that can never match (an untranslated English concept)
 
 
 def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = None) -> dict[str, float]:
     """The question's words (compounds from the segmenter, folded: "hoc phi") with IDF weights.
     Unanswerable questions usually combine words that each occur somewhere in the corpus but
     never together: matching whole words in one paragraph tells them apart. ``text``: another
-    part of the question to take the words of (a statement, a choice) instead of the whole."""
-    from assistant.index.sparse import segment
-
+    part of the question to take the words of (a statement, a choice) instead of the whole. The
+    words are those the question stage segmented (AnalyzedQuery.words_of)."""
     max_w = weights.weight("\x00unseen")
     out: dict[str, float] = {}
     if q.english and text is None:
@@ -54,9 +48,9 @@ def question_words(q: AnalyzedQuery, weights: TermWeights, text: str | None = No
         texts = [text if text is not None else q.focus_text]
         names, unknown = [], []
     for part in texts:
-        part = _QUESTION_PHRASE.sub(" ", part)
+        part = QUESTION_PHRASE.sub(" ", part)
         stop = STOP_FOLDED if q.no_diacritics else STOP_WORDS
-        for w in folded_words(part, weights) if q.no_diacritics else segment(part):
+        for w in folded_words(part, weights) if q.no_diacritics else q.words_of(part):
             parts = w.split("_")
             kept = [x for x in parts if (fold(x) if q.no_diacritics else x) not in stop]
             # a compound keeps its glue syllable ("làm_việc" stays "lam viec": the text's

@@ -48,9 +48,9 @@ from assistant.question.kinds import (
     DOC_REF,
     MARKER,
     SIGNER_WORDS,
+    Asked,
+    KindStrategy,
     QuestionKind,
-    asked_title,
-    counted_noun,
     strategy,
 )
 from assistant.question.lexicon import STOP_FOLDED
@@ -75,8 +75,6 @@ def introduces_list(text: str) -> bool:
 SIBLING_COVERAGE = 0.5
 _SCENE_FIRST = re.compile(r"^\s*(?:khi|trong|với|sau|trước|để|đối với)\s[^,?]{3,120},\s*", re.I)
 _FOCUS_END = re.compile(r"\s(?:khi|với|trong|để|tại|sau|trước|đối với|nhằm|theo)\s", re.I)
-_RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
-_DISTRIBUTION_Q = re.compile(r"nơi nhận|gửi|noi nhan|gui", re.I)
 _ADDRESS = ("recipients", "distribution")  # block kinds of "Kính gửi" and "Nơi nhận" (structure.py)
 
 
@@ -186,7 +184,7 @@ class ExtractiveAnswerer:
             # paragraph can; the signature itself is read from the document (signature_units)
             qw = {k: w for k, w in qw.items() if k not in SIGNER_WORDS} or qw
             strategies = [strategy(QuestionKind.FACT) if s.kind == QuestionKind.SIGNER else s for s in strategies]
-        levels = school_levels(q.asked)
+        levels = q.reading.levels
         c = self.model.confidence
         parts = []
         read = [
@@ -230,8 +228,7 @@ class ExtractiveAnswerer:
     def _featurize(self, q: AnalyzedQuery, hits: list[Hit], preferred: frozenset[str]) -> list[Unit]:
         qw = self.question_words(q)
         featurizer = UnitFeaturizer(q, qw, self.strategies(q), self.calibration.lo, self.calibration.hi, preferred)
-        asks_recipients = bool(_RECIPIENTS_Q.search(q.resolved))
-        asks_distribution = asks_recipients or bool(_DISTRIBUTION_Q.search(q.resolved))
+        asks_recipients, asks_distribution = q.asks_recipients, q.asks_distribution
         has_address = any(x.kind in _ADDRESS for x in hits[: self.max_hits])
         units: list[Unit] = []
         for rank, h in enumerate(hits[: self.max_hits]):
@@ -387,11 +384,12 @@ class ExtractiveAnswerer:
                 chosen.extend(self.signature_units(hits, {best_doc: outlines.get(best_doc, [])}))
                 continue
             plan = strategy(kind)
+            reading = q.part_reading(text)
             words_ = self.question_words(q, text)
 
-            def answers(u: Unit) -> float:
-                """How well a unit answers this part (0: not at all)."""
-                if not plan.answers(u.text, text):
+            def answers(u: Unit, plan: KindStrategy = plan, reading: Asked = reading, words_: dict = words_) -> float:
+                """How well a unit answers this part (0: not at all); bound to this part."""
+                if not plan.answers(u.text, reading):
                     return 0.0
                 return coverage(words_, u.text, seg) if words_ else 1.0
 
@@ -400,13 +398,13 @@ class ExtractiveAnswerer:
             if covered:
                 # answered, unless the document says it more precisely in a statement about as much
                 # on topic ("Thời gian vào lúc 8h00 ngày 18/04/2022" over "… định hướng đến năm 2030")
-                have = max(plan.strength(c.text, text) for c in covered)
+                have = max(plan.strength(c.text, reading) for c in covered)
                 sharper = next(
                     (
                         u
                         for u in pool
-                        if plan.answers(u.text, text)
-                        and plan.strength(u.text, text) > have
+                        if plan.answers(u.text, reading)
+                        and plan.strength(u.text, reading) > have
                         and u.own >= self.model.selection.part_coverage * best.own
                     ),
                     None,
@@ -551,7 +549,7 @@ class ExtractiveAnswerer:
         lead = self._lead(q, lead_texts)
         if lead:
             parts.append(lead)
-        for doc_id, items in by_doc.items():
+        for items in by_doc.values():
             h = hits[items[0][0].hit_rank]
             where = common_locator([hits[u.hit_rank].locator for u, _ in items])
             source = source_phrase(h) + (f", {where}" if where else "")
@@ -574,9 +572,9 @@ class ExtractiveAnswerer:
         in words too ("bằng thời gian đào tạo")."""
         if q.kind not in (QuestionKind.WHEN, QuestionKind.NUMBER) or q.form and q.form.parts:
             return False
-        if q.kind == QuestionKind.NUMBER and not counted_noun(q.asked):
+        if q.kind == QuestionKind.NUMBER and not q.reading.counted_noun:
             return False
-        return not any(strategy(q.kind).answers(unit_view(hits[u.hit_rank], u.start, u.end), q.asked) for u in units)
+        return not any(strategy(q.kind).answers(unit_view(hits[u.hit_rank], u.start, u.end), q.reading) for u in units)
 
     def _lead(self, q: AnalyzedQuery, texts: list[str]) -> str:
         """ "Khi nào" questions lead with the date, "bao nhiêu" with the number; a question of
@@ -584,17 +582,16 @@ class ExtractiveAnswerer:
         parts = q.form.parts if q.form and q.form.parts else [(q.kind, q.asked)]
         lines = []
         for kind, text in parts:
-            line = strategy(kind).lead(texts, text if len(parts) > 1 else q.asked)
+            line = strategy(kind).lead(texts, q.part_reading(text) if len(parts) > 1 else q.reading)
             if line and line not in lines:
                 lines.append(line)
         return " ".join(lines)
 
     @staticmethod
-    def _specific_to_level(claim: str, provisions: list[Provision], at: int) -> int:
+    def _specific_to_level(levels: frozenset[str], provisions: list[Provision], at: int) -> int:
         """A statement about a school level is governed by the sentence of the same paragraph that
         names that level, over a general one ("Đối với giáo dục mầm non, không áp dụng hình thức
         dạy học trực tuyến" over "… có thể tổ chức dạy học trực tuyến"): the specific rule wins."""
-        levels = school_levels(claim)
         if at < 0 or not levels or school_levels(provisions[at].text):
             return at
         ref = provisions[at].ref
@@ -629,7 +626,7 @@ class ExtractiveAnswerer:
                 stem_words,
                 lambda text: self.question_words(q, text),
                 seg,
-                title=asked_title(form.focus),
+                title=q.reading.title,
                 stem=form.focus,
             )
             picked = next((c for c in form.choices if c.letter == verdict.label), None)
@@ -646,7 +643,7 @@ class ExtractiveAnswerer:
             # is checked against the unit that names it; one about its content is not
             symbols = tuple(DOC_REF.findall(q.resolved)) if _ABOUT_ISSUE.search(claim) else ()
             at = governing(provisions, words_, subject, seg, symbols, claim)
-            at = self._specific_to_level(claim, provisions, at)
+            at = self._specific_to_level(q.reading.levels, provisions, at)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]
             law = top.doc_name if top.doc_name != top.doc_type else ""
             verdict = (

@@ -80,7 +80,6 @@ _ACTOR_Q = re.compile(
 )
 # block kinds of list items (structure.py): read with the clause that introduces them
 LIST_ITEM_KINDS = frozenset({"num", "num2", "num3", "num_paren", "letter", "paren", "item", "dash", "bullet"})
-_NOT_SLOTS = {"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"}
 
 
 @dataclass
@@ -141,15 +140,10 @@ def calibrated_dense(score: float, lo: float, hi: float) -> float:
     return min(1.0, max(0.0, (score - lo) / (hi - lo))) if hi > lo else 0.0
 
 
-def slot_pattern(question: str) -> re.Pattern[str] | None:
+def slot_pattern(slot: str) -> re.Pattern[str] | None:
     """ "Which X" ("năm học nào", "huyện nào") is answered by "X <value>": the pattern of that."""
-    from assistant.index.sparse import segment
-
-    toks = segment(question)
-    at = next((i for i, t in enumerate(toks) if t == "nào" and i > 0), None)
-    if at is None or toks[at - 1] in _NOT_SLOTS:
+    if not slot:
         return None
-    slot = toks[at - 1].replace("_", " ")
     return re.compile(r"(?i:" + re.escape(slot) + r")\s+(?:số\s+)?(?:\d|[" + UPPER_VI + r"])")
 
 
@@ -189,11 +183,11 @@ class UnitFeaturizer:
 
     def __post_init__(self) -> None:
         self.segmented = not self.q.no_diacritics
-        self.slot = slot_pattern(self.q.focus_text) if self.q.kind != "list" else None
+        self.slot = slot_pattern(self.q.slot)
         self.actor = actor_words(self.q.focus_text, self.qw)
         subject = spaced_words(subject_of(self.q.focus_text)) if not self.q.english else ""
         self.subject = {k: w for k, w in self.qw.items() if f" {k} " in subject}
-        self.levels = school_levels(self.q.asked)
+        self.levels = self.q.reading.levels
 
     def units(self, rank: int, h: Hit) -> list[Unit]:
         content = content_words(self.qw, h)
@@ -225,7 +219,7 @@ class UnitFeaturizer:
             f[2] = 1.0 / (1 + rank)
             f[3] = dense
             said = unit_view(h, a, z)  # a row is judged with its column names
-            f[4] = float(np.mean([s.strength(said, self.q.asked) for s in self.strategies]))
+            f[4] = float(np.mean([s.strength(said, self.q.reading) for s in self.strategies]))
             f[5] = 0.0 if can_answer(h, said, self.q, self.strategies, self.levels) else 1.0
             f[6] = min(3, adjacent_pairs(keys, text))
             f[7] = 1.0 if self.slot and self.slot.search(text) else 0.0
@@ -255,7 +249,7 @@ def can_answer(h: Hit, said: str, q: AnalyzedQuery, strategies: list[KindStrateg
     """Could this unit (``said``: unit_view) answer the question? A table row's unit of measure
     is in its caption or column names ("Đơn vị: nghìn đồng"): a row that has what the kind asks
     for (a number, a date) can."""
-    if h.kind == ROW_KIND and any(s.strength(said, q.asked) > 0 for s in strategies):
+    if h.kind == ROW_KIND and any(s.strength(said, q.reading) > 0 for s in strategies):
         return True
     return answers_question(said, q, strategies, levels)
 
@@ -264,11 +258,13 @@ def answers_question(text: str, q: AnalyzedQuery, strategies: list[KindStrategy]
     """Could this unit answer the question: what its kind asks for (kinds.py), about the school
     level it asks about (facets.py)?"""
     if not levels:
-        return any(s.answers(text, q.asked) for s in strategies)
+        return any(s.answers(text, q.reading) for s in strategies)
     # the clause that answers must be about the level asked: "… nâng tỷ lệ học sinh tiểu học học 2
     # buổi/ngày đạt 100%; khuyến khích … đối với trường THPT" does not give the THPT figure
     clauses = [c for c in text.split(";") if c.strip()] or [text]
-    return any(s.answers(c, q.asked) and not other_level(levels, school_levels(c)) for c in clauses for s in strategies)
+    return any(
+        s.answers(c, q.reading) and not other_level(levels, school_levels(c)) for c in clauses for s in strategies
+    )
 
 
 def similar(a: str, b: str) -> bool:

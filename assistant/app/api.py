@@ -142,7 +142,7 @@ def public_text(message: str, settings: Settings) -> str:
 
 def create_app(settings: Settings, ui: bool = True, service: Assistant | None = None) -> FastAPI:
     svc = service or Assistant(settings)
-    svc.store  # open the index now: this process owns it (a second local-mode client is refused)
+    _ = svc.store  # open the index now: this process owns it (a second local-mode client is refused)
     cleaned = recover(svc.store, settings.corpus_dir)  # uploads and ingests a crash interrupted
     if any(cleaned.values()):
         logging.getLogger("assistant").warning("Dọn dẹp sau lần dừng đột ngột: %s", cleaned)

@@ -635,7 +635,7 @@ def eval_cmd(
             qs = known[name]
             paths = corpus_paths(qs)
             svc = _service(qs.index, llm=llm)
-            report = _run(lambda: svc.ingest(paths, progress=not as_json))
+            report = _run(lambda svc=svc, paths=paths: svc.ingest(paths, progress=not as_json))
             for f in report.files:
                 if f.status == "failed":
                     typer.secho(f"✗ Bỏ qua {f.source}: {f.error}", fg=typer.colors.RED, err=True)
@@ -643,7 +643,7 @@ def eval_cmd(
             per_set = _set_thresholds(limits, name)
             code |= (
                 _run(
-                    lambda: run_eval_command(
+                    lambda svc=svc, qs=qs, name=name, per_set=per_set, paths=paths: run_eval_command(
                         svc,
                         [qs.questions],
                         out / name,
@@ -957,7 +957,7 @@ def main() -> None:
         args = lang.select(sys.argv[1:])
     except lang.LangError as e:
         typer.secho(str(e), fg=typer.colors.RED, err=True)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     command = get_command(app)
     if lang.english():  # Typer's own texts are English already; ours are translated
         from assistant.app.cli_vi import install_english

@@ -73,7 +73,10 @@ class Segmenter:
         return f
 
     def tokenize(self, text: str) -> str:
-        """pyvi's ``ViTokenizer.tokenize``: the syllables of one word joined by "_"."""
+        """pyvi's ``ViTokenizer.tokenize``: the syllables of one word joined by "_". Text that is
+        not encodable (a lone surrogate, "\\ud800") raises UnicodeEncodeError here, where the
+        callers' handlers expect it, instead of a SystemError from inside crfsuite."""
+        text.encode("utf-8")
         tmp = _syllables(text)
         if not tmp:
             return text

@@ -53,7 +53,7 @@ def title_case_vi(text: str) -> str:
     """ "TỈNH AN GIANG" -> "tỉnh An Giang" (administrative words stay lower case)."""
     words = text.lower().split()
     out = []
-    for i, w in enumerate(words):
+    for w in words:
         if w in _LOWER_WORDS:
             out.append(w)
         else:

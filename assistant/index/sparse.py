@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.core.textutil import fold, has_diacritics
@@ -74,13 +75,14 @@ def passage_terms(text: str) -> dict[str, list[str]]:
     return {WORDS: words, FOLDED: folded + [f"{a}_{b}" for a, b in zip(folded, folded[1:])]}
 
 
-def query_terms(text: str, folded: bool) -> list[str]:
+def query_terms(text: str, folded: bool, tokens: Sequence[str] | None = None) -> list[str]:
     """A question's terms in the family it searches. ``words``: every segmented word ("thcs"
-    too: it is a word in the passages) and the syllables of compounds. ``folded``: folded
-    syllables and pairs (an English question's own words simply match nothing)."""
+    too: it is a word in the passages) and the syllables of compounds; ``tokens``: the text's
+    words as the question stage segmented them. ``folded``: folded syllables and pairs (an
+    English question's own words simply match nothing)."""
     if not folded:
         terms: list[str] = []
-        for w in segment(text):
+        for w in segment(text) if tokens is None else tokens:
             terms.append(w)
             if "_" in w:
                 terms.extend(w.split("_"))
@@ -105,10 +107,11 @@ def passage_vectors(text: str) -> dict[str, SparseVector]:
     return {name: _bm25(terms, AVG_TERMS[name]) for name, terms in passage_terms(text).items()}
 
 
-def query_vector(text: str, folded: bool | None = None) -> SparseQuery:
+def query_vector(text: str, folded: bool | None = None, tokens: Sequence[str] | None = None) -> SparseQuery:
     """``folded``: search the accent-folded family. By default, when ``text`` has no diacritics;
-    callers pass it when the text carries accented expansions of a question typed without."""
+    callers pass it when the text carries accented expansions of a question typed without.
+    ``tokens``: the text already segmented (the question stage does it once)."""
     if folded is None:
         folded = not has_diacritics(text)
-    ids = sorted({term_id(t) for t in query_terms(text, folded)})
+    ids = sorted({term_id(t) for t in query_terms(text, folded, tokens)})
     return SparseQuery(FOLDED if folded else WORDS, SparseVector(ids, [1.0] * len(ids)))

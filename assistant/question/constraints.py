@@ -19,55 +19,31 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from assistant.core.layout_words import admin_layout
 from assistant.core.models import NAMED_TYPES, DocumentMeta, document_name
 from assistant.core.textutil import fold
+from assistant.question import lexicon
 
 # (type as written, folded) — longest first, so "Bộ luật" wins over "Luật"
-_TYPES = sorted(
-    [
-        ("Bộ luật", "bo luat"),
-        ("Hiến pháp", "hien phap"),
-        ("Luật", "luat"),
-        ("Pháp lệnh", "phap lenh"),
-        ("Nghị quyết", "nghi quyet"),
-        ("Nghị định", "nghi dinh"),
-        ("Thông tư", "thong tu"),
-        ("Quyết định", "quyet dinh"),
-        ("Chỉ thị", "chi thi"),
-        ("Thông báo", "thong bao"),
-        ("Kế hoạch", "ke hoach"),
-        ("Công văn", "cong van"),
-        ("Hướng dẫn", "huong dan"),
-        ("Công điện", "cong dien"),
-        ("Báo cáo", "bao cao"),
-    ],
-    key=lambda t: -len(t[1]),
-)
+_TYPES = sorted(((t, fold(t)) for t in lexicon.NAMED_KINDS), key=lambda t: -len(t[1]))
 _TYPE_BY_FOLDED = {f: t for t, f in _TYPES}
-# codes in a symbol: "04/CT-UBND" is a Chỉ thị
-_TYPE_CODES = {
-    "ct": "Chỉ thị",
-    "tb": "Thông báo",
-    "kh": "Kế hoạch",
-    "qd": "Quyết định",
-    "nq": "Nghị quyết",
-    "nd": "Nghị định",
-    "tt": "Thông tư",
-    "hd": "Hướng dẫn",
-    "cd": "Công điện",
-    "bc": "Báo cáo",
-    "qh": "Luật",
-}
+# codes in a symbol: "04/CT-UBND" is a Chỉ thị (admin_layout.toml's kinds, Nghị định 30/2020/NĐ-CP)
+_TYPE_CODES = {fold(k.code): k.name for k in admin_layout().kinds if k.name in lexicon.NAMED_KINDS and k.code}
 _NUMBERED = re.compile(
     r"\b(" + "|".join(f for _, f in _TYPES) + r")\s+(?:so\s*:?\s*)?(\d+[a-z]?(?:\s*[/-]\s*[0-9a-z&]+)*)"
 )
 _SYMBOL = re.compile(r"(?<![\w/])(\d+[a-z]?(?:/\d{4})?(?:[/-][a-z&]+\d*)+(?:[/-][a-z&]+\d*)*)(?![\w/])")
 _YEAR_AFTER = re.compile(r"^\s*(?:nam\s+)?((?:19|20)\d\d)\b")
 # words that end an unknown law's name: "Luật Nhà giáo quy định …"
-_NAME_END = set(
-    "quy dinh thi co duoc la nam so ve doi voi khi neu cua cho phai bao nhung cac gi nao ma de tai trong "
-    "hien hanh moi sua doi hay khong dung sai nay".split()
+# "QĐ 1973", "qd 1973", "KH 182/KH-UBND": a kind's symbol code (Nghị định 30/2020/NĐ-CP, Phụ lục
+# III) before its number, as officers write it. Not "QH" (Quốc hội's code in a law's symbol
+# "43/2019/QH14", not a kind) nor "PL" (also "phụ lục", an appendix).
+_CODE_NUMBERED = re.compile(
+    r"\b("
+    + "|".join(sorted((c for c in _TYPE_CODES if c not in ("qh", "pl")), key=len, reverse=True))
+    + r")\s+(?:so\s*:?\s*)?(\d+[a-z]?(?:\s*[/-]\s*[0-9a-z&]+)*)"
 )
+_NAME_END = lexicon.LAW_NAME_ENDS
 _SOURCE_HEAD = re.compile(
     r"^\s*(?:theo|can cu|trong|tai|dua vao|chieu theo|according to)\s+(?:(?:quy dinh|noi dung)\s+"
     r"(?:cua|tai)\s+)?$"
@@ -159,6 +135,9 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
     for m in _NUMBERED.finditer(folded):
         number = re.sub(r"\s+", "", m.group(2))
         add(Mention("", _TYPE_BY_FOLDED[m.group(1)], number, start=m.start(), end=m.end()))
+    for m in _CODE_NUMBERED.finditer(folded):
+        number = re.sub(r"\s+", "", m.group(2))
+        add(Mention("", _TYPE_CODES[m.group(1)], number, start=m.start(), end=m.end()))
     # "Luật Giáo dục 2019", "Bộ luật Dân sự", "Hiến pháp"
     for m in re.finditer(r"\b(bo luat|luat|hien phap|phap lenh)\b", folded):
         if any(a <= m.start() < b for a, b in taken):

@@ -6,11 +6,13 @@ question files."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 from assistant.core.textutil import UPPER_VI, fold, has_diacritics, words
+from assistant.question import lexicon
 
 
 class QuestionKind(StrEnum):
@@ -53,35 +55,8 @@ NUMBER_EXPR = re.compile(
     r"(?<![\w/.,-])\d+(?:[.,]\d+)?(?![/-]?[\dA-Za-zĐđ])\s*(?:%|đại biểu|người|trường|đơn vị|ngày làm việc|ngày|tháng|"
     r"năm học|năm|tuổi|giờ|lần|buổi|phân hệ|quan điểm|nội dung|học sinh|lớp|tiết|tín chỉ)?"
 )
-# units a quantity is counted in (verdict.py compares quantities unit by unit)
-UNITS = (
-    "ngày làm việc",
-    "ngày",
-    "tháng",
-    "năm học",
-    "năm",
-    "tuổi",
-    "giờ",
-    "lần",
-    "tuần",
-    "người",
-    "tỉnh",
-    "%",
-    "phần trăm",
-    "đồng",
-    "kg",
-    "ha",
-    "lớp",
-    "trường",
-    "thành viên",
-    "đại biểu",
-    "buổi",
-    "tiết",
-    "tín chỉ",
-    "nhiệm kỳ",
-    "học sinh",
-    "trẻ em",
-)
+# units a quantity is counted in (verdict.py compares quantities unit by unit): lexicon/units.toml
+UNITS = lexicon.UNITS
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in UNITS), key=len, reverse=True))
 DIGIT_QUANTITY = re.compile(r"(?<![\w/.,-])(\d+(?:[.,]\d+)?)\s*(" + _UNIT_RE + r")(?!\w)", re.I)
 WORD_QUANTITY = re.compile(
@@ -134,7 +109,7 @@ def counts(text: str) -> list[re.Match[str]]:
     return sorted(found, key=lambda m: m.start())
 
 
-_MEASURE_UNITS = frozenset("ngay tuan thang nam gio phut tuoi lan".split())
+_MEASURE_UNITS = lexicon.MEASURE_UNITS
 
 
 def counted_noun(question: str) -> str:
@@ -169,6 +144,51 @@ def _spaced(text: str) -> str:
     return " " + " ".join(fold(w) for w in words(text)) + " "
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A question (or one part of it) read once for what its answer must hold: the strategies
+    and the answer stage's signals read these fields instead of the question's text. Made by
+    ``read_asked`` when the question is analysed (query.analyze)."""
+
+    text: str
+    spaced: str = " "  # folded words, space-padded: " ai la giam doc so "
+    counted_noun: str = ""  # what "bao nhiêu" counts ("hoc sinh"), see counted_noun
+    content_syllables: frozenset[str] = frozenset()  # folded syllables that are neither glue nor question words
+    title: str = ""  # the title a person question asks about, folded ("giam doc"), see asked_title
+    title_label: str = ""  # that title as the question writes it ("Giám đốc"); "" for an English one
+    names_role: bool = False  # names a role ("Ai là Bộ trưởng …?" asks for a name, not the role)
+    defined: str = ""  # the term a definition question asks about, folded and spaced ("mo dun")
+    asks_day: bool = False  # "vào ngày nào": a statement precise to the day
+    named_list: str = ""  # "những trường nào": the kind of name each item must carry ("trường")
+    levels: frozenset[str] = frozenset()  # the school levels it names (facets.school_levels)
+
+
+def read_asked(text: str) -> Asked:
+    """What a question's text says its answer must hold (see Asked)."""
+    from assistant.question.facets import school_levels
+    from assistant.question.lexicon import QUESTION_SYLLABLES, STOP_FOLDED
+
+    spaced = _spaced(text)
+    title = asked_title(text)
+    label = next((t.group() for t in TITLE.finditer(text) if fold(t.group()) == title), "") if title else ""
+    named = _NAMED_LIST_Q.search(fold(text))
+    return Asked(
+        text=text,
+        spaced=spaced,
+        counted_noun=counted_noun(text),
+        content_syllables=frozenset(
+            w for w in spaced.split() if w not in STOP_FOLDED and w not in QUESTION_SYLLABLES and len(w) > 1
+        ),
+        title=title,
+        title_label=label,
+        names_role=bool(_ROLES.search(text)),
+        defined=_spaced(defined_term(text)).strip(),
+        asks_day=bool(_ASKS_DAY.search(text)),
+        named_list=_NAMED_KIND[named.group(1)] if named else "",
+        levels=school_levels(text),
+    )
+
+
 # -- strategies ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class KindStrategy:
@@ -178,16 +198,16 @@ class KindStrategy:
     max_units: int = 2  # statements in the answer
     across_paragraphs: bool = False  # may the answer combine statements of several paragraphs?
 
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """Could this statement answer the question at all (a date for "khi nào", …)?"""
         return True
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         """How clearly the statement has what this kind asks for (0 = nothing particular);
-        ``question``: the question as ``asked``, for kinds that depend on its words."""
+        ``asked``: the question's reading, for kinds that depend on its words."""
         return 0.0
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         """A short first line ("Thời gian: …") from the chosen statements, best first."""
         return ""
 
@@ -217,15 +237,14 @@ _DAY_LEVEL = re.compile(
 
 
 class WhenStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """A date or time the question did not give ("vào ngày nào trong Quý II/2023?" is not
         answered by "Quý II/2023: huyện Bình Sơn …")."""
-        asked = _spaced(question)
         text = DATE_EXPR.sub(
-            lambda m: " " if _spaced(m.group()).strip() in asked else m.group(),
+            lambda m: " " if _spaced(m.group()).strip() in asked.spaced else m.group(),
             _without_refs(_without_cited_dates(text)),
         )
-        if _ASKS_DAY.search(question):  # "vào ngày nào?" is not answered by "đến 2025"
+        if asked.asks_day:  # "vào ngày nào?" is not answered by "đến 2025"
             return bool(_DAY_LEVEL.search(text))
         return bool(
             DATE_EXPR.search(text)
@@ -239,7 +258,7 @@ class WhenStrategy(KindStrategy):
             )
         )
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         """The more precise the date, the better."""
         text = _without_refs(text)
         if FULL_DATE.search(text):
@@ -250,14 +269,15 @@ class WhenStrategy(KindStrategy):
             return 0.5
         return 0.13 if DATE_EXPR.search(text) else 0.0
 
-    def lead(self, texts: list[str], question: str) -> str:
-        asked = _spaced(question)
+    def lead(self, texts: list[str], asked: Asked) -> str:
         best: tuple[float, list[str]] = (0.0, [])
         for text in texts:
             # the date of a document cited in passing ("Chỉ thị số 800/CT-BGDĐT ngày 24/8/2021") is not
             # the time asked about
             found = [m.group().strip() for m in DATE_EXPR.finditer(text) if not _CITED_DATE.search(text[: m.start()])]
-            found = [f for f in dict.fromkeys(found) if _spaced(f).strip() not in asked]  # not the question's own date
+            found = [
+                f for f in dict.fromkeys(found) if _spaced(f).strip() not in asked.spaced
+            ]  # not the question's own date
             precision = max((self.strength(f) or 0.1 for f in found), default=0.0)
             if precision > best[0]:  # statements come best first: a later one only with a more precise date
                 best = (precision, found)  # ("8h00 ngày 18/04/2022" over "đến năm 2030")
@@ -265,51 +285,47 @@ class WhenStrategy(KindStrategy):
 
 
 class WhereStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
-        asked = _spaced(question)
-        return any(_spaced(m.group(1)).strip() not in asked for m in PLACE.finditer(text)) or bool(
+    def answers(self, text: str, asked: Asked) -> bool:
+        return any(_spaced(m.group(1)).strip() not in asked.spaced for m in PLACE.finditer(text)) or bool(
             re.search(r"\b(?:tại|ở|địa điểm|trụ sở)\b", text)
         )
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         return 1.0 if PLACE.search(text) else 0.0
 
-    def lead(self, texts: list[str], question: str) -> str:
-        asked = _spaced(question)
+    def lead(self, texts: list[str], asked: Asked) -> str:
         for text in texts:
             for m in PLACE.finditer(text):
-                if _spaced(m.group(1)).strip() not in asked:
+                if _spaced(m.group(1)).strip() not in asked.spaced:
                     return f"Địa điểm: {m.group(1).strip()}."
         return ""
 
 
 class NumberStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """A number the question did not give, standing next to what was asked ("550 đại biểu",
         "đạt chuẩn … 91,0%"), not elsewhere in the paragraph ("2 buổi/ngày" for "bao nhiêu
         trường THPT chuyên")."""
-        return self._best(text, question)[0] > 0
+        return self._best(text, asked)[0] > 0
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         return 0.4 if counts(text) else 0.0  # a number is a weaker sign than a full date (1.0)
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         for text in texts:  # best first: the first statement with a number the question did not give
-            score, value = self._best(text, question, require_near=False)
+            score, value = self._best(text, asked, require_near=False)
             if value:
                 return f"Con số: {value}."
         return ""
 
     @staticmethod
-    def _best(text: str, question: str, require_near: bool = True) -> tuple[int, str]:
+    def _best(text: str, question: Asked, require_near: bool = True) -> tuple[int, str]:
         """(how many asked words stand near it, the number) for the best number of the text. When
         the question says what it counts ("bao nhiêu học sinh"), the number must count that
         ("05 năm học" does not answer it)."""
-        asked_text = _spaced(question)
-        from assistant.question.lexicon import QUESTION_SYLLABLES, STOP_FOLDED
-
-        asked = {w for w in asked_text.split() if w not in STOP_FOLDED and w not in QUESTION_SYLLABLES and len(w) > 1}
-        noun = counted_noun(question)
+        asked_text = question.spaced
+        asked = question.content_syllables
+        noun = question.counted_noun
         forms = _NOUN_FORMS.get(noun, (noun,)) if noun else ()
         body = body_of(text)
         best = (0 if require_near else -1, "")
@@ -343,20 +359,17 @@ TITLE = re.compile(
 _NAMES_AFTER = re.compile(r"^(?:[^:;.()]{0,40}:)?\s*(?:(?:các )?đồng chí\s+|ông\s+|bà\s+)?")
 
 
-# the same titles as English questions give them (longest first), folded as TITLE's
-_ENGLISH_TITLES = [
-    ("deputy director", "pho giam doc"),
-    ("vice director", "pho giam doc"),
-    ("director", "giam doc"),
-    ("vice chairman", "pho chu tich"),
-    ("chairman", "chu tich"),
-    ("chairperson", "chu tich"),
-    ("vice principal", "pho hieu truong"),
-    ("principal", "hieu truong"),
-    ("rector", "hieu truong"),
-    ("deputy minister", "thu truong"),
-    ("minister", "bo truong"),
-]
+@functools.lru_cache(maxsize=1)
+def _english_titles() -> list[tuple[re.Pattern[str], str]]:
+    """The English glossary's terms that translate to a title, longest first ("deputy director"
+    before "director"), with the title folded as TITLE's: the one list of English titles."""
+    from assistant.question.lexicon import GLOSSARY
+
+    title = re.compile(TITLE.pattern, re.IGNORECASE)
+    found = [(en, m) for en, vi in GLOSSARY if (m := title.search(vi))]
+    return [
+        (re.compile(rf"\b{re.escape(en)}s?\b"), fold(m.group())) for en, m in sorted(found, key=lambda p: -len(p[0]))
+    ]
 
 
 def asked_title(question: str) -> str:
@@ -366,7 +379,7 @@ def asked_title(question: str) -> str:
     if m:
         return fold(m.group())
     low = question.lower()
-    return next((vi for en, vi in _ENGLISH_TITLES if re.search(rf"\b{en}s?\b", low)), "")
+    return next((vi for en, vi in _english_titles() if en.search(low)), "")
 
 
 def people_with_title(text: str, title: str) -> list[str]:
@@ -408,56 +421,53 @@ def titles_of(text: str, name: str) -> set[str]:
 
 
 class PersonStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """A person by name; or, when the question asks for a role ("Ai là người …", laws name no
         one), a role it did not name. "Ai là Bộ trưởng …?" names the role: it asks for a name."""
         if PERSON.search(text):
             return True
-        if _ROLES.search(question):
+        if asked.names_role:
             return False
-        asked = _spaced(question)
-        return any(f" {_spaced(m.group()).strip()} " not in asked for m in _ROLES.finditer(text))
+        return any(f" {_spaced(m.group()).strip()} " not in asked.spaced for m in _ROLES.finditer(text))
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         """A person holding the title asked about ("Ai là Giám đốc …?") is what was asked; any
         person a weaker sign."""
-        title = asked_title(question)
+        title = asked.title if asked else ""
         if title and people_with_title(text, title):
             return 1.0
         return 0.4 if PERSON.search(text) else 0.0
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         """ "Ai là Giám đốc Sở …?": the person the statement gives that title, not the first name."""
-        title = asked_title(question)
-        if not title:
+        title, label = asked.title, asked.title_label
+        if not label:  # an English question's title: the lead needs it as Vietnamese writes it
             return ""
         for text in texts:
             names = people_with_title(text, title)
             if names:
-                label = next(t.group() for t in TITLE.finditer(question) if fold(t.group()) == title)
                 return f"{label[:1].upper()}{label[1:]}: {', '.join(names)}."
         return ""
 
 
 class WhoStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """Names someone (a body or a person) the question did not."""
-        asked = _spaced(question)
         for m in ENTITY_SEQ.finditer(text):
             ent = " ".join(fold(w) for w in words(m.group()))
-            if ent and f" {ent} " not in asked:
+            if ent and f" {ent} " not in asked.spaced:
                 return True
         return False
 
 
 class DocumentStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         return bool(DOC_REF.search(text))
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         return 0.5 if DOC_REF.search(text) else 0.0
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         for text in texts[:1]:
             m = re.search(
                 r"(?:(?:Quyết định|Nghị quyết|Nghị định|Thông tư|Chỉ thị|Kế hoạch|Công văn|Luật|Thông báo)"
@@ -483,20 +493,19 @@ def defined_term(question: str) -> str:
 
 
 class DefineStrategy(KindStrategy):
-    def _at_start(self, text: str, question: str) -> bool:
-        term = _spaced(defined_term(question)).strip()
+    def _at_start(self, text: str, term: str) -> bool:
         head = _spaced(body_of(text)[: len(term) + 40])
         return bool(term) and f" {term} la " in head
 
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """ "X là …" (or "X: …"), X near the start of the statement."""
-        term = _spaced(defined_term(question)).strip()
-        return bool(term) and (self._at_start(text, question) or f" {term} " in _spaced(text[:200]))
+        term = asked.defined
+        return bool(term) and (self._at_start(text, term) or f" {term} " in _spaced(text[:200]))
 
-    def strength(self, text: str, question: str = "") -> float:
+    def strength(self, text: str, asked: Asked | None = None) -> float:
         return 0.0  # needs the question: scored through answers() and the coverage
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         return ""
 
 
@@ -505,10 +514,10 @@ SIGNER_WORDS = frozenset({"ky", "ki", "nguoi ky", "da ky", "ky boi", "signed", "
 
 
 class SignerStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         return bool(PERSON.search(text))
 
-    def lead(self, texts: list[str], question: str) -> str:
+    def lead(self, texts: list[str], asked: Asked) -> str:
         m = PERSON.search(texts[0]) if texts else None
         return f"Người ký: {m.group()}." if m else ""
 
@@ -528,13 +537,12 @@ _NAMED_KIND = {
 
 
 class ListStrategy(KindStrategy):
-    def answers(self, text: str, question: str) -> bool:
+    def answers(self, text: str, asked: Asked) -> bool:
         """ "Những trường nào …?" is answered by schools by name ("Trường THCS Lê Quý Đôn",
         "huyện Bình Sơn"), not by "… chọn trường để xây dựng làm điểm"."""
-        m = _NAMED_LIST_Q.search(fold(question))
-        if not m:
+        kind = asked.named_list
+        if not kind:
             return True
-        kind = _NAMED_KIND[m.group(1)]
         return bool(re.search(r"(?i:" + re.escape(kind) + r")\s+[" + UPPER_VI + r"0-9]", text))
 
 

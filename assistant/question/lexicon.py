@@ -1,401 +1,117 @@
-"""The question's vocabulary: abbreviations, synonyms, the English glossary, stop words.
+"""The question's vocabulary: abbreviations, synonyms, the English glossary, stop words, the
+English names of laws and kinds of documents, the kinds of documents a question names, units.
+Read by the question analyser (``query``, ``kinds``, ``constraints``) and the answer stage's
+``coverage``; kept apart so neither reaches into the other.
 
-Read by the question analyser (``query``, ``kinds``) and the answer stage's ``coverage``; kept
-apart so neither reaches into the other."""
+The words are data, in ``assistant/data/lexicon/``: TOML files whose tables each say where their
+entries come from (``provenance``: general usage with a reference, mined by a named script, or
+hand-written), and ``abbreviations.mined.tsv``, written by ``tools/mine_lexicon.py``. This module
+only loads them, once, at import."""
 
 from __future__ import annotations
 
+import csv
+import functools
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
 from assistant.core.textutil import fold
 
-# abbreviation -> long form (both directions are used)
-ABBREVIATIONS: dict[str, str] = {
-    "THCS": "trung học cơ sở",
-    "THPT": "trung học phổ thông",
-    "TH": "tiểu học",
-    "MN": "mầm non",
-    "GDĐT": "Giáo dục và Đào tạo",
-    "GD&ĐT": "Giáo dục và Đào tạo",
-    "GD-ĐT": "Giáo dục và Đào tạo",
-    "SGDĐT": "Sở Giáo dục và Đào tạo",
-    "PGDĐT": "Phòng Giáo dục và Đào tạo",
-    "BGDĐT": "Bộ Giáo dục và Đào tạo",
-    "UBND": "Ủy ban nhân dân",
-    "HĐND": "Hội đồng nhân dân",
-    "CNTT": "công nghệ thông tin",
-    "GDPT": "giáo dục phổ thông",
-    "CSVC": "cơ sở vật chất",
-    "SGK": "sách giáo khoa",
-    "GV": "giáo viên",
-    "HS": "học sinh",
-    "CBQL": "cán bộ quản lý",
-    "GDTX": "giáo dục thường xuyên",
-    "GDNN": "giáo dục nghề nghiệp",
-    "CĐS": "chuyển đổi số",
-    "BCĐ": "Ban Chỉ đạo",
-    "TTg": "Thủ tướng",
-    "QĐ": "Quyết định",
-    "KH": "Kế hoạch",
-    "CT": "Chỉ thị",
-    "TB": "Thông báo",
-    "CV": "Công văn",
-    "PHHS": "phụ huynh học sinh",
-    "HT": "Hiệu trưởng",
-}
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+MINED_ABBREVIATIONS = DATA_DIR / "abbreviations.mined.tsv"  # written by tools/mine_lexicon.py
+PROVENANCES = frozenset({"general", "mined", "hand-written"})
 
+
+@dataclass(frozen=True)
+class Group:
+    """One table of a lexicon file: entries (words, or pairs of words) and where they come from."""
+
+    collection: str
+    provenance: str
+    source: str
+    entries: tuple[str | tuple[str, ...], ...]
+
+
+@functools.cache
+def groups(file: str) -> tuple[Group, ...]:
+    """The tables of one lexicon file (``"glossary.toml"``), in order."""
+    with open(DATA_DIR / file, "rb") as fh:
+        data = tomllib.load(fh)
+    return tuple(
+        Group(
+            collection=name,
+            provenance=table["provenance"],
+            source=table["source"],
+            entries=tuple(tuple(e) if isinstance(e, list) else e for e in table["entries"]),
+        )
+        for name, tables in data.items()
+        for table in tables
+    )
+
+
+def _words(file: str, collection: str) -> list[str]:
+    return [e for g in groups(file) if g.collection == collection for e in g.entries if isinstance(e, str)]
+
+
+def _pairs(file: str, collection: str) -> list[tuple[str, str]]:
+    return [(e[0], e[1]) for g in groups(file) if g.collection == collection for e in g.entries if isinstance(e, tuple)]
+
+
+def mined_abbreviations(selected_only: bool = True) -> list[dict[str, str]]:
+    """The rows of abbreviations.mined.tsv (its comment lines skipped); only those marked selected
+    (the ones the question stage uses) by default."""
+    with open(MINED_ABBREVIATIONS, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"))
+    return [r for r in rows if r["selected"] == "yes" or not selected_only]
+
+
+def _abbreviations() -> dict[str, str]:
+    out = dict(_pairs("abbreviations.toml", "abbreviations"))
+    for row in mined_abbreviations():
+        out.setdefault(row["abbreviation"], row["long"])
+    return out
+
+
+# abbreviation -> long form (both directions are used): abbreviations.toml, then the mined ones
+ABBREVIATIONS: dict[str, str] = _abbreviations()
+# short forms not written in when a question spells out their long form ("TH", "HS")
+ONE_WAY_ABBREVIATIONS = frozenset(_words("abbreviations.toml", "one_way"))
 
 # Words a question uses for what the documents say otherwise; either side counts as the other
 # when a paragraph is checked against the question (coverage.ALIASES). Not used to search.
-SYNONYMS: list[tuple[str, str]] = [
-    ("bằng cấp", "bằng tốt nghiệp"),
-    ("bằng cấp", "văn bằng"),
-    ("bằng cấp", "trình độ chuẩn"),
-    ("độ tuổi", "tuổi"),
-    ("thời hạn", "thời gian"),
-    ("hiệu lực", "hiệu lực thi hành"),
-    ("lương", "tiền lương"),
-    ("nghỉ hè", "nghỉ hằng năm"),
-    ("cấm", "nghiêm cấm"),
-]
+SYNONYMS: list[tuple[str, str]] = _pairs("synonyms.toml", "synonyms")
 
-
-# English domain words -> Vietnamese, so English questions also hit the lexical index.
-GLOSSARY: list[tuple[str, str]] = [
-    ("lower secondary", "trung học cơ sở"),
-    ("upper secondary", "trung học phổ thông"),
-    ("high school", "trung học phổ thông"),
-    ("primary", "tiểu học"),
-    ("preschool", "mầm non"),
-    ("kindergarten", "mầm non"),
-    ("electronic school record", "học bạ điện tử"),
-    ("electronic transcript", "học bạ điện tử"),
-    ("e-transcript", "học bạ điện tử"),
-    ("digital school record", "học bạ số"),
-    ("digital transcript", "học bạ số"),
-    ("school record", "học bạ"),
-    ("transcript", "học bạ"),
-    ("digitization", "số hóa"),
-    ("digitisation", "số hóa"),
-    ("digitize", "số hóa"),
-    ("admission", "tuyển sinh"),
-    ("enrollment", "tuyển sinh"),
-    ("enrolment", "tuyển sinh"),
-    ("report", "báo cáo"),
-    ("digital transformation", "chuyển đổi số"),
-    ("information technology", "công nghệ thông tin"),
-    ("school year", "năm học"),
-    ("academic year", "năm học"),
-    ("semester", "học kỳ"),
-    ("pilot", "thí điểm"),
-    ("teacher", "giáo viên"),
-    ("student", "học sinh"),
-    ("pupil", "học sinh"),
-    ("principal", "hiệu trưởng"),
-    ("school", "trường"),
-    ("facilities", "cơ sở vật chất"),
-    ("infrastructure", "cơ sở vật chất hạ tầng"),
-    ("budget", "ngân sách kinh phí"),
-    ("funding", "kinh phí"),
-    ("recruit", "tuyển dụng"),
-    ("training", "bồi dưỡng đào tạo"),
-    ("meeting", "cuộc họp hội nghị"),
-    ("conference", "hội nghị"),
-    ("deadline", "thời hạn trước ngày"),
-    ("when", "khi nào thời gian"),
-    ("how many", "bao nhiêu"),
-    ("who", "ai"),
-    ("plan", "kế hoạch"),
-    ("directive", "chỉ thị"),
-    ("notice", "thông báo"),
-    ("decision", "quyết định"),
-    ("district", "huyện"),
-    ("province", "tỉnh"),
-    ("department of education", "Sở Giáo dục và Đào tạo"),
-    ("department of education and training", "Sở Giáo dục và Đào tạo"),
-    ("office of education and training", "Phòng Giáo dục và Đào tạo"),
-    ("education office", "Phòng Giáo dục và Đào tạo"),
-    ("people's committee", "Ủy ban nhân dân"),
-    ("covid", "COVID-19 dịch"),
-    ("online", "trực tuyến"),
-    ("cashless", "không dùng tiền mặt"),
-    ("national standard", "chuẩn quốc gia"),
-    ("steering committee", "Ban Chỉ đạo"),
-    ("artificial intelligence", "trí tuệ nhân tạo"),
-    ("textbook", "sách giáo khoa"),
-    ("vaccination", "tiêm chủng vắc-xin"),
-    ("planning", "quy hoạch"),
-    ("law", "luật"),
-    ("education", "giáo dục"),
-    ("must", "phải"),
-    ("requirement", "yêu cầu"),
-    ("objective", "mục tiêu"),
-    ("task", "nhiệm vụ"),
-    ("tuition", "học phí"),
-    ("fee", "phí khoản thu"),
-    ("ethnic", "dân tộc"),
-    ("boarding", "nội trú"),
-    ("management", "quản lý"),
-    ("system", "hệ thống"),
-    ("module", "phân hệ"),
-    ("enroll", "tuyển sinh"),
-    ("enrolled", "tuyển sinh"),
-    ("motto", "phương châm"),
-    ("pandemic", "dịch"),
-    ("effect", "hiệu lực"),
-    ("effective", "hiệu lực"),
-    ("phone", "điện thoại"),
-    ("contact", "liên hệ"),
-    ("inspection", "thanh tra kiểm tra"),
-    ("salary", "lương"),
-    ("wage", "lương"),
-    ("exam", "thi"),
-    ("graduation", "tốt nghiệp"),
-    ("uniform", "đồng phục"),
-    ("weather", "thời tiết"),
-    ("price", "giá"),
-    ("minister", "Bộ trưởng"),
-    ("work with", "làm việc với"),
-    ("delegates", "đại biểu"),
-    ("library", "thư viện"),
-    ("question bank", "ngân hàng đề thi"),
-    ("first quarter", "Quý I"),
-    ("second quarter", "Quý II"),
-    ("third quarter", "Quý III"),
-    ("fourth quarter", "Quý IV"),
-    ("quarter", "quý"),
-    ("visit", "làm việc"),
-    ("international", "quốc tế"),
-    ("assessment", "đánh giá"),
-    ("evaluation", "đánh giá"),
-    ("programme", "chương trình"),
-    ("program", "chương trình"),
-    ("curriculum", "chương trình giáo dục"),
-    ("grade", "lớp"),
-    ("age", "tuổi"),
-    ("old", "tuổi"),
-    ("compulsory", "bắt buộc"),
-    ("universal", "phổ cập"),
-    ("language", "ngôn ngữ"),
-    ("qualification", "trình độ chuẩn bằng"),
-    ("degree", "bằng"),
-    ("diploma", "bằng tốt nghiệp"),
-    ("violence", "bạo lực"),
-    ("bullying", "bạo lực học đường"),
-    ("safety", "an toàn"),
-    ("disabled", "khuyết tật"),
-    ("disability", "khuyết tật"),
-    ("ethnic minority", "dân tộc thiểu số"),
-    ("smart classroom", "lớp học thông minh"),
-    ("classroom", "lớp học"),
-    ("class", "lớp"),
-    ("data", "dữ liệu"),
-    ("database", "cơ sở dữ liệu"),
-    ("software", "phần mềm"),
-    ("platform", "nền tảng"),
-    ("learning materials", "học liệu"),
-    ("responsible", "trách nhiệm"),
-    ("responsibility", "trách nhiệm"),
-    ("propaganda", "tuyên truyền"),
-    ("communication", "truyền thông"),
-    ("reward", "khen thưởng"),
-    ("commend", "khen thưởng"),
-    ("participate", "tham gia"),
-    ("take part", "tham gia"),
-    ("attend", "tham dự"),
-    ("chair", "chủ trì"),
-    ("vice director", "Phó Giám đốc"),
-    ("deputy director", "Phó Giám đốc"),
-    ("director", "Giám đốc"),
-    ("head", "trưởng"),
-    ("office", "văn phòng"),
-    ("private", "ngoài công lập"),
-    ("public", "công lập"),
-    ("quality", "chất lượng"),
-    ("national", "quốc gia"),
-    ("vocational", "nghề nghiệp"),
-    # administrative verbs and nouns of directives and notices
-    ("conclusion", "kết luận"),
-    ("conclude", "kết luận"),
-    ("announce", "thông báo"),
-    ("implement", "triển khai thực hiện"),
-    ("implementation", "triển khai thực hiện"),
-    ("deploy", "triển khai"),
-    ("organize", "tổ chức"),
-    ("organise", "tổ chức"),
-    ("guidance", "hướng dẫn"),
-    ("guide", "hướng dẫn"),
-    ("approve", "phê duyệt"),
-    ("direct", "chỉ đạo"),
-    ("propose", "đề nghị"),
-    ("request", "đề nghị yêu cầu"),
-    ("submit", "gửi nộp"),
-    ("sign", "ký"),
-    ("chaired", "chủ trì"),
-    ("preside", "chủ trì"),
-    ("target", "chỉ tiêu mục tiêu"),
-]
-
-
-# Legal English (questions about the laws): terms, then the names of laws.
-GLOSSARY += [
-    ("take effect", "có hiệu lực thi hành"),
-    ("come into force", "có hiệu lực thi hành"),
-    ("in force", "hiệu lực"),
-    ("teachers' day", "Ngày Nhà giáo Việt Nam"),
-    ("teachers day", "Ngày Nhà giáo Việt Nam"),
-    ("teacher's day", "Ngày Nhà giáo Việt Nam"),
-    ("each year", "hằng năm"),
-    ("every year", "hằng năm"),
-    ("annually", "hằng năm"),
-    ("present", "quán triệt"),
-    ("disseminate", "quán triệt phổ biến"),
-    ("date", "ngày"),
-    ("vietnamese", "Việt Nam"),
-    ("vietnam", "Việt Nam"),
-    ("term of office", "nhiệm kỳ"),
-    ("consecutive", "liên tiếp"),
-    ("appoint", "bổ nhiệm"),
-    ("appointed", "bổ nhiệm"),
-    ("rector", "hiệu trưởng giám đốc"),
-    ("president", "giám đốc chủ tịch"),
-    ("lecturer", "giảng viên"),
-    ("elementary level", "trình độ sơ cấp"),
-    ("intermediate level", "trình độ trung cấp"),
-    ("college level", "trình độ cao đẳng"),
-    ("college", "cao đẳng"),
-    ("university", "đại học"),
-    ("bachelor", "cử nhân"),
-    ("master", "thạc sĩ"),
-    ("doctorate", "tiến sĩ"),
-    ("doctor", "tiến sĩ"),
-    ("pedagogy", "sư phạm"),
-    ("pedagogical", "sư phạm"),
-    ("vocational education", "giáo dục nghề nghiệp"),
-    ("higher education", "giáo dục đại học"),
-    ("learner", "người học"),
-    ("minimum", "tối thiểu ít nhất"),
-    ("at least", "ít nhất"),
-    ("maximum", "tối đa"),
-    ("at most", "tối đa"),
-    ("hours", "giờ"),
-    ("hour", "giờ"),
-    ("months", "tháng"),
-    ("month", "tháng"),
-    ("years", "năm"),
-    ("year", "năm"),
-    ("days", "ngày"),
-    ("day", "ngày"),
-    ("week", "tuần"),
-    ("duration", "thời gian"),
-    ("last", "thời gian"),
-    ("long", "thời gian"),
-    ("right", "quyền"),
-    ("rights", "quyền"),
-    ("obligation", "nghĩa vụ"),
-    ("duty", "nghĩa vụ nhiệm vụ"),
-    ("prohibited", "nghiêm cấm"),
-    ("forbidden", "nghiêm cấm"),
-    ("banned", "cấm"),
-    ("allowed", "được phép"),
-    ("permitted", "được phép"),
-    ("penalty", "xử phạt"),
-    ("fine", "phạt tiền"),
-    ("citizen", "công dân"),
-    ("citizens", "công dân"),
-    ("resident", "cư trú"),
-    ("residence", "cư trú"),
-    ("temporary residence", "tạm trú"),
-    ("permanent residence", "thường trú"),
-    ("register", "đăng ký"),
-    ("registration", "đăng ký"),
-    ("marriage", "kết hôn hôn nhân"),
-    ("marry", "kết hôn"),
-    ("divorce", "ly hôn"),
-    ("spouse", "vợ chồng"),
-    ("child", "con trẻ em"),
-    ("children", "trẻ em"),
-    ("parents", "cha mẹ"),
-    ("youth", "thanh niên"),
-    ("employee", "viên chức người lao động"),
-    ("public employee", "viên chức"),
-    ("contract", "hợp đồng"),
-    ("dispute", "tranh chấp"),
-    ("arbitration", "trọng tài"),
-    ("arbitrator", "trọng tài viên"),
-    ("court", "tòa án"),
-    ("lawsuit", "vụ án khởi kiện"),
-    ("drug", "ma túy"),
-    ("drugs", "ma túy"),
-    ("addict", "người nghiện ma túy"),
-    ("rehabilitation", "cai nghiện"),
-    ("tourism", "du lịch"),
-    ("tourist", "khách du lịch"),
-    ("tour guide", "hướng dẫn viên du lịch"),
-    ("film", "phim"),
-    ("cinema", "điện ảnh"),
-    ("environment", "môi trường"),
-    ("livestock", "chăn nuôi"),
-    ("crop", "trồng trọt cây trồng"),
-    ("information", "thông tin"),
-    ("cyberspace", "không gian mạng"),
-    ("cybersecurity", "an ninh mạng"),
-    ("property", "tài sản"),
-    ("inheritance", "thừa kế"),
-    ("heir", "người thừa kế"),
-    ("owner", "chủ sở hữu"),
-    ("legal reporter", "báo cáo viên pháp luật"),
-    ("legal", "pháp luật pháp lý"),
-    ("dissemination", "phổ biến"),
-    ("defence", "quốc phòng"),
-    ("defense", "quốc phòng"),
-    ("security", "an ninh"),
-    ("military", "quân sự"),
-    ("state", "nhà nước"),
-    ("government", "Chính phủ"),
-    ("national assembly", "Quốc hội"),
-    ("ministry", "Bộ"),
-    ("minister of education", "Bộ trưởng Bộ Giáo dục và Đào tạo"),
-    ("define", "là"),
-    ("definition", "là"),
-    ("mean", "là"),
-    ("free", "miễn"),
-    ("exempt", "miễn"),
-    ("tuition", "học phí"),
-    ("compulsory education", "giáo dục bắt buộc"),
-    ("mandatory", "bắt buộc"),
-    ("official language", "ngôn ngữ chính thức"),
-    ("grade one", "lớp một"),
-    ("first grade", "lớp một"),
-    ("grade 1", "lớp một"),
-    ("grade six", "lớp sáu"),
-    ("grade 6", "lớp sáu"),
-    ("grade ten", "lớp mười"),
-    ("grade 10", "lớp mười"),
-    ("teaching", "giảng dạy"),
-    ("study", "học tập"),
-    ("studying", "học tập"),
-    ("training", "đào tạo"),
-    ("level", "trình độ cấp"),
-    ("standard", "chuẩn"),
-    ("qualified", "đạt chuẩn"),
-    ("work", "công tác làm việc"),
-]
-
+# English words -> Vietnamese, so English questions also hit the lexical index.
+GLOSSARY: list[tuple[str, str]] = _pairs("glossary.toml", "glossary")
 
 # Question words and glue: never evidence. Accented forms, so "thì" (then) does not also drop
 # "thi" (exam); the folded set is used only for questions typed without diacritics.
-STOP_WORDS = frozenset(
-    "gì nào sao ai đâu bao nhiêu giờ khi thế là có không được phải cần của và với về cho theo tại trong ở thì mà "
-    "để từ đến này đó như làm hãy biết nêu hỏi những các mỗi vào ra diễn gồm đã sẽ đang hiện nay giữa cuộc nhằm bởi "
-    "nhắc mấy lâu "
-    # the asker's own frame and adverbs ("Tôi muốn biết thêm …", "… cũng được …"): rare in the
-    # documents, so without this they weighed like the subject (seeds-heldout-4, first run)
-    "tôi em muốn thêm vui lòng giúp cũng đều vẫn rất".split()
-)
-
+_QUESTION_WORDS = _words("stop_words.toml", "question_words")
+STOP_WORDS = frozenset(_QUESTION_WORDS + _words("stop_words.toml", "stop_words"))
 
 # folded, a few of them are also content syllables: "vẫn" → "van" (văn bản), "cũng" → "cung"
 # (cung cấp), "em" (trẻ em)
 STOP_FOLDED = frozenset(fold(w) for w in STOP_WORDS) - {"van", "cung", "em"}
 
+QUESTION_SYLLABLES = frozenset(fold(w) for w in _QUESTION_WORDS)
 
-QUESTION_SYLLABLES = frozenset("gi nao sao ai dau bao nhieu may lau".split())
+# "the Law on Higher Education" -> "Luật Giáo dục đại học"; codes named without "Law on"
+ENGLISH_LAW_NAMES: dict[str, str] = dict(_pairs("english.toml", "law_names"))
+ENGLISH_CODES: dict[str, str] = dict(_pairs("english.toml", "codes"))
+# "Decision No. 12/QĐ-UBND": the English names of the kinds of documents
+ENGLISH_TYPES: dict[str, str] = dict(_pairs("english.toml", "document_types"))
+# upper-case English acronyms, matched case-sensitively ("IT", not the pronoun "it")
+ACRONYMS: list[tuple[str, str]] = _pairs("english.toml", "acronyms")
+# English words that carry no meaning of their own in a question
+EN_STOP = frozenset(_words("english.toml", "english_stop_words"))
+# frequent Vietnamese syllables typed without diacritics: "cac truong phai to chuc the nao" is not English
+VIETNAMESE_FOLDED = frozenset(_words("english.toml", "vietnamese_syllables"))
+
+# the kinds of documents a question names by number or name ("Chỉ thị 04", "Luật Giáo dục")
+NAMED_KINDS: tuple[str, ...] = tuple(_words("documents.toml", "named_kinds"))
+# folded words that end an unknown law's name in a question ("Luật Nhà giáo quy định …")
+LAW_NAME_ENDS = frozenset(_words("documents.toml", "law_name_ends"))
+# units a quantity is counted in; the folded units of a measure "bao nhiêu" asks for
+UNITS: tuple[str, ...] = tuple(_words("units.toml", "units"))
+MEASURE_UNITS = frozenset(_words("units.toml", "measure_units"))

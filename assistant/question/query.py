@@ -8,59 +8,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.core.textutil import UPPER_VI, fold, has_diacritics
+from assistant.index.sparse import segment
 from assistant.question.constraints import QuestionConstraint
 from assistant.question.constraints import parse as parse_constraint
 from assistant.question.forms import QuestionForm, read_form
-from assistant.question.kinds import QuestionKind
-from assistant.question.lexicon import ABBREVIATIONS, GLOSSARY, SYNONYMS
-
-_NO_EXPAND_FROM_LONG = {"TH", "MN", "HS", "GV", "HT", "KH", "CT", "TB", "CV", "QĐ", "TTg"}
-
-
-# "the Law on Higher Education" -> "Luật Giáo dục đại học" (names of laws as English questions give them)
-ENGLISH_LAW_NAMES: dict[str, str] = {
-    "education": "Luật Giáo dục",
-    "higher education": "Luật Giáo dục đại học",
-    "vocational education": "Luật Giáo dục nghề nghiệp",
-    "national defence and security education": "Luật Giáo dục quốc phòng và an ninh",
-    "national defense and security education": "Luật Giáo dục quốc phòng và an ninh",
-    "dissemination and education of law": "Luật Phổ biến, giáo dục pháp luật",
-    "legal dissemination and education": "Luật Phổ biến, giáo dục pháp luật",
-    "residence": "Luật Cư trú",
-    "youth": "Luật Thanh niên",
-    "marriage and family": "Luật Hôn nhân và gia đình",
-    "tourism": "Luật Du lịch",
-    "cinema": "Luật Điện ảnh",
-    "commercial arbitration": "Luật Trọng tài thương mại",
-    "drug prevention and control": "Luật Phòng, chống ma túy",
-    "drug prevention": "Luật Phòng, chống ma túy",
-    "public employees": "Luật Viên chức",
-    "officials": "Luật Viên chức",
-    "cybersecurity": "Luật An ninh mạng",
-    "environmental protection": "Luật Bảo vệ môi trường",
-    "animal husbandry": "Luật Chăn nuôi",
-    "crop production": "Luật Trồng trọt",
-    "cultivation": "Luật Trồng trọt",
-    "access to information": "Luật Tiếp cận thông tin",
-    "administrative procedures": "Luật Tố tụng hành chính",
-    "administrative procedure": "Luật Tố tụng hành chính",
-    "children": "Luật Trẻ em",
-    "labour": "Bộ luật Lao động",
-}
-_ENGLISH_CODES = {
-    "civil code": "Bộ luật Dân sự",
-    "labour code": "Bộ luật Lao động",
-    "labor code": "Bộ luật Lao động",
-    "criminal code": "Bộ luật Hình sự",
-    "constitution": "Hiến pháp",
-}
+from assistant.question.kinds import Asked, QuestionKind, read_asked
+from assistant.question.lexicon import (
+    ABBREVIATIONS,
+    ACRONYMS,
+    ENGLISH_CODES,
+    ENGLISH_LAW_NAMES,
+    ENGLISH_TYPES,
+    GLOSSARY,
+    ONE_WAY_ABBREVIATIONS,
+    SYNONYMS,
+    VIETNAMESE_FOLDED,
+)
 
 
 def english_law_name(text: str) -> tuple[str, int, int] | None:
     """("Luật Giáo dục đại học", start, end) for "the (2012) Law on Higher Education" in an
     English question; None when it names no law we know by its English name."""
     low = text.lower()
-    for en, vi in _ENGLISH_CODES.items():
+    for en, vi in ENGLISH_CODES.items():
         m = re.search(r"\b(?:the\s+)?(?:\d{4}\s+)?" + en + r"\b", low)
         if m:
             return vi, m.start(), m.end()
@@ -94,18 +64,7 @@ _FOLLOW_UP = re.compile(
     r"|\b(?:it|that one|this one|there)\b",
     re.I,
 )
-_ENGLISH_TYPES = {
-    "notice": "Thông báo",
-    "directive": "Chỉ thị",
-    "plan": "Kế hoạch",
-    "decision": "Quyết định",
-    "resolution": "Nghị quyết",
-    "official letter": "Công văn",
-    "dispatch": "Công văn",
-    "circular": "Thông tư",
-    "decree": "Nghị định",
-}
-_ENGLISH_DOCUMENT = re.compile(r"\b(" + "|".join(_ENGLISH_TYPES) + r")\s+(?:no\.?\s*|number\s+)?(\d+[\w/.-]*)", re.I)
+_ENGLISH_DOCUMENT = re.compile(r"\b(" + "|".join(ENGLISH_TYPES) + r")\s+(?:no\.?\s*|number\s+)?(\d+[\w/.-]*)", re.I)
 _BARE_NAME = re.compile(r"(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){0,3}")
 _PLACE_KINDS = frozenset({"huyện", "tỉnh", "thành phố", "thị xã", "trường"})
 _ENTITY = re.compile(
@@ -131,9 +90,36 @@ class AnalyzedQuery:
     # the question typed without diacritics as it was understood, with them (diacritics.py); "" when
     # it was typed with them, is English, or the restoration was not confident (then no_diacritics)
     restored: str = ""
+    # what its answer must hold, read once (kinds.Asked): of ``asked``, and of each of its parts
+    reading: Asked = field(default_factory=lambda: Asked(""))
+    part_readings: tuple[Asked, ...] = ()
+    # "gửi cho ai?": who the document is sent to (its "Kính gửi"); "nơi nhận": also its distribution
+    asks_recipients: bool = False
+    asks_distribution: bool = False
+    # "năm học nào": the noun a "which X" question asks for ("năm học"); ""
+    slot: str = ""
+    # the segmenter's words of each of the question's texts the later stages read (words_of)
+    segmented: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.focus_text = self.focus_text or self.resolved
+        if not self.reading.text:
+            self.reading = read_asked(self.asked)
+
+    def words_of(self, text: str) -> tuple[str, ...]:
+        """The segmenter's words of one of the question's own texts (the searched text, the focus,
+        a statement, a choice, a part, an English term), as ``analyze`` segmented them once. A text
+        it did not foresee is segmented here (and kept), so a new caller costs time, not answers."""
+        found = self.segmented.get(text)
+        if found is None:
+            from assistant.index.sparse import segment
+
+            found = self.segmented[text] = tuple(segment(text))
+        return found
+
+    def part_reading(self, text: str) -> Asked:
+        """The reading of one part of a question with several ("… khi nào, và bao nhiêu …")."""
+        return next((r for r in self.part_readings if r.text == text), None) or read_asked(text)
 
     @property
     def asked(self) -> str:
@@ -160,14 +146,6 @@ def normalize_years(text: str) -> str:
     return _YEAR_RANGE.sub(r"\1 - \2", text)
 
 
-# frequent Vietnamese syllables typed without diacritics: "cac truong phai to chuc the nao" is not English
-_VIETNAMESE_FOLDED = frozenset(
-    "cac truong phai chuc nao gi bao nhieu khi co khong duoc nhung cua va la hoc sinh giao vien nam thang ngay "
-    "theo trong cho ve voi tai tu den nay do thi ma de nhu lam hay biet neu hoi moi vao ra gom da se dang hien "
-    "luat dieu khoan quy dinh nguoi viec tre em cap lop so ke hoach chi thi thong bao cong van".split()
-)
-
-
 # Vietnamese terms an English question quotes to be precise: "(sơ cấp)", “hội đồng trường”
 _QUOTED = re.compile(r"\(([^()]{2,80})\)|[“\"]([^”\"]{2,80})[”\"]")
 
@@ -192,7 +170,7 @@ def is_english(text: str) -> bool:
         return False  # Vietnamese, names of places or bodies aside
     toks = [fold(w) for w in words_]
     english = len(_ENGLISH_HINT.findall(text))
-    vietnamese = sum(1 for t in toks if t in _VIETNAMESE_FOLDED)
+    vietnamese = sum(1 for t in toks if t in VIETNAMESE_FOLDED)
     return english >= 2 and english > vietnamese
 
 
@@ -214,7 +192,7 @@ def expand_abbreviations(text: str) -> list[str]:
     for short, long in ABBREVIATIONS.items():
         if re.search(r"(?<![\w&])" + re.escape(short) + r"(?![\w&])", text):
             out.append(long)
-        elif short not in _NO_EXPAND_FROM_LONG and fold(long) in folded:
+        elif short not in ONE_WAY_ABBREVIATIONS and fold(long) in folded:
             out.append(short)
         elif fold(short) != short.lower() or len(short) >= 3:
             # abbreviations typed without diacritics / in lower case: "gddt", "thcs"
@@ -223,15 +201,6 @@ def expand_abbreviations(text: str) -> list[str]:
             ):
                 out.append(long)
     return list(dict.fromkeys(out))
-
-
-# Upper-case English abbreviations, matched case-sensitively ("IT", not the pronoun "it").
-ACRONYMS: list[tuple[str, str]] = [
-    ("IT", "công nghệ thông tin"),
-    ("ICT", "công nghệ thông tin"),
-    ("AI", "trí tuệ nhân tạo"),
-    ("STEM", "giáo dục STEM"),
-]
 
 
 def translate_terms(text: str) -> list[str]:
@@ -322,7 +291,7 @@ def analyze(
             expansions.append(law[0])
         for m in _ENGLISH_DOCUMENT.finditer(text):
             # "notice 3677", "Directive 04/CT-UBND": the Vietnamese type the index knows
-            vi = f"{_ENGLISH_TYPES[m.group(1).lower()]} {m.group(2)}"
+            vi = f"{ENGLISH_TYPES[m.group(1).lower()]} {m.group(2)}"
             if not any(x.start <= m.start() < x.end for x in constraint.mentions):
                 for x in parse_constraint(vi, known_names, statement=False).mentions:
                     x.text, x.start, x.end = m.group(), m.start(), m.end()
@@ -334,12 +303,24 @@ def analyze(
         for m in constraint.mentions:
             m.source = True  # "Ai ký Thông báo 3677?": the signature of that document is the answer
     focus = constraint.strip_sources(form.focus)
-    return AnalyzedQuery(
+    searched = " ".join([searched_core, *expansions])
+    no_diacritics = not has_diacritics(text) and not english
+    # the texts later stages read as words, segmented here once: the searched text (sparse
+    # retrieval), and, without their empty question phrases ("điều gì"), the texts whose words
+    # are weighed (coverage.question_words); a question typed without diacritics is matched by
+    # folded words instead (no segmenter)
+    weighed = [focus, form.focus, *(c.text for c in form.choices), *(t for _, t in form.parts), *expansions]
+    segmented = {searched: tuple(segment(searched))} if not (no_diacritics or english) else {}
+    if not no_diacritics:
+        for t in dict.fromkeys(QUESTION_PHRASE.sub(" ", t) for t in weighed if t):
+            if t not in segmented:
+                segmented[t] = tuple(segment(t))
+    analyzed = AnalyzedQuery(
         original=question,
         resolved=resolved,
-        text=" ".join([searched_core, *expansions]),
+        text=searched,
         english=english,
-        no_diacritics=not has_diacritics(text) and not english,
+        no_diacritics=no_diacritics,
         kind=form.kind,
         expansions=expansions,
         form=form,
@@ -347,4 +328,30 @@ def analyze(
         focus_text=focus,
         fields=asked_fields(resolved),
         restored=restored,
+        part_readings=tuple(read_asked(t) for _, t in form.parts),
+        asks_recipients=bool(_RECIPIENTS_Q.search(resolved)),
+        asks_distribution=bool(_RECIPIENTS_Q.search(resolved) or _DISTRIBUTION_Q.search(resolved)),
+        segmented=segmented,
     )
+    if form.kind != QuestionKind.LIST:
+        analyzed.slot = slot_word(analyzed.words_of(focus))
+    return analyzed
+
+
+# "điều gì", "việc nào": a question word with its empty noun ("điều" is also "article", "việc" "work")
+QUESTION_PHRASE = re.compile(r"\b(?:điều|việc|cái|dieu|viec|cai)\s+(?:gì|nào|gi|nao)\b", re.I)
+_RECIPIENTS_Q = re.compile(r"gửi (?:đến|cho|tới)|kính gửi|gửi ai|gui (?:den|cho|toi)|sent to|recipient", re.I)
+_DISTRIBUTION_Q = re.compile(r"nơi nhận|gửi|noi nhan|gui", re.I)
+
+
+# the words before "nào" that make a question word with it ("khi nào", "thế nào"), not a slot
+_NOT_SLOTS = frozenset({"khi", "lúc", "thế", "như_thế", "bao", "cách", "những", "các", "nơi"})
+
+
+def slot_word(tokens: tuple[str, ...]) -> str:
+    """ "Which X" ("năm học nào", "huyện nào") is answered by "X <value>": X, from the question's
+    segmented words; "" when it asks for no X or for one that is no slot ("điều nào")."""
+    at = next((i for i, t in enumerate(tokens) if t == "nào" and i > 0), None)
+    if at is None or tokens[at - 1] in _NOT_SLOTS:
+        return ""
+    return tokens[at - 1].replace("_", " ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -46,15 +47,20 @@ class HybridRetriever:
         document ("Thông tư … về xuất khẩu hàng dệt may …") match its header and preamble best;
         the rest ("… có hiệu lực từ ngày nào?") is searched too and both rankings are fused."""
         folded = query.no_diacritics or query.english
-        hits = self._search(query.text, folded, k, flt)
+        tokens = None if folded else query.words_of(query.text)  # folded terms need no segmenter
+        hits = self._search(query.text, folded, k, flt, tokens)
         rest = residual_text(query.text, identity) if identity else ""
         if rest and rest != query.text:
-            hits = fuse_ranks([hits, self._search(rest, folded, k, flt)], k)
+            rest_tokens = residual_tokens(query.text, tokens, identity) if tokens is not None else None
+            hits = fuse_ranks([hits, self._search(rest, folded, k, flt, rest_tokens)], k)
         return hits
 
-    def _search(self, text: str, folded: bool, k: int, flt: SearchFilter | None) -> list[Hit]:
+    def _search(
+        self, text: str, folded: bool, k: int, flt: SearchFilter | None, tokens: tuple[str, ...] | None
+    ) -> list[Hit]:
         dense = self.embedder.embed_query(text)
-        return self.store.search(dense, query_vector(text, folded=folded), k, flt, candidates=self.candidates)
+        sparse = query_vector(text, folded=folded, tokens=tokens)
+        return self.store.search(dense, sparse, k, flt, candidates=self.candidates)
 
     def document_chunks(self, doc_id: str, version: str) -> list[Hit]:
         key = (doc_id, version)
@@ -128,6 +134,36 @@ def residual_text(text: str, identity: str) -> str:
     named = {fold(w) for w in words(identity)}
     kept = [t for t in text.split() if not (words(t) and all(fold(w) in named for w in words(t)))]
     return " ".join(kept)
+
+
+def residual_tokens(text: str, tokens: tuple[str, ...], identity: str) -> tuple[str, ...]:
+    """``tokens`` (the question stage's segmented words of ``text``) without those in the words
+    residual_text drops: each syllable is placed in the text and goes when its word does; a
+    compound keeps the syllables that stay ("trường_học" with "học?" dropped leaves "trường")."""
+    from assistant.core.textutil import fold, words
+
+    named = {fold(w) for w in words(identity)}
+    dropped = [
+        (m.start(), m.end())
+        for m in re.finditer(r"\S+", text)
+        if words(m.group()) and all(fold(w) in named for w in words(m.group()))
+    ]
+    low, at = text.lower(), 0
+    out: list[str] = []
+    for t in tokens:
+        syllables = t.split("_")
+        kept = []
+        for x in syllables:
+            i = low.find(x, at)
+            if i >= 0:
+                at = i + len(x)
+            if i < 0 or not any(a <= i < z for a, z in dropped):
+                kept.append(x)
+        if len(kept) == len(syllables):
+            out.append(t)
+        else:
+            out.extend(kept)
+    return tuple(out)
 
 
 class DocumentOutlines(Mapping[str, list[Hit]]):

@@ -1286,7 +1286,7 @@ def open_streams(url: str, session: str, n: int, address: str = "127.0.0.1") -> 
     the open sockets and every answer's status."""
     u = urlparse(url)
     held, statuses = [], []
-    for i in range(n):
+    for _ in range(n):
         s = socket.socket()
         s.bind((address, 0))
         s.settimeout(5)

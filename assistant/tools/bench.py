@@ -356,38 +356,7 @@ def bench_load(
         httpx.post(url + "/v1/ask", json={"question": "khởi động"}, timeout=60)
         levels = []
         for c in concurrency:
-            latencies: list[float] = []
-            errors = 0
-            lock = threading.Lock()
-            counter = iter(range(requests))
-            stop_at = time.time() + max_seconds
-
-            def worker():
-                nonlocal errors
-                with httpx.Client(timeout=60) as client:
-                    while time.time() < stop_at:
-                        with lock:
-                            i = next(counter, None)
-                        if i is None:
-                            return
-                        q = qs[i % len(qs)]
-                        t0 = time.perf_counter()
-                        try:
-                            r = client.post(url + "/v1/ask", json={"question": q.question, "history": q.history})
-                            ok = r.status_code == 200
-                        except httpx.HTTPError:
-                            ok = False
-                        with lock:
-                            latencies.append((time.perf_counter() - t0) * 1000)
-                            errors += 0 if ok else 1
-
-            t0 = time.perf_counter()
-            threads = [threading.Thread(target=worker) for _ in range(c)]
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join()
-            wall = time.perf_counter() - t0
+            latencies, errors, wall = _load_level(url, qs, c, requests, max_seconds)
             levels.append(
                 {
                     "concurrency": c,
@@ -493,3 +462,42 @@ def bench_batch(settings, laws: Path, sizes: list[int], n_chunks: int, out: Path
     Console(width=160).print(t)
     _write_json(out, summary)
     return summary
+
+
+def _load_level(url: str, qs: list, clients: int, requests: int, max_seconds: float) -> tuple[list[float], int, float]:
+    """``clients`` threads asking the questions in turn until ``requests`` are sent or time is
+    up: (latencies in ms, errors, wall seconds)."""
+    import httpx
+
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    stop_at = time.time() + max_seconds
+
+    def worker() -> None:
+        nonlocal errors
+        with httpx.Client(timeout=60) as client:
+            while time.time() < stop_at:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    return
+                q = qs[i % len(qs)]
+                t0 = time.perf_counter()
+                try:
+                    r = client.post(url + "/v1/ask", json={"question": q.question, "history": q.history})
+                    ok = r.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                with lock:
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    errors += 0 if ok else 1
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return latencies, errors, time.perf_counter() - t0

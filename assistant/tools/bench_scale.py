@@ -216,7 +216,7 @@ def bench_scale(
             if not batch:
                 break
             svc = Assistant(settings)
-            svc.embedder  # loaded before timing, as a running ingest has it
+            _ = svc.embedder  # loaded before timing, as a running ingest has it
             from assistant.index.sparse import segment
 
             segment("khởi động")
@@ -292,7 +292,7 @@ def _open_breakdown(settings) -> dict[str, float]:
 
     svc = Assistant(settings)
     t0 = time.perf_counter()
-    svc.store
+    _ = svc.store
     t1 = time.perf_counter()
     svc.store.documents()
     t2 = time.perf_counter()
@@ -311,7 +311,7 @@ def _add_one(settings, path: Path) -> float:
     from assistant.app.service import Assistant
 
     svc = Assistant(settings)
-    svc.embedder
+    _ = svc.embedder
     t0 = time.perf_counter()
     svc.ingest([path], progress=False)
     seconds = time.perf_counter() - t0
