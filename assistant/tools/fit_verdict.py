@@ -413,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             "figures": figures,
             "note": "cv_by_law: folds grouped by law file (no law both fitted and tested); cv_5fold: plain 5-fold; "
             "a question the pipeline declined counts as wrong; collected: the labels given while collecting "
-            "(verdict_model.neutral_model, before this fit); L2 picked on the CV grid 0.3-30 (slightly optimistic)",
+            "(with the model shipped then: equal to training when it is this one); L2 picked on the CV grid 0.3-30 (slightly optimistic)",
         }
         MODEL_PATH.write_text(json.dumps(model.to_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(f"→ {MODEL_PATH}", file=sys.stderr)
