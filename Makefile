@@ -7,7 +7,7 @@
 #   make eval-all    every question set of eval/sets.toml on its corpus (needs ../shared; the 17
 #                    ALQAC laws take ~25 min to embed the first time, then seconds)
 #   make tune        refit assistant/data/answer_model.json on the training sets, with cross-validation
-#   make fit-verdict refit assistant/data/verdict_model.json on ALQAC 2024's labelled statements and choices
+#   make fit-verdict refit assistant/data/verdict_model.json on every labelled verdict of the training sets
 VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Trường THCS phải báo cáo gì sau năm học 2024-2025?
@@ -61,9 +61,17 @@ eval-all: setup
 tune: setup
 	$(BIN)/assistant tune $(SETS_TRAIN) --ablation --out assistant/data/answer_model.json --report eval/tune-report.md
 
+# every labelled verdict of the training sets, each over its set's index (built by `make eval-all`)
 fit-verdict: setup
-	$(BIN)/python -m assistant.tools.fit_verdict --questions ../shared/corpus-extra/alqac-2024/train.jsonl \
-		--index index-alqac --cache eval/out/verdict-features.jsonl --write
+	ASSISTANT_MAX_QUESTION_CHARS=4000 $(BIN)/python -m assistant.tools.fit_verdict \
+		--questions ../shared/corpus-extra/alqac-2024/train.jsonl --index index-alqac \
+		--questions ../shared/corpus-extra/alqac-2023/train.jsonl --index index-alqac \
+		--questions eval/alqac-heldout.jsonl --index index-alqac \
+		--questions eval/directives-fit-a.jsonl --index index-directives \
+		--questions eval/directives-fit-b.jsonl --index index-directives \
+		--questions eval/dev.jsonl --index index --questions eval/seeds-heldout.jsonl --index index \
+		--questions eval/laws.jsonl --index index-laws --questions eval/laws-heldout.jsonl --index index-laws \
+		--cache eval/out/verdict-features.jsonl --write
 
 bench: setup
 	$(BIN)/assistant bench ingest

@@ -75,7 +75,8 @@ def collect(questions: Path, index: Path, progress: bool = True) -> list[dict[st
         row: dict[str, Any] = {
             "id": q.id,
             "gold": q.gold_answer,
-            "law": gold[0]["file"] if gold else "",
+            # the fold group: a law file, else the document the question was written from
+            "law": gold[0]["file"] if gold else q.doc or questions.name,
             "form": ev.query.kind.name,
             "gold_rank": ranks[0] + 1 if ranks else None,
             "label": None,
@@ -377,8 +378,12 @@ def _sha256(path: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m assistant.tools.fit_verdict", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--questions", type=Path, required=True, help="JSON Lines with gold_answer Đúng/Sai or A–D")
-    ap.add_argument("--index", type=Path, default=Path("index-alqac"))
+    ap.add_argument(
+        "--questions", type=Path, action="append", required=True, help="JSON Lines with gold_answer Đúng/Sai or A–D"
+    )
+    ap.add_argument(
+        "--index", type=Path, action="append", help="the index each --questions is asked over (default index-alqac)"
+    )
     ap.add_argument("--cache", type=Path, help="where to keep the collected feature vectors (JSON Lines)")
     ap.add_argument("--from-cache", action="store_true", help="refit from --cache without asking again")
     ap.add_argument(
@@ -393,7 +398,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.refeature:
             rows = [refeature(r) for r in rows]
     else:
-        rows = collect(args.questions, args.index)
+        indexes = args.index or [Path("index-alqac")]
+        if len(indexes) not in (1, len(args.questions)):
+            ap.error("give one --index, or one per --questions")
+        rows = [
+            r
+            for q, i in zip(
+                args.questions, indexes * len(args.questions) if len(indexes) == 1 else indexes, strict=False
+            )
+            for r in collect(q, i)
+        ]
         if args.cache:
             args.cache.parent.mkdir(parents=True, exist_ok=True)
             args.cache.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -403,9 +417,9 @@ def main(argv: list[str] | None = None) -> int:
         model = fit(rows)
         model.provenance = {
             "script": "python -m assistant.tools.fit_verdict",
-            "data": str(args.questions),
-            "data_sha256": _sha256(args.questions) if args.questions.exists() else "",
-            "index": str(args.index),
+            "data": [str(q) for q in args.questions],
+            "data_sha256": [_sha256(q) if q.exists() else "" for q in args.questions],
+            "index": [str(i) for i in args.index or [Path("index-alqac")]],
             "date": dt.date.today().isoformat(),
             "questions": len(rows),
             "statement_l2": STATEMENT_L2,
