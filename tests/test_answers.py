@@ -559,3 +559,15 @@ def test_a_document_named_in_passing_need_not_be_repeated_by_the_answer(warm_cac
     svc.close()
     assert not a.abstained and "320 đại biểu" in a.answer
     assert "Chưa có" not in a.answer and not a.scope["cited"]
+
+
+def test_a_statement_about_when_a_document_takes_effect_is_checked_against_its_clause(seed_service):
+    """The header names "04/CT-UBND"; whether it takes effect after 15 days is said by the
+    directive's own clause ("có hiệu lực sau 10 ngày"), which the statement is checked against."""
+    for question in (
+        "Đúng hay sai: Chỉ thị 04/CT-UBND của An Giang có hiệu lực sau 15 ngày kể từ ngày ký",
+        "Chỉ thị 04/CT-UBND của An Giang có hiệu lực sau 15 ngày kể từ ngày ký, đúng hay sai?",
+    ):
+        answer = seed_service.ask(question)
+        assert answer.answer.startswith("Nhận định: Sai"), answer.answer[:200]
+        assert "10 ngày" in answer.answer

@@ -439,3 +439,28 @@ def test_a_document_named_by_its_kind_code_and_number():
         assert [(m.doc_type, m.number.lower()) for m in mentions] == [(kind, number)], (text, mentions)
     assert parse("Mẫu số 02 tại PL 2 gồm những gì?").mentions == []
     assert parse("Kỳ họp QH 14 bàn những gì?").mentions == []
+
+
+def test_a_statement_after_a_bare_true_or_false():
+    """ "Đúng hay sai: …" before the statement is a statement to verify, as "…, đúng hay sai?" is."""
+    from assistant.question.forms import read_form
+    from assistant.question.kinds import QuestionKind
+
+    for text in (
+        "Đúng hay sai: Chỉ thị 04/CT-UBND của An Giang có hiệu lực sau 15 ngày kể từ ngày ký",
+        "đúng hay sai? Giáo dục tiểu học được thực hiện trong 05 năm học.",
+        "True or false: primary education lasts five school years.",
+    ):
+        form = read_form(text)
+        assert form.kind is QuestionKind.VERIFY, text
+        assert not form.statement.lower().startswith(("đúng", "true")), form.statement
+
+
+def test_a_province_is_named_in_its_own_spelling():
+    """Folded, "Bình Sơn là về việc gì" contains "son la"; written with diacritics it names no
+    province ("là" is not "La"). Typed without diacritics, the folded words are the name."""
+    from assistant.question.constraints import parse
+
+    assert parse("Công văn của Phòng GDĐT huyện Bình Sơn là về việc gì?").provinces == []
+    assert parse("Kế hoạch của tỉnh Sơn La năm 2023 gồm những gì?").provinces == ["Sơn La"]
+    assert parse("ke hoach cua tinh son la nam 2023").provinces == ["Sơn La"]

@@ -640,8 +640,11 @@ class ExtractiveAnswerer:
             words_ = content_words(self.question_words(q, claim), top)
             subject = {k: w for k, w in words_.items() if f" {k} " in spaced_words(subject_of(claim))}
             # a statement about a document's own issue ("Quyết định 1456/QĐ-TTg được ban hành ngày …")
-            # is checked against the unit that names it; one about its content is not
-            symbols = tuple(DOC_REF.findall(q.resolved)) if _ABOUT_ISSUE.search(claim) else ()
+            # is checked against the unit that names it; one about its content is not, nor one about
+            # when it takes effect: its own clause says that ("Chỉ thị này có hiệu lực sau 10 ngày"),
+            # not the header that names it
+            about_issue = _ABOUT_ISSUE.search(claim) and "effective_date" not in q.fields
+            symbols = tuple(DOC_REF.findall(q.resolved)) if about_issue else ()
             at = governing(provisions, words_, subject, seg, symbols, claim)
             at = self._specific_to_level(q.reading.levels, provisions, at)
             named = [m.text for m in q.constraint.mentions if not m.source and (m.name or m.number)]

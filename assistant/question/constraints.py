@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from assistant.core.layout_words import admin_layout
 from assistant.core.models import NAMED_TYPES, DocumentMeta, document_name
-from assistant.core.textutil import fold
+from assistant.core.textutil import fold, has_diacritics
 from assistant.question import lexicon
 
 # (type as written, folded) — longest first, so "Bộ luật" wins over "Luật"
@@ -166,9 +166,22 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
         doc_type = next((_TYPE_CODES[c] for c in codes if c in _TYPE_CODES), "")
         if doc_type:
             add(Mention("", doc_type, m.group(1), start=m.start(), end=m.end()))
-    spaced = " " + " ".join(re.findall(r"\w+", folded)) + " "
-    provinces = [p for p in provinces_known if f" {fold(p).replace(' - ', ' ')} " in spaced]
+    provinces = [p for p in provinces_known if _names_province(question, folded, p)]
     return QuestionConstraint(sorted(mentions, key=lambda m: m.start), provinces)
+
+
+def _names_province(question: str, folded: str, province: str) -> bool:
+    """Whether the question names the province: its words, folded, as whole words; where the
+    question writes them with diacritics, in the province's own spelling ("huyện Bình Sơn là về
+    việc gì" does not name Sơn La; "tinh son la" typed without diacritics does)."""
+    words = re.findall(r"\w+", fold(province))
+    own = [w.lower() for w in re.findall(r"\w+", province)]
+    pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)"
+    for m in re.finditer(pattern, folded):
+        written = re.findall(r"\w+", question[m.start() : m.end()])
+        if not has_diacritics(" ".join(written)) or [w.lower() for w in written] == own:
+            return True
+    return False
 
 
 def _longest_known(type_folded: str, rest: list[str], known: set[str]) -> tuple[str, int]:

@@ -16,8 +16,11 @@ _VERIFY_TAIL = re.compile(
     r"có đúng không|đúng không|phải không|true or false)\s*[?.!]*\s*$",
     re.I,
 )
+# "Nhận định sau đúng hay sai: …", or the bare "Đúng hay sai: …" / "True or false: …"
 _VERIFY_HEAD = re.compile(
-    r"^\s*(?:nhận định|câu|khẳng định|mệnh đề)(?: sau(?: đây)?)?(?: là)? đúng hay sai\s*[:?]\s*", re.I
+    r"^\s*(?:(?:nhận định|câu|khẳng định|mệnh đề)(?: sau(?: đây)?)?(?: là)?\s+)?(?:đúng hay sai|true or false)"
+    r"\s*[:?]\s*",
+    re.I,
 )
 _VERIFY_ASK = re.compile(
     r"^\s*(?:có phải|có đúng là|phải chăng|is it true that)\s+(.+?)(?:\s+(?:không|hay không))?\s*\?*\s*$", re.I
