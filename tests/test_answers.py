@@ -571,3 +571,12 @@ def test_a_statement_about_when_a_document_takes_effect_is_checked_against_its_c
         answer = seed_service.ask(question)
         assert answer.answer.startswith("Nhận định: Sai"), answer.answer[:200]
         assert "10 ngày" in answer.answer
+
+
+def test_a_follow_up_about_the_person_the_conversation_named(seed_service):
+    """ "Số điện thoại của ông ấy là gì?" after a question that named a person is read with it."""
+    first = "Ai là người liên hệ của Kế hoạch làm việc với các huyện của Sở GDĐT Quảng Ngãi?"
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": seed_service.ask(first).answer}]
+    answer = seed_service.ask("Số điện thoại của ông ấy là gì?", history=history)
+    assert not answer.abstained, answer.answer[:200]
+    assert "0914422662" in answer.answer

@@ -61,6 +61,9 @@ _YEAR_RANGE = re.compile(r"(\d{4})\s*[-–—/]\s*(\d{4})")
 _FOLLOW_UP = re.compile(
     r"^(?:còn|vậy còn|thế còn|và|what about|and|how about)\b|thì sao\??$|thì thế nào\??$"
     r"|\b(?:văn bản|công văn|kế hoạch|chỉ thị|thông báo|quy định|nội dung|việc|trường hợp) (?:đó|này|ấy|trên)\b"
+    # third-person anaphors (Vietnamese grammar: a kinship or person noun with "ấy"/"đó", "họ"):
+    # "Số điện thoại của ông ấy là gì?" asks about the person the conversation named
+    r"|\b(?:ông|bà|anh|chị|cô|người|đồng chí) (?:ấy|đó)\b|\bcủa họ\b|^họ\b"
     r"|\b(?:it|that one|this one|there)\b",
     re.I,
 )
