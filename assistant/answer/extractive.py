@@ -39,6 +39,7 @@ from assistant.answer.features import (
     unit_view,
 )
 from assistant.answer.verdict import Provision, Verdict, check_statement, choose, governing, subject_of
+from assistant.answer.verdict_model import know_segmented
 from assistant.core.models import HEADER_KIND, ROW_KIND, SIGNATURE_KIND, Hit, row_text
 from assistant.core.textutil import as_written, fold, words
 from assistant.index.terms import TermWeights
@@ -611,6 +612,7 @@ class ExtractiveAnswerer:
         form = q.form
         assert form is not None
         seg = not q.no_diacritics
+        know_segmented(q.segmented)  # the statement's words as the question stage segmented them
         top = hits[units[0].hit_rank]
         # a statement is checked against the article its subject is about, among the top three
         # ("giáo dục trung học cơ sở … 03 năm học" is about Luật Giáo dục, not the college

@@ -17,6 +17,7 @@ import json
 import math
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -129,6 +130,19 @@ def legal_words() -> dict[str, tuple[str, ...]]:
     return out
 
 
+# the question's texts as the question stage segmented them (AnalyzedQuery.segmented), handed
+# over by the answer stage (know_segmented) so that a statement is not segmented again
+_KNOWN: dict[str, tuple[str, ...]] = {}
+_KNOWN_MAX = 4096
+
+
+def know_segmented(segmented: Mapping[str, tuple[str, ...]]) -> None:
+    """Use these segmentations (text -> the segmenter's words) instead of segmenting the text."""
+    if len(_KNOWN) + len(segmented) > _KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN.update(segmented)
+
+
 @lru_cache(maxsize=4096)
 def _tokens(text: str) -> tuple[str, bool]:
     """(" công_dân có quyền tiếp_cận … ", folded): the text's segmenter words, so that a phrase is
@@ -137,7 +151,8 @@ def _tokens(text: str) -> tuple[str, bool]:
     from assistant.index.sparse import segment
 
     folded = not has_diacritics(text)
-    toks = [fold(t) if folded else t for t in segment(text)]
+    known = _KNOWN.get(text)
+    toks = [fold(t) if folded else t for t in (known if known is not None else segment(text))]
     return " " + " ".join(toks) + " ", folded
 
 

@@ -318,6 +318,13 @@ def analyze(
         for t in dict.fromkeys(QUESTION_PHRASE.sub(" ", t) for t in weighed if t):
             if t not in segmented:
                 segmented[t] = tuple(segment(t))
+    # what a verdict compares with the provision, as written: the statement, each choice read
+    # with its stem (answer/verdict.py)
+    for t in (
+        [focus, *(f"{form.focus} {c.text}".strip() for c in form.choices)] if form.statement or form.choices else []
+    ):
+        if t not in segmented:
+            segmented[t] = tuple(segment(t))
     analyzed = AnalyzedQuery(
         original=question,
         resolved=resolved,
