@@ -132,12 +132,11 @@ def parse(question: str, known_names: Iterable[str] = (), statement: bool = Fals
         mentions.append(m)
 
     # "Chỉ thị 04/CT-UBND", "Luật số 43/2019/QH14", "Nghị quyết 29"
-    for m in _NUMBERED.finditer(folded):
-        number = re.sub(r"\s+", "", m.group(2))
-        add(Mention("", _TYPE_BY_FOLDED[m.group(1)], number, start=m.start(), end=m.end()))
-    for m in _CODE_NUMBERED.finditer(folded):
-        number = re.sub(r"\s+", "", m.group(2))
-        add(Mention("", _TYPE_CODES[m.group(1)], number, start=m.start(), end=m.end()))
+    # and by the kind's code: "QĐ 1973"
+    for pattern, kinds in ((_NUMBERED, _TYPE_BY_FOLDED), (_CODE_NUMBERED, _TYPE_CODES)):
+        for m in pattern.finditer(folded):
+            number = re.sub(r"\s+", "", m.group(2))
+            add(Mention("", kinds[m.group(1)], number, start=m.start(), end=m.end()))
     # "Luật Giáo dục 2019", "Bộ luật Dân sự", "Hiến pháp"
     for m in re.finditer(r"\b(bo luat|luat|hien phap|phap lenh)\b", folded):
         if any(a <= m.start() < b for a, b in taken):
@@ -174,14 +173,20 @@ def _names_province(question: str, folded: str, province: str) -> bool:
     """Whether the question names the province: its words, folded, as whole words; where the
     question writes them with diacritics, in the province's own spelling ("huyện Bình Sơn là về
     việc gì" does not name Sơn La; "tinh son la" typed without diacritics does)."""
-    words = re.findall(r"\w+", fold(province))
-    own = [w.lower() for w in re.findall(r"\w+", province)]
-    pattern = r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)"
-    for m in re.finditer(pattern, folded):
+    pattern, own = _province_pattern(province)
+    for m in pattern.finditer(folded):
         written = re.findall(r"\w+", question[m.start() : m.end()])
-        if not has_diacritics(" ".join(written)) or [w.lower() for w in written] == own:
+        if not has_diacritics(" ".join(written)) or tuple(w.lower() for w in written) == own:
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _province_pattern(province: str) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """(the province's folded words as a pattern of whole words, its own words in lower case)."""
+    words = re.findall(r"\w+", fold(province))
+    pattern = re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words)) + r"(?!\w)")
+    return pattern, tuple(w.lower() for w in re.findall(r"\w+", province))
 
 
 def _longest_known(type_folded: str, rest: list[str], known: set[str]) -> tuple[str, int]:

@@ -313,18 +313,14 @@ def analyze(
     # are weighed (coverage.question_words); a question typed without diacritics is matched by
     # folded words instead (no segmenter)
     weighed = [focus, form.focus, *(c.text for c in form.choices), *(t for _, t in form.parts), *expansions]
-    segmented = {searched: tuple(segment(searched))} if not (no_diacritics or english) else {}
+    texts = [searched] if not (no_diacritics or english) else []
     if not no_diacritics:
-        for t in dict.fromkeys(QUESTION_PHRASE.sub(" ", t) for t in weighed if t):
-            if t not in segmented:
-                segmented[t] = tuple(segment(t))
-    # what a verdict compares with the provision, as written: the statement, each choice read
-    # with its stem (answer/verdict.py)
-    for t in (
-        [focus, *(f"{form.focus} {c.text}".strip() for c in form.choices)] if form.statement or form.choices else []
-    ):
-        if t not in segmented:
-            segmented[t] = tuple(segment(t))
+        texts += [QUESTION_PHRASE.sub(" ", t) for t in weighed if t]
+    if form.statement or form.choices:
+        # what a verdict compares with the provision, as written: the statement, each choice read
+        # with its stem (answer/verdict.py)
+        texts += [focus, *(f"{form.focus} {c.text}".strip() for c in form.choices)]
+    segmented = {t: tuple(segment(t)) for t in dict.fromkeys(texts)}
     analyzed = AnalyzedQuery(
         original=question,
         resolved=resolved,

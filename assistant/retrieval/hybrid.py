@@ -126,28 +126,29 @@ def fuse_ranks(rankings: list[list[Hit]], k: int) -> list[Hit]:
     return [best[c] for c in order[:k]]
 
 
-def residual_text(text: str, identity: str) -> str:
-    """The question without the words that only name its document (those of ``identity``):
-    "Thông tư … về xuất khẩu hàng dệt may có hiệu lực từ ngày nào?" -> "có hiệu lực từ ngày nào?"."""
+def _words_naming(text: str, identity: str) -> list[tuple[re.Match[str], bool]]:
+    """Each whitespace-separated word of ``text``, and whether it only names the document: all its
+    words are words of ``identity`` (its name, number and subject line)."""
     from assistant.core.textutil import fold, words
 
     named = {fold(w) for w in words(identity)}
-    kept = [t for t in text.split() if not (words(t) and all(fold(w) in named for w in words(t)))]
-    return " ".join(kept)
+    return [
+        (m, bool(words(m.group())) and all(fold(w) in named for w in words(m.group())))
+        for m in re.finditer(r"\S+", text)
+    ]
+
+
+def residual_text(text: str, identity: str) -> str:
+    """The question without the words that only name its document (those of ``identity``):
+    "Thông tư … về xuất khẩu hàng dệt may có hiệu lực từ ngày nào?" -> "có hiệu lực từ ngày nào?"."""
+    return " ".join(m.group() for m, naming in _words_naming(text, identity) if not naming)
 
 
 def residual_tokens(text: str, tokens: tuple[str, ...], identity: str) -> tuple[str, ...]:
     """``tokens`` (the question stage's segmented words of ``text``) without those in the words
     residual_text drops: each syllable is placed in the text and goes when its word does; a
     compound keeps the syllables that stay ("trường_học" with "học?" dropped leaves "trường")."""
-    from assistant.core.textutil import fold, words
-
-    named = {fold(w) for w in words(identity)}
-    dropped = [
-        (m.start(), m.end())
-        for m in re.finditer(r"\S+", text)
-        if words(m.group()) and all(fold(w) in named for w in words(m.group()))
-    ]
+    dropped = [(m.start(), m.end()) for m, naming in _words_naming(text, identity) if naming]
     low, at = text.lower(), 0
     out: list[str] = []
     for t in tokens:
